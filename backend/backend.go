@@ -1,0 +1,133 @@
+// Package backend defines what a tool asks of Tableau, independent of how the
+// request reaches it: directly with a Personal Access Token (package tableau),
+// through Scalekit (package scalekit), or against the embedded demo site.
+//
+// Tools describe each call as data (a Call holding a Request); a Backend runs
+// it. A backend never knows MCP, and a tool never knows which backend runs it.
+package backend
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+)
+
+// Scope says which URL prefix a Request's Path is relative to.
+type Scope int
+
+const (
+	// SiteScope: /api/{version}/sites/{site-luid}{Path}
+	SiteScope Scope = iota
+	// APIScope: /api/{version}{Path}
+	APIScope
+	// VDSScope: /api/v1/vizql-data-service{Path}
+	VDSScope
+)
+
+// Request is one Tableau REST (or VizQL Data Service) call.
+type Request struct {
+	Method string
+	Scope  Scope
+	// Path below the scope's prefix, built only with Segments so that
+	// nothing a caller sends can change its shape.
+	Path  string
+	Query url.Values
+	// Body is marshalled as JSON when not nil.
+	Body any
+}
+
+// Call is one tool invocation handed to a backend.
+type Call struct {
+	// Tool is the catalogue name, e.g. "tableau_workbooks_list".
+	Tool string
+	// Forward is true when Scalekit's own connector has this tool, so the
+	// Scalekit backend sends Params to execute_tool instead of Request.
+	Forward bool
+	// Params are the tool's arguments in the form Scalekit expects
+	// (catalogue parameter names, JSON values).
+	Params map[string]any
+	// Request is the REST call that implements the tool directly.
+	Request Request
+}
+
+// Backend runs calls against Tableau.
+type Backend interface {
+	// Name is "tableau", "scalekit" or "demo".
+	Name() string
+	// Invoke runs a tool call and returns Tableau's JSON answer.
+	Invoke(ctx context.Context, call Call) (json.RawMessage, error)
+	// Open runs a request whose answer may be large or binary. The caller
+	// must close the response body. A non-2xx answer is returned as an error.
+	Open(ctx context.Context, req Request) (*http.Response, error)
+}
+
+// Closer is implemented by backends holding a session worth ending on shutdown.
+type Closer interface {
+	Close(ctx context.Context) error
+}
+
+// URLPath renders the request's path for a REST version and site LUID.
+func (r Request) URLPath(version, siteID string) string {
+	switch r.Scope {
+	case APIScope:
+		return "/api/" + version + r.Path
+	case VDSScope:
+		return "/api/v1/vizql-data-service" + r.Path
+	default:
+		return "/api/" + version + "/sites/" + url.PathEscape(siteID) + r.Path
+	}
+}
+
+// Segments joins path segments, escaping each one, into "/a/b/c".
+func Segments(parts ...string) string {
+	var b strings.Builder
+	for _, p := range parts {
+		b.WriteByte('/')
+		b.WriteString(url.PathEscape(p))
+	}
+	return b.String()
+}
+
+var luidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+// IsLUID reports whether s has the form of a Tableau LUID (a UUID).
+func IsLUID(s string) bool { return luidPattern.MatchString(s) }
+
+// APIError is an error answered by Tableau (REST or VizQL Data Service), or
+// passed on by Scalekit from Tableau.
+type APIError struct {
+	Status  int    // HTTP status
+	Code    string // Tableau's code, e.g. "404006" or VDS "400803"; may be empty
+	Summary string
+	Detail  string
+	// Via names the hop that reported it when not Tableau itself ("scalekit").
+	Via string
+}
+
+func (e *APIError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "Tableau answered %d", e.Status)
+	if e.Code != "" {
+		fmt.Fprintf(&b, " (code %s)", e.Code)
+	}
+	if e.Summary != "" {
+		b.WriteString(": " + e.Summary)
+	}
+	if e.Detail != "" && e.Detail != e.Summary {
+		b.WriteString(": " + e.Detail)
+	}
+	return b.String()
+}
+
+// UserError is an error whose message is already written for the model and
+// the user: what went wrong and what to do next.
+type UserError struct{ Msg string }
+
+func (e *UserError) Error() string { return e.Msg }
+
+// Userf makes a UserError.
+func Userf(format string, args ...any) error { return &UserError{Msg: fmt.Sprintf(format, args...)} }

@@ -1,0 +1,41 @@
+// Package schemas turns the typed argument struct of each tool into the JSON
+// Schema that MCP clients see, with github.com/invopop/jsonschema.
+//
+// Field tags: `json:"name,omitempty"` names the parameter, `jsonschema:"required"`
+// (and enum=, minimum=, maximum=, ...) constrains it, and
+// `jsonschema_description:"..."` describes it. Descriptions go in their own tag
+// so that a comma in one can never cut it short, the known pitfall of
+// `jsonschema:"description=..."`.
+package schemas
+
+import (
+	"encoding/json"
+	"fmt"
+	"reflect"
+
+	"github.com/invopop/jsonschema"
+)
+
+var reflector = jsonschema.Reflector{
+	DoNotReference:             true,
+	ExpandedStruct:             true,
+	Anonymous:                  true,
+	AllowAdditionalProperties:  false,
+	RequiredFromJSONSchemaTags: true,
+}
+
+// For returns the input schema of an argument struct type as JSON: an object
+// schema with properties, required and additionalProperties false.
+func For(t reflect.Type) (json.RawMessage, error) {
+	if t.Kind() != reflect.Struct {
+		return nil, fmt.Errorf("argument type %s is not a struct", t)
+	}
+	s := reflector.ReflectFromType(t)
+	s.Version = ""
+	s.ID = ""
+	if s.Properties == nil || s.Properties.Len() == 0 {
+		// A tool without parameters still declares an (empty) object.
+		return json.RawMessage(`{"type":"object","properties":{},"additionalProperties":false}`), nil
+	}
+	return json.Marshal(s)
+}

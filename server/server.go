@@ -1,0 +1,72 @@
+// Package server assembles the MCP server: it registers the tools on mcp-go,
+// and serves them over stdio, streamable HTTP or SSE.
+package server
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	mcpserver "github.com/mark3labs/mcp-go/server"
+	"go.uber.org/zap"
+
+	"github.com/tableau-mcp/tableau-mcp/backend"
+	"github.com/tableau-mcp/tableau-mcp/tools"
+)
+
+// Name is the server name announced to clients.
+const Name = "tableau-mcp"
+
+// Options configure the MCP server.
+type Options struct {
+	Version string
+	Backend backend.Backend
+	Logger  *zap.Logger
+	// Tools to register; nil means all.
+	Tools []tools.Tool
+}
+
+// New builds the MCP server with its tools. It makes no network call.
+func New(opts Options) (*mcpserver.MCPServer, error) {
+	if opts.Backend == nil {
+		return nil, fmt.Errorf("no backend configured")
+	}
+	log := opts.Logger
+	if log == nil {
+		log = zap.NewNop()
+	}
+	list := opts.Tools
+	if list == nil {
+		list = tools.All()
+	}
+	s := mcpserver.NewMCPServer(Name, opts.Version,
+		mcpserver.WithToolCapabilities(false),
+		mcpserver.WithRecovery(),
+		mcpserver.WithInstructions(instructions(opts.Backend.Name())),
+	)
+	env := &tools.Env{Backend: opts.Backend, Log: log}
+	served := make([]mcpserver.ServerTool, 0, len(list))
+	for _, t := range list {
+		def, err := t.MCP()
+		if err != nil {
+			return nil, err
+		}
+		served = append(served, mcpserver.ServerTool{Tool: def, Handler: handler(t, env)})
+	}
+	s.AddTools(served...)
+	return s, nil
+}
+
+func handler(t tools.Tool, env *tools.Env) mcpserver.ToolHandlerFunc {
+	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+		return t.Handle(ctx, env, req.Params.Arguments)
+	}
+}
+
+func instructions(backendName string) string {
+	s := "Tools for a Tableau Cloud or Tableau Server site. Discover before acting: list or search workbooks, views, data sources, projects, users and groups to get their IDs (LUIDs), and never guess an ID. List tools page with page_number/page_size and filter with field:operator:value. Tools marked destructive delete content permanently."
+	if backendName == "demo" {
+		s += " This server is connected to a DEMO site with generated sample data, not to a real Tableau account; say so when you report results."
+	}
+	return s
+}

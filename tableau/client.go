@@ -1,0 +1,349 @@
+// Package tableau is a client of the Tableau REST API and VizQL Data Service
+// that signs in once with a Personal Access Token and keeps that session for
+// every call: one upstream round trip per tool call in steady state.
+package tableau
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"go.uber.org/zap"
+
+	"github.com/tableau-mcp/tableau-mcp/auth"
+	"github.com/tableau-mcp/tableau-mcp/backend"
+)
+
+// Config holds the direct Tableau settings.
+type Config struct {
+	ServerURL  string // https://tableau.example.com or https://10ax.online.tableau.com
+	Site       string // site content URL; empty for the Default site
+	PATName    string
+	PATSecret  string
+	APIVersion string // empty: read from serverinfo once
+	// HTTPClient defaults to a client with sensible timeouts.
+	HTTPClient *http.Client
+	Logger     *zap.Logger
+	// BackendName is what Name reports ("tableau" unless wrapped, e.g. "demo").
+	BackendName string
+}
+
+// Session is what a PAT sign-in yields.
+type Session struct {
+	Token  string
+	SiteID string
+	UserID string
+}
+
+// Client talks to one Tableau site. It is safe for concurrent use.
+type Client struct {
+	base    *url.URL
+	cfg     Config
+	http    *http.Client
+	log     *zap.Logger
+	session auth.Renewer[Session]
+
+	verMu   sync.Mutex
+	version string
+}
+
+// New checks the configuration; it makes no request.
+func New(cfg Config) (*Client, error) {
+	u, err := url.Parse(strings.TrimRight(cfg.ServerURL, "/"))
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, fmt.Errorf("TABLEAU_SERVER_URL %q is not an http(s) URL such as https://tableau.example.com", cfg.ServerURL)
+	}
+	if cfg.PATName == "" || cfg.PATSecret == "" {
+		return nil, fmt.Errorf("a Personal Access Token needs both TABLEAU_PAT_NAME and TABLEAU_PAT_SECRET")
+	}
+	if cfg.APIVersion != "" && !validVersion(cfg.APIVersion) {
+		return nil, fmt.Errorf("TABLEAU_API_VERSION %q is not a REST API version such as 3.28", cfg.APIVersion)
+	}
+	c := &Client{base: u, cfg: cfg, http: cfg.HTTPClient, log: cfg.Logger, version: cfg.APIVersion}
+	if c.http == nil {
+		c.http = DefaultHTTPClient()
+	}
+	if c.log == nil {
+		c.log = zap.NewNop()
+	}
+	c.session.Fetch = c.signIn
+	return c, nil
+}
+
+// DefaultHTTPClient is an HTTP client with connection reuse and time limits
+// suited to REST calls and long downloads alike (no overall timeout: the
+// request context bounds each call).
+func DefaultHTTPClient() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 16
+	t.ResponseHeaderTimeout = 120 * time.Second
+	return &http.Client{Transport: t}
+}
+
+func validVersion(v string) bool {
+	major, minor, ok := strings.Cut(v, ".")
+	if !ok || major == "" || minor == "" {
+		return false
+	}
+	for _, r := range major + minor {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// Name reports the backend name.
+func (c *Client) Name() string {
+	if c.cfg.BackendName != "" {
+		return c.cfg.BackendName
+	}
+	return "tableau"
+}
+
+// Version returns the REST API version in use, asking serverinfo the first time.
+func (c *Client) Version(ctx context.Context) (string, error) {
+	c.verMu.Lock()
+	defer c.verMu.Unlock()
+	if c.version != "" {
+		return c.version, nil
+	}
+	// serverinfo exists since 2.4 and answers under any version at or above it.
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base.String()+"/api/2.4/serverinfo", nil)
+	if err != nil {
+		return "", err
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return "", fmt.Errorf("cannot reach Tableau at %s: %w", c.base.Redacted(), err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode/100 != 2 {
+		return "", fmt.Errorf("reading the REST API version from %s/api/2.4/serverinfo: %w (set TABLEAU_API_VERSION to skip this)", c.base.Redacted(), ParseError(resp.StatusCode, body))
+	}
+	var info struct {
+		ServerInfo struct {
+			RestAPIVersion flexString `json:"restApiVersion"`
+		} `json:"serverInfo"`
+	}
+	if err := json.Unmarshal(body, &info); err != nil || !validVersion(string(info.ServerInfo.RestAPIVersion)) {
+		return "", fmt.Errorf("serverinfo at %s did not give a REST API version (set TABLEAU_API_VERSION)", c.base.Redacted())
+	}
+	c.version = string(info.ServerInfo.RestAPIVersion)
+	c.log.Info("tableau REST API version", zap.String("version", c.version))
+	return c.version, nil
+}
+
+func (c *Client) signIn(ctx context.Context) (Session, time.Time, error) {
+	v, err := c.Version(ctx)
+	if err != nil {
+		return Session{}, time.Time{}, err
+	}
+	body := map[string]any{"credentials": map[string]any{
+		"personalAccessTokenName":   c.cfg.PATName,
+		"personalAccessTokenSecret": c.cfg.PATSecret,
+		"site":                      map[string]any{"contentUrl": c.cfg.Site},
+	}}
+	resp, err := c.send(ctx, http.MethodPost, "/api/"+v+"/auth/signin", nil, body, "")
+	if err != nil {
+		return Session{}, time.Time{}, err
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode/100 != 2 {
+		apiErr := ParseError(resp.StatusCode, raw)
+		c.log.Warn("tableau sign-in failed", zap.Int("status", resp.StatusCode), zap.String("code", codeOf(apiErr)))
+		return Session{}, time.Time{}, &SignInError{Site: c.cfg.Site, PATName: c.cfg.PATName, Err: apiErr}
+	}
+	var out struct {
+		Credentials struct {
+			Token string `json:"token"`
+			Site  struct {
+				ID string `json:"id"`
+			} `json:"site"`
+			User struct {
+				ID string `json:"id"`
+			} `json:"user"`
+		} `json:"credentials"`
+	}
+	if err := json.Unmarshal(raw, &out); err != nil || out.Credentials.Token == "" || out.Credentials.Site.ID == "" {
+		return Session{}, time.Time{}, fmt.Errorf("tableau sign-in answered %d without a token and site id (is %s a Tableau server?)", resp.StatusCode, c.base.Redacted())
+	}
+	c.log.Info("signed in to tableau", zap.String("site", c.cfg.Site), zap.String("site_id", out.Credentials.Site.ID), zap.String("pat_name", c.cfg.PATName))
+	return Session{Token: out.Credentials.Token, SiteID: out.Credentials.Site.ID, UserID: out.Credentials.User.ID}, time.Time{}, nil
+}
+
+// SignInError says the PAT could not sign in, with the settings to check.
+type SignInError struct {
+	Site, PATName string
+	Err           error
+}
+
+func (e *SignInError) Error() string {
+	site := e.Site
+	if site == "" {
+		site = "(Default site)"
+	}
+	return fmt.Sprintf("signing in to Tableau with the Personal Access Token %q on site %q failed: %v. Check TABLEAU_PAT_NAME, TABLEAU_PAT_SECRET and TABLEAU_SITE (the site's content URL); a PAT that was revoked or has expired must be created again in Tableau under My Account Settings", e.PATName, site, e.Err)
+}
+
+func (e *SignInError) Unwrap() error { return e.Err }
+
+func codeOf(err error) string {
+	if a, ok := err.(*backend.APIError); ok {
+		return a.Code
+	}
+	return ""
+}
+
+// send performs one HTTP request; token may be empty (sign-in).
+func (c *Client) send(ctx context.Context, method, path string, query url.Values, body any, token string) (*http.Response, error) {
+	u := *c.base
+	u.Path = c.base.Path + path
+	u.RawPath = ""
+	if strings.Contains(path, "%") {
+		u.RawPath = c.base.EscapedPath() + path
+	}
+	u.RawQuery = query.Encode()
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return nil, err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if token != "" {
+		req.Header.Set("X-Tableau-Auth", token)
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("cannot reach Tableau at %s: %w", c.base.Redacted(), redactURLError(err))
+	}
+	return resp, nil
+}
+
+// redactURLError keeps the cause of a transport error without its URL query.
+func redactURLError(err error) error {
+	if ue, ok := err.(*url.Error); ok {
+		return ue.Err
+	}
+	return err
+}
+
+// do runs req with the session, signing in again and replaying once on 401.
+// The response is returned open when its status is 2xx.
+func (c *Client) do(ctx context.Context, req backend.Request) (*http.Response, error) {
+	sess, err := c.session.Get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for attempt := 0; ; attempt++ {
+		v, err := c.Version(ctx)
+		if err != nil {
+			return nil, err
+		}
+		resp, err := c.send(ctx, req.Method, req.URLPath(v, sess.SiteID), req.Query, req.Body, sess.Token)
+		if err != nil {
+			return nil, err
+		}
+		if resp.StatusCode/100 == 2 {
+			return resp, nil
+		}
+		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+		resp.Body.Close()
+		apiErr := ParseError(resp.StatusCode, raw)
+		if resp.StatusCode == http.StatusUnauthorized && attempt == 0 {
+			c.log.Info("tableau session rejected; signing in again", zap.String("code", apiErr.Code))
+			if sess, err = c.session.Renew(ctx, sess); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		return nil, apiErr
+	}
+}
+
+// Invoke runs a tool's REST call and returns the JSON answer. An empty
+// answer (204) becomes {}.
+func (c *Client) Invoke(ctx context.Context, call backend.Call) (json.RawMessage, error) {
+	if call.Request.Scope == backend.APIScope && call.Request.Path == "/auth/signout" {
+		if err := c.SignOut(ctx); err != nil {
+			return nil, err
+		}
+		return json.RawMessage(`{"signedOut":true}`), nil
+	}
+	resp, err := c.do(ctx, call.Request)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return nil, fmt.Errorf("reading Tableau's answer: %w", err)
+	}
+	if len(bytes.TrimSpace(raw)) == 0 {
+		return json.RawMessage(`{}`), nil
+	}
+	if !json.Valid(raw) {
+		return nil, fmt.Errorf("Tableau answered %d with a body that is not JSON (%s); is TABLEAU_SERVER_URL the Tableau server itself and not a login page or proxy?", resp.StatusCode, snippet(raw))
+	}
+	return raw, nil
+}
+
+// Open runs a request whose answer is streamed to the caller.
+func (c *Client) Open(ctx context.Context, req backend.Request) (*http.Response, error) {
+	return c.do(ctx, req)
+}
+
+// SiteID returns the LUID of the signed-in site, signing in if needed.
+func (c *Client) SiteID(ctx context.Context) (string, error) {
+	s, err := c.session.Get(ctx)
+	return s.SiteID, err
+}
+
+// SignOut ends the session, if one is live. The next call signs in again.
+func (c *Client) SignOut(ctx context.Context) error {
+	sess, had := c.session.Clear()
+	if !had {
+		return nil
+	}
+	v, err := c.Version(ctx)
+	if err != nil {
+		return err
+	}
+	resp, err := c.send(ctx, http.MethodPost, "/api/"+v+"/auth/signout", nil, nil, sess.Token)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
+	if resp.StatusCode/100 != 2 && resp.StatusCode != http.StatusUnauthorized {
+		return ParseError(resp.StatusCode, nil)
+	}
+	c.log.Info("signed out of tableau")
+	return nil
+}
+
+// Close signs out (on shutdown).
+func (c *Client) Close(ctx context.Context) error { return c.SignOut(ctx) }
+
+// SignIns counts sign-ins made by this client.
+func (c *Client) SignIns() int { return c.session.Fetches() }

@@ -1,0 +1,84 @@
+package tools
+
+import (
+	"fmt"
+	"net/http"
+
+	"github.com/tableau-mcp/tableau-mcp/backend"
+)
+
+// DatasourceID names one published data source.
+type DatasourceID struct {
+	DatasourceID string `json:"datasource_id" jsonschema:"required" jsonschema_description:"LUID of the published data source, from tableau_datasources_list (datasources.datasource[].id)."`
+}
+
+// DatasourceUpdateArgs are the arguments of tableau_datasource_update.
+type DatasourceUpdateArgs struct {
+	DatasourceID
+	Name              string `json:"name,omitempty" jsonschema_description:"New name."`
+	IsCertified       *bool  `json:"is_certified,omitempty" jsonschema_description:"Mark the data source as certified (true) or not (false)."`
+	CertificationNote string `json:"certification_note,omitempty" jsonschema_description:"Note shown with the certification."`
+	NewOwnerID        string `json:"new_owner_id,omitempty" jsonschema_description:"LUID of the user to become owner, from tableau_users_list (users.user[].id)."`
+	NewProjectID      string `json:"new_project_id,omitempty" jsonschema_description:"LUID of the project to move it to, from tableau_projects_list (projects.project[].id)."`
+}
+
+// Validate requires something to change.
+func (a *DatasourceUpdateArgs) Validate() error {
+	if a.Name == "" && a.IsCertified == nil && a.CertificationNote == "" && a.NewOwnerID == "" && a.NewProjectID == "" {
+		return fmt.Errorf("nothing to update: give at least one of name, is_certified, certification_note, new_owner_id, new_project_id")
+	}
+	return nil
+}
+
+// DatasourceRefreshArgs are the arguments of tableau_datasource_refresh.
+type DatasourceRefreshArgs struct {
+	DatasourceID
+	RefreshArgs
+}
+
+func datasourcePath(id string, rest ...string) string {
+	return backend.Segments(append([]string{"datasources", id}, rest...)...)
+}
+
+var datasourceTools = []Tool{
+	restTool(Tool{
+		Name: "tableau_datasources_list", Title: "List data sources", Kind: Read, Idempotent: true, Source: Seed, Toolset: "datasources",
+		Description: "List the published data sources on the site, with optional filter, sort and paging. Returns datasources.datasource[] (id, name, type, description, isCertified, hasExtracts, project{id,name}, owner{id}, tags) and pagination. A data source's id is the datasource_luid of the query tools.",
+	}, func(a *ListArgs) backend.Request {
+		return get(backend.SiteScope, "/datasources", a.query())
+	}),
+	restTool(Tool{
+		Name: "tableau_datasource_get", Title: "Get a data source", Kind: Read, Idempotent: true, Source: Seed, Toolset: "datasources",
+		Description: "Return one published data source: name, type, description, certification, extract status, project, owner, tags.",
+	}, func(a *DatasourceID) backend.Request {
+		return get(backend.SiteScope, datasourcePath(a.DatasourceID), nil)
+	}),
+	restTool(Tool{
+		Name: "tableau_datasource_update", Title: "Update a data source", Kind: Write, Idempotent: true, Source: SK, Toolset: "datasources",
+		Description: "Rename a data source, change its certification, owner or project. Give only what should change. Returns the updated data source.",
+	}, func(a *DatasourceUpdateArgs) backend.Request {
+		ds := map[string]any{}
+		putIf(ds, "name", a.Name)
+		putIf(ds, "isCertified", a.IsCertified)
+		putIf(ds, "certificationNote", a.CertificationNote)
+		if a.NewProjectID != "" {
+			ds["project"] = ref(a.NewProjectID)
+		}
+		if a.NewOwnerID != "" {
+			ds["owner"] = ref(a.NewOwnerID)
+		}
+		return send(http.MethodPut, backend.SiteScope, datasourcePath(a.DatasourceID.DatasourceID), map[string]any{"datasource": ds})
+	}),
+	restTool(Tool{
+		Name: "tableau_datasource_delete", Title: "Delete a data source", Kind: Destructive, Idempotent: true, Source: Seed, Toolset: "datasources",
+		Description: "Permanently delete a published data source; workbooks that use it lose their data. This cannot be undone. Returns {} on success.",
+	}, func(a *DatasourceID) backend.Request {
+		return send(http.MethodDelete, backend.SiteScope, datasourcePath(a.DatasourceID), nil)
+	}),
+	restTool(Tool{
+		Name: "tableau_datasource_refresh", Title: "Refresh a data source's extract", Kind: Write, Idempotent: false, Source: SK, Toolset: "datasources",
+		Description: "Start refreshing a data source's extract now. Returns the job (job.id); follow it with tableau_job_get.",
+	}, func(a *DatasourceRefreshArgs) backend.Request {
+		return send(http.MethodPost, backend.SiteScope, datasourcePath(a.DatasourceID.DatasourceID, "refresh"), refreshBody(a.IncrementalExtract))
+	}),
+}

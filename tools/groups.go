@@ -1,0 +1,69 @@
+package tools
+
+import (
+	"net/http"
+
+	"github.com/tableau-mcp/tableau-mcp/backend"
+)
+
+// GroupID names one group.
+type GroupID struct {
+	GroupID string `json:"group_id" jsonschema:"required" jsonschema_description:"LUID of the group, from tableau_groups_list (groups.group[].id)."`
+}
+
+// GroupCreateArgs are the arguments of tableau_group_create.
+type GroupCreateArgs struct {
+	Name            string `json:"name" jsonschema:"required" jsonschema_description:"Name of the new local group (unique on the site)."`
+	MinimumSiteRole string `json:"minimum_site_role,omitempty" jsonschema:"enum=Creator,enum=Explorer,enum=ExplorerCanPublish,enum=SiteAdministratorCreator,enum=SiteAdministratorExplorer,enum=Unlicensed,enum=Viewer" jsonschema_description:"Site role given to members on sign-in when they have none higher."`
+}
+
+// GroupUsersArgs are the arguments of tableau_group_users_list.
+type GroupUsersArgs struct {
+	GroupID
+	Paging
+}
+
+// GroupMemberArgs name a group and a user.
+type GroupMemberArgs struct {
+	GroupID
+	UserID
+}
+
+func groupPath(id string, rest ...string) string {
+	return backend.Segments(append([]string{"groups", id}, rest...)...)
+}
+
+var groupTools = []Tool{
+	restTool(Tool{
+		Name: "tableau_groups_list", Title: "List groups", Kind: Read, Idempotent: true, Source: Seed, Toolset: "groups",
+		Description: "List the groups of the site, with optional filter, sort and paging. Returns groups.group[] (id, name, minimumSiteRole, userCount, domain{name}) and pagination.",
+	}, func(a *ListArgs) backend.Request {
+		return get(backend.SiteScope, "/groups", a.query())
+	}),
+	restTool(Tool{
+		Name: "tableau_group_create", Title: "Create a group", Kind: Write, Idempotent: false, Source: Seed, Toolset: "groups",
+		Description: "Create a local group on the site. Returns the new group (group.id). A group of the same name gives a conflict error.",
+	}, func(a *GroupCreateArgs) backend.Request {
+		g := map[string]any{"name": a.Name}
+		putIf(g, "minimumSiteRole", a.MinimumSiteRole)
+		return send(http.MethodPost, backend.SiteScope, "/groups", map[string]any{"group": g})
+	}),
+	restTool(Tool{
+		Name: "tableau_group_users_list", Title: "List a group's members", Kind: Read, Idempotent: true, Source: New, Toolset: "groups",
+		Description: "List the members of a group. Returns users.user[] (id, name, siteRole) and pagination.",
+	}, func(a *GroupUsersArgs) backend.Request {
+		return get(backend.SiteScope, groupPath(a.GroupID.GroupID, "users"), a.Paging.query(nil))
+	}),
+	restTool(Tool{
+		Name: "tableau_group_add_user", Title: "Add a user to a group", Kind: Write, Idempotent: true, Source: Seed, Toolset: "groups",
+		Description: "Add a site user to a group. Returns the user added. A user already in the group gives a conflict error.",
+	}, func(a *GroupMemberArgs) backend.Request {
+		return send(http.MethodPost, backend.SiteScope, groupPath(a.GroupID.GroupID, "users"), map[string]any{"user": ref(a.UserID.UserID)})
+	}),
+	restTool(Tool{
+		Name: "tableau_group_remove_user", Title: "Remove a user from a group", Kind: Destructive, Idempotent: true, Source: Seed, Toolset: "groups",
+		Description: "Remove a user from a group; the user stays on the site. Returns {} on success.",
+	}, func(a *GroupMemberArgs) backend.Request {
+		return send(http.MethodDelete, backend.SiteScope, groupPath(a.GroupID.GroupID, "users", a.UserID.UserID), nil)
+	}),
+}

@@ -1,0 +1,121 @@
+package tools
+
+import (
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/tableau-mcp/tableau-mcp/backend"
+)
+
+// Capability is one permission rule: a capability name and Allow or Deny.
+type Capability struct {
+	Name string `json:"name" jsonschema:"required" jsonschema_description:"Capability name, e.g. Read, Filter, ViewComments, AddComment, ExportImage, ExportData, ShareView, ViewUnderlyingData, WebAuthoring, Write, ExportXml, ChangeHierarchy, Delete, ChangePermissions, Connect, ProjectLeader, CreateRefreshMetrics, RunExplainData, SaveAs, InheritedProjectLeader."`
+	Mode string `json:"mode" jsonschema:"required,enum=Allow,enum=Deny" jsonschema_description:"Allow or Deny."`
+}
+
+// Grantee names the user or group a rule applies to.
+type Grantee struct {
+	GranteeID   string `json:"grantee_id" jsonschema:"required" jsonschema_description:"LUID of the user (from tableau_users_list) or group (from tableau_groups_list) the rule applies to."`
+	GranteeType string `json:"grantee_type" jsonschema:"required,enum=user,enum=group" jsonschema_description:"Whether grantee_id is a user or a group."`
+}
+
+// PermissionsAdd is the body of the permissions-add tools.
+type PermissionsAdd struct {
+	Grantee
+	Capabilities []Capability `json:"capabilities" jsonschema:"required,minItems=1" jsonschema_description:"Rules to add, e.g. [{\"name\":\"Read\",\"mode\":\"Allow\"}]."`
+}
+
+// Validate checks each rule.
+func (a *PermissionsAdd) Validate() error {
+	for i, c := range a.Capabilities {
+		if c.Name == "" || strings.ContainsAny(c.Name, "/?#% ") {
+			return fmt.Errorf("capabilities[%d].name %q is not a capability name such as Read or ExportData", i, c.Name)
+		}
+		if c.Mode != "Allow" && c.Mode != "Deny" {
+			return fmt.Errorf("capabilities[%d].mode %q must be Allow or Deny", i, c.Mode)
+		}
+	}
+	return nil
+}
+
+func (a *PermissionsAdd) body() map[string]any {
+	caps := make([]map[string]any, 0, len(a.Capabilities))
+	for _, c := range a.Capabilities {
+		caps = append(caps, map[string]any{"name": c.Name, "mode": c.Mode})
+	}
+	return map[string]any{"permissions": map[string]any{"granteeCapabilities": []any{map[string]any{
+		a.GranteeType: ref(a.GranteeID),
+		"capabilities": map[string]any{"capability": caps},
+	}}}}
+}
+
+// WorkbookPermissionsAddArgs are the arguments of tableau_workbook_permissions_add.
+type WorkbookPermissionsAddArgs struct {
+	WorkbookID
+	PermissionsAdd
+}
+
+// ProjectPermissionsAddArgs are the arguments of tableau_project_permissions_add.
+type ProjectPermissionsAddArgs struct {
+	ProjectID
+	PermissionsAdd
+}
+
+// WorkbookPermissionDeleteArgs are the arguments of tableau_workbook_permission_delete.
+type WorkbookPermissionDeleteArgs struct {
+	WorkbookID
+	Grantee
+	CapabilityName string `json:"capability_name" jsonschema:"required" jsonschema_description:"Capability of the rule to remove, e.g. Read or ExportData (as listed by tableau_workbook_permissions_list)."`
+	CapabilityMode string `json:"capability_mode" jsonschema:"required,enum=Allow,enum=Deny" jsonschema_description:"Mode of the rule to remove: Allow or Deny."`
+}
+
+// Validate keeps the capability name to a plain word: it becomes a path segment.
+func (a *WorkbookPermissionDeleteArgs) Validate() error {
+	for _, r := range a.CapabilityName {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return fmt.Errorf("capability_name %q is not a capability name such as Read or ExportData", clip(a.CapabilityName))
+		}
+	}
+	return nil
+}
+
+var permissionTools = []Tool{
+	restTool(Tool{
+		Name: "tableau_workbook_permissions_list", Title: "List a workbook's permissions", Kind: Read, Idempotent: true, Source: SK, Toolset: "permissions",
+		Description: "List the explicit permission rules on a workbook: permissions.granteeCapabilities[] with a user{id} or group{id} and capabilities.capability[] (name, mode Allow or Deny).",
+	}, func(a *WorkbookID) backend.Request {
+		return get(backend.SiteScope, workbookPath(a.WorkbookID, "permissions"), nil)
+	}),
+	restTool(Tool{
+		Name: "tableau_workbook_permissions_add", Title: "Add workbook permissions", Kind: Write, Idempotent: true, Source: SK, Toolset: "permissions",
+		Description: "Add permission rules for one user or group on a workbook (existing rules stay). Returns the rules added.",
+	}, func(a *WorkbookPermissionsAddArgs) backend.Request {
+		return send(http.MethodPut, backend.SiteScope, workbookPath(a.WorkbookID.WorkbookID, "permissions"), a.PermissionsAdd.body())
+	}),
+	restTool(Tool{
+		Name: "tableau_workbook_permission_delete", Title: "Remove a workbook permission", Kind: Destructive, Idempotent: true, Source: SK, Toolset: "permissions",
+		Description: "Remove one permission rule (a capability in Allow or Deny mode for a user or group) from a workbook. Returns {} on success.",
+	}, func(a *WorkbookPermissionDeleteArgs) backend.Request {
+		return send(http.MethodDelete, backend.SiteScope,
+			workbookPath(a.WorkbookID.WorkbookID, "permissions", a.GranteeType+"s", a.GranteeID, a.CapabilityName, a.CapabilityMode), nil)
+	}),
+	restTool(Tool{
+		Name: "tableau_datasource_permissions_list", Title: "List a data source's permissions", Kind: Read, Idempotent: true, Source: SK, Toolset: "permissions",
+		Description: "List the explicit permission rules on a published data source: permissions.granteeCapabilities[] with a user{id} or group{id} and capabilities.capability[] (name, mode).",
+	}, func(a *DatasourceID) backend.Request {
+		return get(backend.SiteScope, datasourcePath(a.DatasourceID, "permissions"), nil)
+	}),
+	restTool(Tool{
+		Name: "tableau_project_permissions_list", Title: "List a project's permissions", Kind: Read, Idempotent: true, Source: SK, Toolset: "permissions",
+		Description: "List the explicit permission rules on a project: permissions.granteeCapabilities[] with a user{id} or group{id} and capabilities.capability[] (name, mode).",
+	}, func(a *ProjectID) backend.Request {
+		return get(backend.SiteScope, projectPath(a.ProjectID, "permissions"), nil)
+	}),
+	restTool(Tool{
+		Name: "tableau_project_permissions_add", Title: "Add project permissions", Kind: Write, Idempotent: true, Source: SK, Toolset: "permissions",
+		Description: "Add permission rules for one user or group on a project (existing rules stay). Returns the rules added.",
+	}, func(a *ProjectPermissionsAddArgs) backend.Request {
+		return send(http.MethodPut, backend.SiteScope, projectPath(a.ProjectID.ProjectID, "permissions"), a.PermissionsAdd.body())
+	}),
+}

@@ -1,0 +1,122 @@
+package tools
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/tableau-mcp/tableau-mcp/backend"
+)
+
+// restTool declares a tool that is exactly one REST call: build turns the
+// checked arguments into the request; one piece of code sends it through the
+// backend and returns Tableau's JSON.
+func restTool[A any](t Tool, build func(a *A) backend.Request) Tool {
+	return define(t, func(ctx context.Context, env *Env, a *A) (*mcp.CallToolResult, error) {
+		raw, err := env.Backend.Invoke(ctx, t.call(a, build(a)))
+		if err != nil {
+			return nil, err
+		}
+		return jsonResult(raw), nil
+	})
+}
+
+// call packages a request with the tool's arguments in Scalekit's form.
+func (t Tool) call(args any, req backend.Request) backend.Call {
+	return backend.Call{Tool: t.Name, Forward: t.Source != New, Params: params(args), Request: req}
+}
+
+// params renders arguments as the JSON object a caller would send.
+func params(args any) map[string]any {
+	out := map[string]any{}
+	if b, err := json.Marshal(args); err == nil {
+		_ = json.Unmarshal(b, &out)
+	}
+	return out
+}
+
+func get(scope backend.Scope, path string, q url.Values) backend.Request {
+	return backend.Request{Method: http.MethodGet, Scope: scope, Path: path, Query: q}
+}
+
+func send(method string, scope backend.Scope, path string, body any) backend.Request {
+	return backend.Request{Method: method, Scope: scope, Path: path, Body: body}
+}
+
+// Paging is the page_number and page_size pair every list tool shares.
+type Paging struct {
+	PageNumber int `json:"page_number,omitempty" jsonschema:"minimum=1" jsonschema_description:"Page to return, 1-based (default 1). The answer's pagination.totalAvailable tells how many items exist."`
+	PageSize   int `json:"page_size,omitempty" jsonschema:"minimum=1,maximum=1000" jsonschema_description:"Items per page, 1 to 1000 (default 100)."`
+}
+
+func (p Paging) query(q url.Values) url.Values {
+	if q == nil {
+		q = url.Values{}
+	}
+	if p.PageNumber > 0 {
+		q.Set("pageNumber", strconv.Itoa(p.PageNumber))
+	}
+	if p.PageSize > 0 {
+		q.Set("pageSize", strconv.Itoa(p.PageSize))
+	}
+	return q
+}
+
+// ListArgs are the filter, sort and paging parameters of list tools.
+type ListArgs struct {
+	Filter string `json:"filter,omitempty" check:"filter" jsonschema_description:"Tableau filter expression field:operator:value; join several with commas, no spaces. Operators: eq gt gte lt lte in has cieq (case-insensitive eq). Examples: name:eq:Sales Overview / ownerName:eq:jane@example.com / updatedAt:gt:2025-01-01T00:00:00Z / tags:in:[finance,ops]. Values may not contain commas or '&'."`
+	Sort   string `json:"sort,omitempty" check:"sort" jsonschema_description:"Sort expression field:asc or field:desc; join several with commas. Example: updatedAt:desc,name:asc."`
+	Paging
+}
+
+func (l ListArgs) query() url.Values {
+	q := l.Paging.query(nil)
+	if l.Filter != "" {
+		q.Set("filter", l.Filter)
+	}
+	if l.Sort != "" {
+		q.Set("sort", l.Sort)
+	}
+	return q
+}
+
+// NoArgs is the argument struct of tools without parameters.
+type NoArgs struct{}
+
+func usage(q url.Values, on bool) url.Values {
+	if q == nil {
+		q = url.Values{}
+	}
+	if on {
+		q.Set("includeUsageStatistics", "true")
+	}
+	return q
+}
+
+func ref(id string) map[string]any { return map[string]any{"id": id} }
+
+// putIf sets m[k] when v is set (non-empty string or non-nil pointer).
+func putIf(m map[string]any, k string, v any) {
+	switch x := v.(type) {
+	case string:
+		if x != "" {
+			m[k] = x
+		}
+	case *bool:
+		if x != nil {
+			m[k] = *x
+		}
+	case *int:
+		if x != nil {
+			m[k] = *x
+		}
+	default:
+		if v != nil {
+			m[k] = v
+		}
+	}
+}

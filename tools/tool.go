@@ -1,0 +1,202 @@
+// Package tools declares every Tableau tool the server offers: its name, a
+// description written for a model, a typed argument struct (the source of the
+// JSON input schema), honest annotations, and what it does. Most tools are a
+// single REST call described as data (see rest.go); the rest have handlers.
+package tools
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"go.uber.org/zap"
+
+	"github.com/tableau-mcp/tableau-mcp/backend"
+	"github.com/tableau-mcp/tableau-mcp/schemas"
+)
+
+// Kind is the catalogue's R/W/D column.
+type Kind int
+
+const (
+	Read        Kind = iota // reads only
+	Write                   // creates or changes something
+	Destructive             // deletes or removes something
+)
+
+func (k Kind) String() string {
+	return [...]string{"R", "W", "D"}[k]
+}
+
+// Source is the catalogue's src column: whether Scalekit's connector has the tool.
+type Source string
+
+const (
+	Seed Source = "seed" // on the connector page the project started from
+	SK   Source = "sk"   // in Scalekit's current connector catalogue
+	New  Source = "new"  // ours; through Scalekit it runs over the proxy
+)
+
+// Env is what a tool needs at run time.
+type Env struct {
+	Backend backend.Backend
+	Log     *zap.Logger
+}
+
+// Tool is one declared tool.
+type Tool struct {
+	Name        string
+	Title       string
+	Description string
+	Kind        Kind
+	// Idempotent: calling again with the same arguments changes nothing more.
+	Idempotent bool
+	Source     Source
+	// Toolset groups tools by domain (workbooks, views, ...).
+	Toolset string
+
+	args reflect.Type
+	run  func(ctx context.Context, env *Env, args any) (*mcp.CallToolResult, error)
+}
+
+// ArgsType is the tool's argument struct type.
+func (t Tool) ArgsType() reflect.Type { return t.args }
+
+// define attaches a typed handler to a tool declaration.
+func define[A any](t Tool, run func(ctx context.Context, env *Env, args *A) (*mcp.CallToolResult, error)) Tool {
+	t.args = reflect.TypeFor[A]()
+	t.run = func(ctx context.Context, env *Env, a any) (*mcp.CallToolResult, error) {
+		return run(ctx, env, a.(*A))
+	}
+	return t
+}
+
+// Validator is implemented by argument structs with checks beyond the
+// generic ones (required, LUIDs, enums, paging, filter and sort grammar).
+type Validator interface {
+	Validate() error
+}
+
+// MCP returns the tool definition clients see.
+func (t Tool) MCP() (mcp.Tool, error) {
+	schema, err := schemas.For(t.args)
+	if err != nil {
+		return mcp.Tool{}, fmt.Errorf("%s: %w", t.Name, err)
+	}
+	def := mcp.NewToolWithRawSchema(t.Name, t.Description, schema)
+	def.Annotations = mcp.ToolAnnotation{
+		Title:           t.Title,
+		ReadOnlyHint:    mcp.ToBoolPtr(t.Kind == Read),
+		DestructiveHint: mcp.ToBoolPtr(t.Kind == Destructive),
+		IdempotentHint:  mcp.ToBoolPtr(t.Idempotent),
+		OpenWorldHint:   mcp.ToBoolPtr(true),
+	}
+	return def, nil
+}
+
+// Handle decodes and checks the arguments, runs the tool and turns every
+// failure the model can act on into an error result. A returned Go error is
+// kept for faults of the protocol or the server itself.
+func (t Tool) Handle(ctx context.Context, env *Env, rawArgs any) (*mcp.CallToolResult, error) {
+	args, err := t.decode(rawArgs)
+	if err != nil {
+		return mcp.NewToolResultError(err.Error()), nil
+	}
+	res, err := t.run(ctx, env, args)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if env.Log != nil {
+			env.Log.Info("tool failed", zap.String("tool", t.Name), zap.Error(err))
+		}
+		return mcp.NewToolResultError(explain(t, err)), nil
+	}
+	return res, nil
+}
+
+// decode turns the client's arguments into the typed struct: unknown
+// parameters are refused by name, then every check runs.
+func (t Tool) decode(raw any) (any, error) {
+	ptr := reflect.New(t.args)
+	var data []byte
+	switch v := raw.(type) {
+	case nil:
+		data = []byte("{}")
+	case json.RawMessage:
+		data = v
+	case []byte:
+		data = v
+	default:
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil, fmt.Errorf("%s: arguments are not a JSON object", t.Name)
+		}
+		data = b
+	}
+	if len(bytes.TrimSpace(data)) == 0 || string(bytes.TrimSpace(data)) == "null" {
+		data = []byte("{}")
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(ptr.Interface()); err != nil {
+		return nil, decodeError(t, err)
+	}
+	if err := check(t, ptr.Elem()); err != nil {
+		return nil, err
+	}
+	if v, ok := ptr.Interface().(Validator); ok {
+		if err := v.Validate(); err != nil {
+			return nil, fmt.Errorf("%s: %w", t.Name, err)
+		}
+	}
+	return ptr.Interface(), nil
+}
+
+func decodeError(t Tool, err error) error {
+	params := paramNames(t.args)
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
+		return fmt.Errorf("%s has no parameter %s; its parameters are: %s", t.Name, name, strings.Join(params, ", "))
+	}
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) {
+		return fmt.Errorf("%s: parameter %q must be %s, not a JSON %s", t.Name, te.Field, jsonTypeName(te.Type), te.Value)
+	}
+	return fmt.Errorf("%s: the arguments are not a valid JSON object: %v", t.Name, err)
+}
+
+func jsonTypeName(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Int, reflect.Int64, reflect.Int32:
+		return "an integer"
+	case reflect.Float64:
+		return "a number"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Slice:
+		return "an array"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	}
+	return t.String()
+}
+
+// jsonResult returns Tableau's JSON as the tool's text result.
+func jsonResult(raw json.RawMessage) *mcp.CallToolResult {
+	var buf bytes.Buffer
+	if json.Compact(&buf, raw) == nil {
+		raw = buf.Bytes()
+	}
+	return mcp.NewToolResultText(string(raw))
+}

@@ -1,0 +1,130 @@
+package tools
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/tableau-mcp/tableau-mcp/backend"
+)
+
+// WorkbookID names one workbook.
+type WorkbookID struct {
+	WorkbookID string `json:"workbook_id" jsonschema:"required" jsonschema_description:"LUID of the workbook, from tableau_workbooks_list or tableau_workbook_search (workbooks.workbook[].id)."`
+}
+
+// WorkbookSearchArgs are the arguments of tableau_workbook_search.
+type WorkbookSearchArgs struct {
+	Name string `json:"name" jsonschema:"required" jsonschema_description:"Exact workbook name to look for (case-sensitive), e.g. Superstore Sales. It may not contain commas or '&'."`
+	Paging
+}
+
+// Validate refuses names Tableau's filter syntax cannot carry.
+func (a *WorkbookSearchArgs) Validate() error {
+	if strings.ContainsAny(a.Name, ",&") {
+		return fmt.Errorf("name %q contains ',' or '&', which Tableau filters cannot match; search with tableau_workbooks_list and filter name:has:<part of the name> instead", clip(a.Name))
+	}
+	return nil
+}
+
+// WorkbookGetArgs are the arguments of tableau_workbook_get.
+type WorkbookGetArgs struct {
+	WorkbookID
+	IncludeUsageStatistics bool `json:"include_usage_statistics,omitempty" jsonschema_description:"Also return view counts."`
+}
+
+// WorkbookUpdateArgs are the arguments of tableau_workbook_update.
+type WorkbookUpdateArgs struct {
+	WorkbookID
+	Description  string `json:"description,omitempty" jsonschema_description:"New description."`
+	NewOwnerID   string `json:"new_owner_id,omitempty" jsonschema_description:"LUID of the user to become owner, from tableau_users_list (users.user[].id)."`
+	NewProjectID string `json:"new_project_id,omitempty" jsonschema_description:"LUID of the project to move the workbook to, from tableau_projects_list (projects.project[].id)."`
+	ShowTabs     *bool  `json:"show_tabs,omitempty" jsonschema_description:"Show the workbook's views as tabs."`
+}
+
+// Validate requires something to change.
+func (a *WorkbookUpdateArgs) Validate() error {
+	if a.Description == "" && a.NewOwnerID == "" && a.NewProjectID == "" && a.ShowTabs == nil {
+		return fmt.Errorf("nothing to update: give at least one of description, new_owner_id, new_project_id, show_tabs")
+	}
+	return nil
+}
+
+// RefreshArgs are the arguments of the extract refresh tools.
+type RefreshArgs struct {
+	IncrementalExtract bool `json:"incremental_extract,omitempty" jsonschema_description:"Run an incremental refresh instead of a full one (only when the extract is set up for it)."`
+}
+
+func refreshBody(incremental bool) map[string]any {
+	if incremental {
+		return map[string]any{"extractRefresh": map[string]any{"incremental": true}}
+	}
+	return map[string]any{}
+}
+
+// WorkbookRefreshArgs are the arguments of tableau_workbook_refresh.
+type WorkbookRefreshArgs struct {
+	WorkbookID
+	RefreshArgs
+}
+
+func workbookPath(id string, rest ...string) string {
+	return backend.Segments(append([]string{"workbooks", id}, rest...)...)
+}
+
+var workbookTools = []Tool{
+	restTool(Tool{
+		Name: "tableau_workbooks_list", Title: "List workbooks", Kind: Read, Idempotent: true, Source: Seed, Toolset: "workbooks",
+		Description: "List the workbooks on the site, with optional filter, sort and paging. Returns workbooks.workbook[] (id, name, description, contentUrl, webpageUrl, project{id,name}, owner{id}, tags, createdAt, updatedAt) and pagination. Use a workbook's id with the other workbook tools and tableau_list_views.",
+	}, func(a *ListArgs) backend.Request {
+		return get(backend.SiteScope, "/workbooks", a.query())
+	}),
+	restTool(Tool{
+		Name: "tableau_workbook_search", Title: "Find workbooks by name", Kind: Read, Idempotent: true, Source: Seed, Toolset: "workbooks",
+		Description: "Find workbooks whose name is exactly the given name. Returns workbooks.workbook[] like tableau_workbooks_list (empty when nothing matches; then try tableau_workbooks_list with filter name:has:<part>).",
+	}, func(a *WorkbookSearchArgs) backend.Request {
+		q := a.Paging.query(url.Values{})
+		q.Set("filter", "name:eq:"+a.Name)
+		return get(backend.SiteScope, "/workbooks", q)
+	}),
+	restTool(Tool{
+		Name: "tableau_workbook_get", Title: "Get a workbook", Kind: Read, Idempotent: true, Source: Seed, Toolset: "workbooks",
+		Description: "Return one workbook with its project, owner, tags and views (workbook.views.view[] with id, name, contentUrl); with include_usage_statistics also view counts.",
+	}, func(a *WorkbookGetArgs) backend.Request {
+		return get(backend.SiteScope, workbookPath(a.WorkbookID.WorkbookID), usage(nil, a.IncludeUsageStatistics))
+	}),
+	restTool(Tool{
+		Name: "tableau_workbook_update", Title: "Update a workbook", Kind: Write, Idempotent: true, Source: SK, Toolset: "workbooks",
+		Description: "Change a workbook's description, owner, project or tab display. Give only what should change. Returns the updated workbook.",
+	}, func(a *WorkbookUpdateArgs) backend.Request {
+		wb := map[string]any{}
+		putIf(wb, "description", a.Description)
+		putIf(wb, "showTabs", a.ShowTabs)
+		if a.NewProjectID != "" {
+			wb["project"] = ref(a.NewProjectID)
+		}
+		if a.NewOwnerID != "" {
+			wb["owner"] = ref(a.NewOwnerID)
+		}
+		return send(http.MethodPut, backend.SiteScope, workbookPath(a.WorkbookID.WorkbookID), map[string]any{"workbook": wb})
+	}),
+	restTool(Tool{
+		Name: "tableau_workbook_delete", Title: "Delete a workbook", Kind: Destructive, Idempotent: true, Source: Seed, Toolset: "workbooks",
+		Description: "Permanently delete a workbook and all its views. This cannot be undone. Returns {} on success.",
+	}, func(a *WorkbookID) backend.Request {
+		return send(http.MethodDelete, backend.SiteScope, workbookPath(a.WorkbookID), nil)
+	}),
+	restTool(Tool{
+		Name: "tableau_workbook_refresh", Title: "Refresh a workbook's extracts", Kind: Write, Idempotent: false, Source: SK, Toolset: "workbooks",
+		Description: "Start refreshing the extracts of a workbook now. Returns the job (job.id); follow it with tableau_job_get.",
+	}, func(a *WorkbookRefreshArgs) backend.Request {
+		return send(http.MethodPost, backend.SiteScope, workbookPath(a.WorkbookID.WorkbookID, "refresh"), refreshBody(a.IncrementalExtract))
+	}),
+	restTool(Tool{
+		Name: "tableau_workbook_connections_list", Title: "List a workbook's connections", Kind: Read, Idempotent: true, Source: Seed, Toolset: "workbooks",
+		Description: "List the data connections of a workbook: connections.connection[] with type, serverAddress, serverPort, userName, embedPassword and the datasource{id,name} each uses.",
+	}, func(a *WorkbookID) backend.Request {
+		return get(backend.SiteScope, workbookPath(a.WorkbookID, "connections"), nil)
+	}),
+}
