@@ -8,13 +8,13 @@ import (
 )
 
 // DatasourceID names one published data source.
-type DatasourceID struct {
+type DatasourceRef struct {
 	DatasourceID string `json:"datasource_id" jsonschema:"required" jsonschema_description:"LUID of the published data source, from tableau_datasources_list (datasources.datasource[].id)."`
 }
 
 // DatasourceUpdateArgs are the arguments of tableau_datasource_update.
 type DatasourceUpdateArgs struct {
-	DatasourceID
+	DatasourceRef
 	Name              string `json:"name,omitempty" jsonschema_description:"New name."`
 	IsCertified       *bool  `json:"is_certified,omitempty" jsonschema_description:"Mark the data source as certified (true) or not (false)."`
 	CertificationNote string `json:"certification_note,omitempty" jsonschema_description:"Note shown with the certification."`
@@ -32,7 +32,7 @@ func (a *DatasourceUpdateArgs) Validate() error {
 
 // DatasourceRefreshArgs are the arguments of tableau_datasource_refresh.
 type DatasourceRefreshArgs struct {
-	DatasourceID
+	DatasourceRef
 	RefreshArgs
 }
 
@@ -50,7 +50,7 @@ var datasourceTools = []Tool{
 	restTool(Tool{
 		Name: "tableau_datasource_get", Title: "Get a data source", Kind: Read, Idempotent: true, Source: Seed, Toolset: "datasources",
 		Description: "Return one published data source: name, type, description, certification, extract status, project, owner, tags.",
-	}, func(a *DatasourceID) backend.Request {
+	}, func(a *DatasourceRef) backend.Request {
 		return get(backend.SiteScope, datasourcePath(a.DatasourceID), nil)
 	}),
 	restTool(Tool{
@@ -67,18 +67,18 @@ var datasourceTools = []Tool{
 		if a.NewOwnerID != "" {
 			ds["owner"] = ref(a.NewOwnerID)
 		}
-		return send(http.MethodPut, backend.SiteScope, datasourcePath(a.DatasourceID.DatasourceID), map[string]any{"datasource": ds})
+		return send(http.MethodPut, backend.SiteScope, datasourcePath(a.DatasourceID), map[string]any{"datasource": ds})
 	}),
 	restTool(Tool{
 		Name: "tableau_datasource_delete", Title: "Delete a data source", Kind: Destructive, Idempotent: true, Source: Seed, Toolset: "datasources",
 		Description: "Permanently delete a published data source; workbooks that use it lose their data. This cannot be undone. Returns {} on success.",
-	}, func(a *DatasourceID) backend.Request {
+	}, func(a *DatasourceRef) backend.Request {
 		return send(http.MethodDelete, backend.SiteScope, datasourcePath(a.DatasourceID), nil)
 	}),
 	restTool(Tool{
 		Name: "tableau_datasource_refresh", Title: "Refresh a data source's extract", Kind: Write, Idempotent: false, Source: SK, Toolset: "datasources",
 		Description: "Start refreshing a data source's extract now. Returns the job (job.id); follow it with tableau_job_get.",
 	}, func(a *DatasourceRefreshArgs) backend.Request {
-		return send(http.MethodPost, backend.SiteScope, datasourcePath(a.DatasourceID.DatasourceID, "refresh"), refreshBody(a.IncrementalExtract))
+		return send(http.MethodPost, backend.SiteScope, datasourcePath(a.DatasourceID, "refresh"), refreshBody(a.IncrementalExtract))
 	}),
 }

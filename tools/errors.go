@@ -20,7 +20,7 @@ func explain(t Tool, err error) string {
 		return fmt.Sprintf("%s failed: %v", t.Name, err)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s failed: %v.", t.Name, ae)
+	fmt.Fprintf(&b, "%s failed: %s.", t.Name, strings.TrimSuffix(ae.Error(), "."))
 	if hint := hintFor(t, ae); hint != "" {
 		b.WriteString(" " + hint)
 	}

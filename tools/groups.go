@@ -7,7 +7,7 @@ import (
 )
 
 // GroupID names one group.
-type GroupID struct {
+type GroupRef struct {
 	GroupID string `json:"group_id" jsonschema:"required" jsonschema_description:"LUID of the group, from tableau_groups_list (groups.group[].id)."`
 }
 
@@ -19,14 +19,14 @@ type GroupCreateArgs struct {
 
 // GroupUsersArgs are the arguments of tableau_group_users_list.
 type GroupUsersArgs struct {
-	GroupID
+	GroupRef
 	Paging
 }
 
 // GroupMemberArgs name a group and a user.
 type GroupMemberArgs struct {
-	GroupID
-	UserID
+	GroupRef
+	UserRef
 }
 
 func groupPath(id string, rest ...string) string {
@@ -52,18 +52,18 @@ var groupTools = []Tool{
 		Name: "tableau_group_users_list", Title: "List a group's members", Kind: Read, Idempotent: true, Source: New, Toolset: "groups",
 		Description: "List the members of a group. Returns users.user[] (id, name, siteRole) and pagination.",
 	}, func(a *GroupUsersArgs) backend.Request {
-		return get(backend.SiteScope, groupPath(a.GroupID.GroupID, "users"), a.Paging.query(nil))
+		return get(backend.SiteScope, groupPath(a.GroupID, "users"), a.Paging.query(nil))
 	}),
 	restTool(Tool{
 		Name: "tableau_group_add_user", Title: "Add a user to a group", Kind: Write, Idempotent: true, Source: Seed, Toolset: "groups",
 		Description: "Add a site user to a group. Returns the user added. A user already in the group gives a conflict error.",
 	}, func(a *GroupMemberArgs) backend.Request {
-		return send(http.MethodPost, backend.SiteScope, groupPath(a.GroupID.GroupID, "users"), map[string]any{"user": ref(a.UserID.UserID)})
+		return send(http.MethodPost, backend.SiteScope, groupPath(a.GroupID, "users"), map[string]any{"user": ref(a.UserID)})
 	}),
 	restTool(Tool{
 		Name: "tableau_group_remove_user", Title: "Remove a user from a group", Kind: Destructive, Idempotent: true, Source: Seed, Toolset: "groups",
 		Description: "Remove a user from a group; the user stays on the site. Returns {} on success.",
 	}, func(a *GroupMemberArgs) backend.Request {
-		return send(http.MethodDelete, backend.SiteScope, groupPath(a.GroupID.GroupID, "users", a.UserID.UserID), nil)
+		return send(http.MethodDelete, backend.SiteScope, groupPath(a.GroupID, "users", a.UserID), nil)
 	}),
 }

@@ -7,12 +7,12 @@ import (
 )
 
 // JobID names one background job.
-type JobID struct {
+type JobRef struct {
 	JobID string `json:"job_id" jsonschema:"required" jsonschema_description:"LUID of the job, from tableau_jobs_list (backgroundJobs.backgroundJob[].id) or from the job a refresh returned (job.id)."`
 }
 
 // TaskID names one extract refresh task.
-type TaskID struct {
+type TaskRef struct {
 	TaskID string `json:"task_id" jsonschema:"required" jsonschema_description:"LUID of the extract refresh task, from tableau_extract_refresh_tasks_list (tasks.task[].extractRefresh.id)."`
 }
 
@@ -26,13 +26,13 @@ var jobTools = []Tool{
 	restTool(Tool{
 		Name: "tableau_job_get", Title: "Get a job", Kind: Read, Idempotent: true, Source: Seed, Toolset: "jobs",
 		Description: "Return one job's progress and outcome: job{id, type, progress, createdAt, startedAt, completedAt, finishCode (0 success, 1 failed, 2 cancelled), statusNotes}. Use it to follow a refresh.",
-	}, func(a *JobID) backend.Request {
+	}, func(a *JobRef) backend.Request {
 		return get(backend.SiteScope, backend.Segments("jobs", a.JobID), nil)
 	}),
 	restTool(Tool{
 		Name: "tableau_job_cancel", Title: "Cancel a job", Kind: Write, Idempotent: true, Source: Seed, Toolset: "jobs",
 		Description: "Cancel a job that is pending or in progress. A job that has already finished gives a conflict error.",
-	}, func(a *JobID) backend.Request {
+	}, func(a *JobRef) backend.Request {
 		return send(http.MethodPut, backend.SiteScope, backend.Segments("jobs", a.JobID), nil)
 	}),
 	restTool(Tool{
@@ -44,7 +44,7 @@ var jobTools = []Tool{
 	restTool(Tool{
 		Name: "tableau_extract_refresh_task_run", Title: "Run an extract refresh task now", Kind: Write, Idempotent: false, Source: SK, Toolset: "jobs",
 		Description: "Run a scheduled extract refresh task now, outside its schedule. Returns the job (job.id); follow it with tableau_job_get.",
-	}, func(a *TaskID) backend.Request {
+	}, func(a *TaskRef) backend.Request {
 		return send(http.MethodPost, backend.SiteScope, backend.Segments("tasks", "extractRefreshes", a.TaskID, "runNow"), map[string]any{})
 	}),
 }

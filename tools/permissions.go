@@ -45,26 +45,26 @@ func (a *PermissionsAdd) body() map[string]any {
 		caps = append(caps, map[string]any{"name": c.Name, "mode": c.Mode})
 	}
 	return map[string]any{"permissions": map[string]any{"granteeCapabilities": []any{map[string]any{
-		a.GranteeType: ref(a.GranteeID),
+		a.GranteeType:  ref(a.GranteeID),
 		"capabilities": map[string]any{"capability": caps},
 	}}}}
 }
 
 // WorkbookPermissionsAddArgs are the arguments of tableau_workbook_permissions_add.
 type WorkbookPermissionsAddArgs struct {
-	WorkbookID
+	WorkbookRef
 	PermissionsAdd
 }
 
 // ProjectPermissionsAddArgs are the arguments of tableau_project_permissions_add.
 type ProjectPermissionsAddArgs struct {
-	ProjectID
+	ProjectRef
 	PermissionsAdd
 }
 
 // WorkbookPermissionDeleteArgs are the arguments of tableau_workbook_permission_delete.
 type WorkbookPermissionDeleteArgs struct {
-	WorkbookID
+	WorkbookRef
 	Grantee
 	CapabilityName string `json:"capability_name" jsonschema:"required" jsonschema_description:"Capability of the rule to remove, e.g. Read or ExportData (as listed by tableau_workbook_permissions_list)."`
 	CapabilityMode string `json:"capability_mode" jsonschema:"required,enum=Allow,enum=Deny" jsonschema_description:"Mode of the rule to remove: Allow or Deny."`
@@ -84,38 +84,38 @@ var permissionTools = []Tool{
 	restTool(Tool{
 		Name: "tableau_workbook_permissions_list", Title: "List a workbook's permissions", Kind: Read, Idempotent: true, Source: SK, Toolset: "permissions",
 		Description: "List the explicit permission rules on a workbook: permissions.granteeCapabilities[] with a user{id} or group{id} and capabilities.capability[] (name, mode Allow or Deny).",
-	}, func(a *WorkbookID) backend.Request {
+	}, func(a *WorkbookRef) backend.Request {
 		return get(backend.SiteScope, workbookPath(a.WorkbookID, "permissions"), nil)
 	}),
 	restTool(Tool{
 		Name: "tableau_workbook_permissions_add", Title: "Add workbook permissions", Kind: Write, Idempotent: true, Source: SK, Toolset: "permissions",
 		Description: "Add permission rules for one user or group on a workbook (existing rules stay). Returns the rules added.",
 	}, func(a *WorkbookPermissionsAddArgs) backend.Request {
-		return send(http.MethodPut, backend.SiteScope, workbookPath(a.WorkbookID.WorkbookID, "permissions"), a.PermissionsAdd.body())
+		return send(http.MethodPut, backend.SiteScope, workbookPath(a.WorkbookID, "permissions"), a.PermissionsAdd.body())
 	}),
 	restTool(Tool{
 		Name: "tableau_workbook_permission_delete", Title: "Remove a workbook permission", Kind: Destructive, Idempotent: true, Source: SK, Toolset: "permissions",
 		Description: "Remove one permission rule (a capability in Allow or Deny mode for a user or group) from a workbook. Returns {} on success.",
 	}, func(a *WorkbookPermissionDeleteArgs) backend.Request {
 		return send(http.MethodDelete, backend.SiteScope,
-			workbookPath(a.WorkbookID.WorkbookID, "permissions", a.GranteeType+"s", a.GranteeID, a.CapabilityName, a.CapabilityMode), nil)
+			workbookPath(a.WorkbookID, "permissions", a.GranteeType+"s", a.GranteeID, a.CapabilityName, a.CapabilityMode), nil)
 	}),
 	restTool(Tool{
 		Name: "tableau_datasource_permissions_list", Title: "List a data source's permissions", Kind: Read, Idempotent: true, Source: SK, Toolset: "permissions",
 		Description: "List the explicit permission rules on a published data source: permissions.granteeCapabilities[] with a user{id} or group{id} and capabilities.capability[] (name, mode).",
-	}, func(a *DatasourceID) backend.Request {
+	}, func(a *DatasourceRef) backend.Request {
 		return get(backend.SiteScope, datasourcePath(a.DatasourceID, "permissions"), nil)
 	}),
 	restTool(Tool{
 		Name: "tableau_project_permissions_list", Title: "List a project's permissions", Kind: Read, Idempotent: true, Source: SK, Toolset: "permissions",
 		Description: "List the explicit permission rules on a project: permissions.granteeCapabilities[] with a user{id} or group{id} and capabilities.capability[] (name, mode).",
-	}, func(a *ProjectID) backend.Request {
+	}, func(a *ProjectRef) backend.Request {
 		return get(backend.SiteScope, projectPath(a.ProjectID, "permissions"), nil)
 	}),
 	restTool(Tool{
 		Name: "tableau_project_permissions_add", Title: "Add project permissions", Kind: Write, Idempotent: true, Source: SK, Toolset: "permissions",
 		Description: "Add permission rules for one user or group on a project (existing rules stay). Returns the rules added.",
 	}, func(a *ProjectPermissionsAddArgs) backend.Request {
-		return send(http.MethodPut, backend.SiteScope, projectPath(a.ProjectID.ProjectID, "permissions"), a.PermissionsAdd.body())
+		return send(http.MethodPut, backend.SiteScope, projectPath(a.ProjectID, "permissions"), a.PermissionsAdd.body())
 	}),
 }

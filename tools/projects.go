@@ -8,7 +8,7 @@ import (
 )
 
 // ProjectID names one project.
-type ProjectID struct {
+type ProjectRef struct {
 	ProjectID string `json:"project_id" jsonschema:"required" jsonschema_description:"LUID of the project, from tableau_projects_list (projects.project[].id)."`
 }
 
@@ -27,7 +27,7 @@ type ProjectCreateArgs struct {
 
 // ProjectUpdateArgs are the arguments of tableau_project_update.
 type ProjectUpdateArgs struct {
-	ProjectID
+	ProjectRef
 	Name string `json:"name,omitempty" jsonschema_description:"New name."`
 	ProjectFields
 }
@@ -70,12 +70,12 @@ var projectTools = []Tool{
 		Name: "tableau_project_update", Title: "Update a project", Kind: Write, Idempotent: true, Source: Seed, Toolset: "projects",
 		Description: "Rename a project, change its description or content permissions, or move it under another parent. Give only what should change. Returns the updated project.",
 	}, func(a *ProjectUpdateArgs) backend.Request {
-		return send(http.MethodPut, backend.SiteScope, projectPath(a.ProjectID.ProjectID), a.ProjectFields.body(a.Name))
+		return send(http.MethodPut, backend.SiteScope, projectPath(a.ProjectID), a.ProjectFields.body(a.Name))
 	}),
 	restTool(Tool{
 		Name: "tableau_project_delete", Title: "Delete a project", Kind: Destructive, Idempotent: true, Source: Seed, Toolset: "projects",
 		Description: "Permanently delete a project together with the workbooks, data sources and nested projects in it. This cannot be undone. Returns {} on success.",
-	}, func(a *ProjectID) backend.Request {
+	}, func(a *ProjectRef) backend.Request {
 		return send(http.MethodDelete, backend.SiteScope, projectPath(a.ProjectID), nil)
 	}),
 }

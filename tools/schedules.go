@@ -118,7 +118,7 @@ func (s ScheduleSettings) fill(m map[string]any) {
 }
 
 // ScheduleID names one schedule.
-type ScheduleID struct {
+type ScheduleRef struct {
 	ScheduleID string `json:"schedule_id" jsonschema:"required" jsonschema_description:"LUID of the schedule, from tableau_schedules_list (schedules.schedule[].id)."`
 }
 
@@ -163,7 +163,7 @@ var scheduleTools = []Tool{
 	restTool(Tool{
 		Name: "tableau_schedule_delete", Title: "Delete a schedule", Kind: Destructive, Idempotent: true, Source: SK, Toolset: "schedules",
 		Description: "Permanently delete a server schedule; the tasks that used it stop running (Tableau Server only). Returns {} on success.",
-	}, func(a *ScheduleID) backend.Request {
+	}, func(a *ScheduleRef) backend.Request {
 		return send(http.MethodDelete, backend.APIScope, backend.Segments("schedules", a.ScheduleID), nil)
 	}),
 }

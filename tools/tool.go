@@ -166,7 +166,8 @@ func decodeError(t Tool, err error) error {
 	}
 	var te *json.UnmarshalTypeError
 	if errors.As(err, &te) {
-		return fmt.Errorf("%s: parameter %q must be %s, not a JSON %s", t.Name, te.Field, jsonTypeName(te.Type), te.Value)
+		field := te.Field[strings.LastIndex(te.Field, ".")+1:]
+		return fmt.Errorf("%s: parameter %q must be %s, not a JSON %s", t.Name, field, jsonTypeName(te.Type), te.Value)
 	}
 	return fmt.Errorf("%s: the arguments are not a valid JSON object: %v", t.Name, err)
 }

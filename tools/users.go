@@ -7,9 +7,8 @@ import (
 	"github.com/tableau-mcp/tableau-mcp/backend"
 )
 
-
 // UserID names one user.
-type UserID struct {
+type UserRef struct {
 	UserID string `json:"user_id" jsonschema:"required" jsonschema_description:"LUID of the user, from tableau_users_list (users.user[].id)."`
 }
 
@@ -22,7 +21,7 @@ type UserAddArgs struct {
 
 // UserUpdateArgs are the arguments of tableau_user_update.
 type UserUpdateArgs struct {
-	UserID
+	UserRef
 	FullName string `json:"full_name,omitempty" jsonschema_description:"New display name."`
 	Email    string `json:"email,omitempty" jsonschema_description:"New email address."`
 	SiteRole string `json:"site_role,omitempty" jsonschema:"enum=Creator,enum=Explorer,enum=ExplorerCanPublish,enum=Guest,enum=ServerAdministrator,enum=SiteAdministratorCreator,enum=SiteAdministratorExplorer,enum=SupportUser,enum=Unlicensed,enum=Viewer" jsonschema_description:"New site role."`
@@ -46,7 +45,7 @@ var userTools = []Tool{
 	restTool(Tool{
 		Name: "tableau_user_get", Title: "Get a user", Kind: Read, Idempotent: true, Source: Seed, Toolset: "users",
 		Description: "Return one user of the site: name, fullName, email, siteRole, authSetting, lastLogin, locale, language.",
-	}, func(a *UserID) backend.Request {
+	}, func(a *UserRef) backend.Request {
 		return get(backend.SiteScope, backend.Segments("users", a.UserID), nil)
 	}),
 	restTool(Tool{
@@ -65,12 +64,12 @@ var userTools = []Tool{
 		putIf(u, "fullName", a.FullName)
 		putIf(u, "email", a.Email)
 		putIf(u, "siteRole", a.SiteRole)
-		return send(http.MethodPut, backend.SiteScope, backend.Segments("users", a.UserID.UserID), map[string]any{"user": u})
+		return send(http.MethodPut, backend.SiteScope, backend.Segments("users", a.UserID), map[string]any{"user": u})
 	}),
 	restTool(Tool{
 		Name: "tableau_user_remove_from_site", Title: "Remove a user from the site", Kind: Destructive, Idempotent: true, Source: Seed, Toolset: "users",
 		Description: "Remove a user from the site; they can no longer sign in to it. Returns {} on success.",
-	}, func(a *UserID) backend.Request {
+	}, func(a *UserRef) backend.Request {
 		return send(http.MethodDelete, backend.SiteScope, backend.Segments("users", a.UserID), nil)
 	}),
 }

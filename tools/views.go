@@ -5,7 +5,7 @@ import (
 )
 
 // ViewID names one view.
-type ViewID struct {
+type ViewRef struct {
 	ViewID string `json:"view_id" jsonschema:"required" jsonschema_description:"LUID of the view, from tableau_views_list or tableau_list_views (views.view[].id)."`
 }
 
@@ -17,7 +17,7 @@ type ViewsListArgs struct {
 
 // WorkbookViewsArgs are the arguments of tableau_list_views.
 type WorkbookViewsArgs struct {
-	WorkbookID
+	WorkbookRef
 	Filter                 string `json:"filter,omitempty" check:"filter" jsonschema_description:"Tableau filter expression field:operator:value, e.g. name:eq:Overview."`
 	IncludeUsageStatistics bool   `json:"include_usage_statistics,omitempty" jsonschema_description:"Also return each view's total view count (usage.totalViewCount)."`
 	Paging
@@ -25,7 +25,7 @@ type WorkbookViewsArgs struct {
 
 // ViewGetArgs are the arguments of tableau_view_get.
 type ViewGetArgs struct {
-	ViewID
+	ViewRef
 	IncludeUsageStatistics bool `json:"include_usage_statistics,omitempty" jsonschema_description:"Also return the view's total view count."`
 }
 
@@ -44,12 +44,12 @@ var viewTools = []Tool{
 		if a.Filter != "" {
 			q.Set("filter", a.Filter)
 		}
-		return get(backend.SiteScope, workbookPath(a.WorkbookID.WorkbookID, "views"), q)
+		return get(backend.SiteScope, workbookPath(a.WorkbookID, "views"), q)
 	}),
 	restTool(Tool{
 		Name: "tableau_view_get", Title: "Get a view", Kind: Read, Idempotent: true, Source: Seed, Toolset: "views",
 		Description: "Return one view: name, contentUrl, sheetType, its workbook, owner and project, tags; with include_usage_statistics also its view count.",
 	}, func(a *ViewGetArgs) backend.Request {
-		return get(backend.SiteScope, backend.Segments("views", a.ViewID.ViewID), usage(nil, a.IncludeUsageStatistics))
+		return get(backend.SiteScope, backend.Segments("views", a.ViewID), usage(nil, a.IncludeUsageStatistics))
 	}),
 }

@@ -10,7 +10,7 @@ import (
 )
 
 // WorkbookID names one workbook.
-type WorkbookID struct {
+type WorkbookRef struct {
 	WorkbookID string `json:"workbook_id" jsonschema:"required" jsonschema_description:"LUID of the workbook, from tableau_workbooks_list or tableau_workbook_search (workbooks.workbook[].id)."`
 }
 
@@ -30,13 +30,13 @@ func (a *WorkbookSearchArgs) Validate() error {
 
 // WorkbookGetArgs are the arguments of tableau_workbook_get.
 type WorkbookGetArgs struct {
-	WorkbookID
+	WorkbookRef
 	IncludeUsageStatistics bool `json:"include_usage_statistics,omitempty" jsonschema_description:"Also return view counts."`
 }
 
 // WorkbookUpdateArgs are the arguments of tableau_workbook_update.
 type WorkbookUpdateArgs struct {
-	WorkbookID
+	WorkbookRef
 	Description  string `json:"description,omitempty" jsonschema_description:"New description."`
 	NewOwnerID   string `json:"new_owner_id,omitempty" jsonschema_description:"LUID of the user to become owner, from tableau_users_list (users.user[].id)."`
 	NewProjectID string `json:"new_project_id,omitempty" jsonschema_description:"LUID of the project to move the workbook to, from tableau_projects_list (projects.project[].id)."`
@@ -65,7 +65,7 @@ func refreshBody(incremental bool) map[string]any {
 
 // WorkbookRefreshArgs are the arguments of tableau_workbook_refresh.
 type WorkbookRefreshArgs struct {
-	WorkbookID
+	WorkbookRef
 	RefreshArgs
 }
 
@@ -92,7 +92,7 @@ var workbookTools = []Tool{
 		Name: "tableau_workbook_get", Title: "Get a workbook", Kind: Read, Idempotent: true, Source: Seed, Toolset: "workbooks",
 		Description: "Return one workbook with its project, owner, tags and views (workbook.views.view[] with id, name, contentUrl); with include_usage_statistics also view counts.",
 	}, func(a *WorkbookGetArgs) backend.Request {
-		return get(backend.SiteScope, workbookPath(a.WorkbookID.WorkbookID), usage(nil, a.IncludeUsageStatistics))
+		return get(backend.SiteScope, workbookPath(a.WorkbookID), usage(nil, a.IncludeUsageStatistics))
 	}),
 	restTool(Tool{
 		Name: "tableau_workbook_update", Title: "Update a workbook", Kind: Write, Idempotent: true, Source: SK, Toolset: "workbooks",
@@ -107,24 +107,24 @@ var workbookTools = []Tool{
 		if a.NewOwnerID != "" {
 			wb["owner"] = ref(a.NewOwnerID)
 		}
-		return send(http.MethodPut, backend.SiteScope, workbookPath(a.WorkbookID.WorkbookID), map[string]any{"workbook": wb})
+		return send(http.MethodPut, backend.SiteScope, workbookPath(a.WorkbookID), map[string]any{"workbook": wb})
 	}),
 	restTool(Tool{
 		Name: "tableau_workbook_delete", Title: "Delete a workbook", Kind: Destructive, Idempotent: true, Source: Seed, Toolset: "workbooks",
 		Description: "Permanently delete a workbook and all its views. This cannot be undone. Returns {} on success.",
-	}, func(a *WorkbookID) backend.Request {
+	}, func(a *WorkbookRef) backend.Request {
 		return send(http.MethodDelete, backend.SiteScope, workbookPath(a.WorkbookID), nil)
 	}),
 	restTool(Tool{
 		Name: "tableau_workbook_refresh", Title: "Refresh a workbook's extracts", Kind: Write, Idempotent: false, Source: SK, Toolset: "workbooks",
 		Description: "Start refreshing the extracts of a workbook now. Returns the job (job.id); follow it with tableau_job_get.",
 	}, func(a *WorkbookRefreshArgs) backend.Request {
-		return send(http.MethodPost, backend.SiteScope, workbookPath(a.WorkbookID.WorkbookID, "refresh"), refreshBody(a.IncrementalExtract))
+		return send(http.MethodPost, backend.SiteScope, workbookPath(a.WorkbookID, "refresh"), refreshBody(a.IncrementalExtract))
 	}),
 	restTool(Tool{
 		Name: "tableau_workbook_connections_list", Title: "List a workbook's connections", Kind: Read, Idempotent: true, Source: Seed, Toolset: "workbooks",
 		Description: "List the data connections of a workbook: connections.connection[] with type, serverAddress, serverPort, userName, embedPassword and the datasource{id,name} each uses.",
-	}, func(a *WorkbookID) backend.Request {
+	}, func(a *WorkbookRef) backend.Request {
 		return get(backend.SiteScope, workbookPath(a.WorkbookID, "connections"), nil)
 	}),
 }

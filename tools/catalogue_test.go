@@ -1,0 +1,207 @@
+package tools
+
+import (
+	"bufio"
+	"encoding/json"
+	"os"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/jsonschema-go/jsonschema"
+)
+
+// catalogueRow is one line of testdata/catalogue.tsv, a copy of the tool
+// catalogue's table: name, source, kind and parameters (* = required).
+type catalogueRow struct {
+	name, src, kind string
+	params          map[string]bool // name -> required
+}
+
+// pending lists catalogue tools that later work adds; remove a name when
+// its tool is registered.
+var pending = map[string]bool{
+	"tableau_view_image_get": true, "tableau_view_pdf_get": true, "tableau_view_data_get": true,
+	"tableau_view_crosstab_get": true, "tableau_workbook_download": true, "tableau_datasource_download": true,
+	"tableau_query_view": true, "tableau_datasource_metadata_get": true,
+}
+
+func readCatalogue(t *testing.T) map[string]catalogueRow {
+	t.Helper()
+	f, err := os.Open("testdata/catalogue.tsv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	annot := regexp.MustCompile(`\((array|object)\)`)
+	rows := map[string]catalogueRow{}
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		cols := strings.Split(sc.Text(), "\t")
+		if len(cols) != 4 {
+			t.Fatalf("bad catalogue line %q", sc.Text())
+		}
+		r := catalogueRow{name: cols[0], src: cols[1], kind: cols[2], params: map[string]bool{}}
+		ps := annot.ReplaceAllString(cols[3], "")
+		ps = strings.NewReplacer("(+ new:", ",", ")", "").Replace(ps)
+		for _, p := range strings.Split(ps, ",") {
+			p = strings.TrimSpace(p)
+			if p == "" || p == "—" {
+				continue
+			}
+			req := strings.HasSuffix(p, "*")
+			r.params[strings.TrimSuffix(p, "*")] = req
+		}
+		rows[r.name] = r
+	}
+	if len(rows) < 50 {
+		t.Fatalf("catalogue has only %d rows", len(rows))
+	}
+	return rows
+}
+
+func schemaOf(t *testing.T, tool Tool) map[string]any {
+	t.Helper()
+	def, err := tool.MCP()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(def.RawInputSchema, &m); err != nil {
+		t.Fatalf("%s: schema is not JSON: %v", tool.Name, err)
+	}
+	return m
+}
+
+func TestEveryToolMatchesTheCatalogue(t *testing.T) {
+	cat := readCatalogue(t)
+	seen := map[string]bool{}
+	for _, tool := range All() {
+		if seen[tool.Name] {
+			t.Errorf("%s registered twice", tool.Name)
+		}
+		seen[tool.Name] = true
+		row, ok := cat[tool.Name]
+		if !ok {
+			t.Errorf("%s is not in the catalogue", tool.Name)
+			continue
+		}
+		if string(tool.Source) != row.src {
+			t.Errorf("%s: source %s, catalogue says %s", tool.Name, tool.Source, row.src)
+		}
+		if tool.Kind.String() != row.kind {
+			t.Errorf("%s: kind %s, catalogue says %s", tool.Name, tool.Kind, row.kind)
+		}
+		s := schemaOf(t, tool)
+		props, _ := s["properties"].(map[string]any)
+		required := map[string]bool{}
+		if rs, ok := s["required"].([]any); ok {
+			for _, r := range rs {
+				required[r.(string)] = true
+			}
+		}
+		var got, want []string
+		for p := range props {
+			got = append(got, p)
+		}
+		for p, req := range row.params {
+			want = append(want, p)
+			if required[p] != req {
+				t.Errorf("%s: parameter %s required=%v, catalogue says %v", tool.Name, p, required[p], req)
+			}
+		}
+		sort.Strings(got)
+		sort.Strings(want)
+		if strings.Join(got, ",") != strings.Join(want, ",") {
+			t.Errorf("%s: parameters %v, catalogue says %v", tool.Name, got, want)
+		}
+	}
+	for name := range cat {
+		if !seen[name] && !pending[name] {
+			t.Errorf("catalogue tool %s is not registered", name)
+		}
+		if seen[name] && pending[name] {
+			t.Errorf("%s is registered: remove it from pending", name)
+		}
+	}
+}
+
+func TestAnnotationsAreHonest(t *testing.T) {
+	for _, tool := range All() {
+		def, err := tool.MCP()
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := def.Annotations
+		if a.ReadOnlyHint == nil || a.DestructiveHint == nil || a.IdempotentHint == nil || a.OpenWorldHint == nil {
+			t.Errorf("%s: every annotation must be set explicitly", tool.Name)
+			continue
+		}
+		switch tool.Kind {
+		case Read:
+			if !*a.ReadOnlyHint || *a.DestructiveHint || !*a.IdempotentHint {
+				t.Errorf("%s: a read tool must be read-only, not destructive, idempotent", tool.Name)
+			}
+		case Write:
+			if *a.ReadOnlyHint || *a.DestructiveHint {
+				t.Errorf("%s: a write tool is neither read-only nor destructive", tool.Name)
+			}
+		case Destructive:
+			if *a.ReadOnlyHint || !*a.DestructiveHint {
+				t.Errorf("%s: a destructive tool must say so", tool.Name)
+			}
+		}
+		if a.Title == "" {
+			t.Errorf("%s has no title", tool.Name)
+		}
+	}
+}
+
+// TestDescriptionsAreWhole catches descriptions cut short (the invopop comma
+// pitfall) or missing: every tool and parameter description is a sentence.
+func TestDescriptionsAreWhole(t *testing.T) {
+	var walk func(tool, path string, node map[string]any)
+	walk = func(tool, path string, node map[string]any) {
+		props, _ := node["properties"].(map[string]any)
+		for name, p := range props {
+			pm := p.(map[string]any)
+			d, _ := pm["description"].(string)
+			if path == "" && (d == "" || !strings.HasSuffix(strings.TrimSpace(d), ".")) {
+				t.Errorf("%s: parameter %s has a description that is missing or cut short: %q", tool, name, d)
+			}
+			walk(tool, path+"."+name, pm)
+			if items, ok := pm["items"].(map[string]any); ok {
+				walk(tool, path+"."+name+"[]", items)
+			}
+		}
+	}
+	for _, tool := range All() {
+		if len(tool.Description) < 40 || !strings.HasSuffix(tool.Description, ".") {
+			t.Errorf("%s: description missing or cut short: %q", tool.Name, tool.Description)
+		}
+		walk(tool.Name, "", schemaOf(t, tool))
+	}
+}
+
+func TestSchemasAreValidJSONSchemaObjects(t *testing.T) {
+	for _, tool := range All() {
+		def, _ := tool.MCP()
+		var s jsonschema.Schema
+		if err := json.Unmarshal(def.RawInputSchema, &s); err != nil {
+			t.Errorf("%s: %v", tool.Name, err)
+			continue
+		}
+		if _, err := s.Resolve(nil); err != nil {
+			t.Errorf("%s: not a valid JSON Schema: %v", tool.Name, err)
+		}
+		if s.Type != "object" {
+			t.Errorf("%s: input schema type is %q, want object", tool.Name, s.Type)
+		}
+		for _, r := range s.Required {
+			if _, ok := s.Properties[r]; !ok {
+				t.Errorf("%s: required %q is not a property", tool.Name, r)
+			}
+		}
+	}
+}
