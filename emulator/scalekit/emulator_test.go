@@ -305,6 +305,10 @@ func TestBearerMissingAndStale(t *testing.T) {
 	if status, b := e.tool("tableau_session_get", nil); status != 200 {
 		t.Errorf("new token after ExpireTokens: %d %s", status, b)
 	}
+	e.token = e.emu.IssueToken()
+	if status, b := e.tool("tableau_session_get", nil); status != 200 {
+		t.Errorf("IssueToken: %d %s", status, b)
+	}
 }
 
 // --- execute_tool request checks ---

@@ -46,7 +46,8 @@ func (s *tableauSession) current() (string, uint64) {
 	return s.token, s.gen
 }
 
-// TableauSignIns counts the Tableau sign-ins made for a connected account.
+// TableauSignIns counts the Tableau sign-ins made for a connected account
+// since its credentials were last set.
 func (e *Emulator) TableauSignIns(connector, identifier string) int {
 	_, s, _, ok := e.lookup(connector, identifier, "")
 	if !ok {
