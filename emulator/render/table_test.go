@@ -328,3 +328,39 @@ for row in ws.iter_rows(values_only=True):
 		t.Errorf("openpyxl read:\n%s\nwant:\n%s", out, want)
 	}
 }
+
+// TestXLSXWithLibreOffice converts the workbook to CSV with LibreOffice,
+// when it is installed, and compares the cells.
+func TestXLSXWithLibreOffice(t *testing.T) {
+	soffice, err := exec.LookPath("soffice")
+	if err != nil {
+		t.Skip("LibreOffice not installed")
+	}
+	if testing.Short() {
+		t.Skip("starts LibreOffice")
+	}
+	header := []string{"Region", "Postal Code", "SUM(Sales)"}
+	rows := [][]string{{"East", "04101", "678781.24"}, {"West & <Co>", "10024", "12"}, {"Zoë", "", "-3.5"}}
+	b, err := XLSX("Sales by Region", header, rows)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	in := filepath.Join(dir, "crosstab.xlsx")
+	if err := os.WriteFile(in, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(soffice, "--headless", "-env:UserInstallation=file://"+filepath.Join(dir, "profile"),
+		"--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76", "--outdir", dir, in)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("soffice: %v\n%s", err, out)
+	}
+	got, err := os.ReadFile(filepath.Join(dir, "crosstab.csv"))
+	if err != nil {
+		t.Fatalf("LibreOffice produced no CSV: %v", err)
+	}
+	want := "Region,Postal Code,SUM(Sales)\nEast,04101,678781.24\nWest & <Co>,10024,12\nZoë,,-3.5\n"
+	if strings.ReplaceAll(string(got), "\r\n", "\n") != want {
+		t.Errorf("LibreOffice read:\n%s\nwant:\n%s", got, want)
+	}
+}
