@@ -1,0 +1,121 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"strings"
+)
+
+// setting is one option, settable by flag or environment variable; the flag wins.
+type setting struct {
+	env, flag, usage, def string
+	secret                bool
+	value                 *string
+}
+
+// config is everything the command reads from flags, the environment and .env.
+type config struct {
+	Transport, Listen, Backend, LogLevel string
+
+	TableauServerURL, TableauSite, TableauPATName, TableauPATSecret, TableauAPIVersion string
+
+	ScalekitEnvURL, ScalekitClientID, ScalekitClientSecret, ScalekitConnection, ScalekitIdentifier string
+
+	settings []setting
+}
+
+func (c *config) define(fs *flag.FlagSet) {
+	c.settings = []setting{
+		{"TABLEAU_MCP_TRANSPORT", "transport", "MCP transport: stdio, http (streamable HTTP at /mcp) or sse (legacy /sse and /message)", "stdio", false, &c.Transport},
+		{"TABLEAU_MCP_LISTEN", "listen", "address for --transport http or sse", "127.0.0.1:8080", false, &c.Listen},
+		{"TABLEAU_MCP_BACKEND", "backend", "demo, tableau or scalekit (default: chosen from the settings present)", "", false, &c.Backend},
+		{"TABLEAU_MCP_LOG_LEVEL", "log-level", "debug, info, warn or error (logs go to stderr)", "info", false, &c.LogLevel},
+		{"TABLEAU_SERVER_URL", "tableau-server-url", "Tableau server URL, e.g. https://prod-useast-a.online.tableau.com", "", false, &c.TableauServerURL},
+		{"TABLEAU_SITE", "tableau-site", "site content URL (empty for the Default site)", "", false, &c.TableauSite},
+		{"TABLEAU_PAT_NAME", "tableau-pat-name", "Personal Access Token name", "", false, &c.TableauPATName},
+		{"TABLEAU_PAT_SECRET", "tableau-pat-secret", "Personal Access Token secret (prefer the environment variable)", "", true, &c.TableauPATSecret},
+		{"TABLEAU_API_VERSION", "tableau-api-version", "REST API version, e.g. 3.28 (default: read from serverinfo)", "", false, &c.TableauAPIVersion},
+		{"SCALEKIT_ENVIRONMENT_URL", "scalekit-environment-url", "Scalekit environment URL (SCALEKIT_ENV_URL is read too)", "", false, &c.ScalekitEnvURL},
+		{"SCALEKIT_CLIENT_ID", "scalekit-client-id", "Scalekit client ID", "", false, &c.ScalekitClientID},
+		{"SCALEKIT_CLIENT_SECRET", "scalekit-client-secret", "Scalekit client secret (prefer the environment variable)", "", true, &c.ScalekitClientSecret},
+		{"SCALEKIT_CONNECTION_NAME", "scalekit-connection-name", "Scalekit connection name of the Tableau connector", "tableau", false, &c.ScalekitConnection},
+		{"SCALEKIT_IDENTIFIER", "scalekit-identifier", "connected-account identifier this stdio process acts for", "", false, &c.ScalekitIdentifier},
+	}
+	for _, s := range c.settings {
+		fs.StringVar(s.value, s.flag, "", fmt.Sprintf("%s [$%s]", s.usage, s.env))
+	}
+}
+
+// resolve fills unset flags from the environment, then defaults.
+func (c *config) resolve(fs *flag.FlagSet) {
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	for _, s := range c.settings {
+		if set[s.flag] {
+			continue
+		}
+		v, ok := os.LookupEnv(s.env)
+		if !ok && s.env == "SCALEKIT_ENVIRONMENT_URL" {
+			v, ok = os.LookupEnv("SCALEKIT_ENV_URL")
+		}
+		if ok {
+			*s.value = strings.TrimSpace(v)
+		}
+		if *s.value == "" {
+			*s.value = s.def
+		}
+	}
+}
+
+// chooseBackend applies the rule: an explicit --backend wins; otherwise
+// scalekit when Scalekit settings are present, tableau when Tableau settings
+// are, else demo. Partial settings are an error naming what is missing.
+func (c *config) chooseBackend() (string, error) {
+	tab := map[string]string{"TABLEAU_SERVER_URL": c.TableauServerURL, "TABLEAU_PAT_NAME": c.TableauPATName, "TABLEAU_PAT_SECRET": c.TableauPATSecret}
+	sk := map[string]string{"SCALEKIT_ENVIRONMENT_URL": c.ScalekitEnvURL, "SCALEKIT_CLIENT_ID": c.ScalekitClientID, "SCALEKIT_CLIENT_SECRET": c.ScalekitClientSecret}
+	b := c.Backend
+	if b == "" {
+		switch {
+		case anySet(sk):
+			b = "scalekit"
+		case anySet(tab):
+			b = "tableau"
+		default:
+			b = "demo"
+		}
+	}
+	switch b {
+	case "demo":
+	case "tableau":
+		if miss := missing(tab, "TABLEAU_SERVER_URL", "TABLEAU_PAT_NAME", "TABLEAU_PAT_SECRET"); miss != "" {
+			return "", fmt.Errorf("the tableau backend needs %s (flags --tableau-server-url, --tableau-pat-name, --tableau-pat-secret); set them, or unset the Tableau settings to run the demo", miss)
+		}
+	case "scalekit":
+		if miss := missing(sk, "SCALEKIT_ENVIRONMENT_URL", "SCALEKIT_CLIENT_ID", "SCALEKIT_CLIENT_SECRET"); miss != "" {
+			return "", fmt.Errorf("the scalekit backend needs %s; set them, or unset the Scalekit settings", miss)
+		}
+	default:
+		return "", fmt.Errorf("--backend %q is not one of demo, tableau, scalekit", b)
+	}
+	return b, nil
+}
+
+func anySet(m map[string]string) bool {
+	for _, v := range m {
+		if v != "" {
+			return true
+		}
+	}
+	return false
+}
+
+func missing(m map[string]string, order ...string) string {
+	var out []string
+	for _, k := range order {
+		if m[k] == "" {
+			out = append(out, k)
+		}
+	}
+	return strings.Join(out, " and ")
+}

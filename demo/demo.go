@@ -1,0 +1,98 @@
+// Package demo runs the server against the embedded Tableau emulator: a
+// sample site that needs no account, reached in memory without a socket.
+package demo
+
+import (
+	"io"
+	"net/http"
+	"sync"
+
+	"go.uber.org/zap"
+
+	tableauemu "github.com/tableau-mcp/tableau-mcp/emulator/tableau"
+	"github.com/tableau-mcp/tableau-mcp/tableau"
+)
+
+// BaseURL is the address the demo client uses; no socket is ever opened for it.
+const BaseURL = "http://demo.tableau-mcp.invalid"
+
+// New returns a Tableau client signed in (lazily) to a fresh emulated site.
+func New(log *zap.Logger) (*tableau.Client, *tableauemu.Emulator, error) {
+	emu := tableauemu.New(tableauemu.Config{})
+	pat := emu.DefaultPAT()
+	c, err := tableau.New(tableau.Config{
+		ServerURL:   BaseURL,
+		Site:        pat.SiteContentURL,
+		PATName:     pat.Name,
+		PATSecret:   pat.Secret,
+		HTTPClient:  &http.Client{Transport: HandlerTransport{Handler: emu}},
+		Logger:      log,
+		BackendName: "demo",
+	})
+	return c, emu, err
+}
+
+// HandlerTransport is an http.RoundTripper that serves requests with an
+// in-process handler, streaming the answer through a pipe so that large
+// downloads are never held whole in memory.
+type HandlerTransport struct{ Handler http.Handler }
+
+// RoundTrip runs the handler and returns as soon as it has written headers.
+func (t HandlerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	pr, pw := io.Pipe()
+	w := &pipeWriter{header: http.Header{}, pw: pw, ready: make(chan struct{})}
+	go func() {
+		defer func() {
+			if p := recover(); p != nil {
+				w.WriteHeader(http.StatusInternalServerError)
+			}
+			w.markReady(http.StatusOK)
+			pw.Close()
+		}()
+		t.Handler.ServeHTTP(w, req)
+	}()
+	select {
+	case <-w.ready:
+	case <-req.Context().Done():
+		pr.CloseWithError(req.Context().Err())
+		return nil, req.Context().Err()
+	}
+	return &http.Response{
+		Status:     http.StatusText(w.status),
+		StatusCode: w.status,
+		Proto:      "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1,
+		Header:        w.sent,
+		Body:          pr,
+		ContentLength: -1,
+		Request:       req,
+	}, nil
+}
+
+type pipeWriter struct {
+	header http.Header
+	sent   http.Header
+	pw     *io.PipeWriter
+	once   sync.Once
+	ready  chan struct{}
+	status int
+}
+
+func (w *pipeWriter) Header() http.Header { return w.header }
+
+func (w *pipeWriter) markReady(status int) {
+	w.once.Do(func() {
+		w.status = status
+		w.sent = w.header.Clone()
+		close(w.ready)
+	})
+}
+
+func (w *pipeWriter) WriteHeader(status int) { w.markReady(status) }
+
+func (w *pipeWriter) Write(b []byte) (int, error) {
+	w.markReady(http.StatusOK)
+	return w.pw.Write(b)
+}
+
+// Flush is a no-op: every write already reaches the reader.
+func (w *pipeWriter) Flush() {}
