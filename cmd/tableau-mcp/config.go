@@ -119,3 +119,5 @@ func missing(m map[string]string, order ...string) string {
 	}
 	return strings.Join(out, " and ")
 }
+
+func flagSet() *flag.FlagSet { return flag.NewFlagSet("tableau-mcp", flag.ContinueOnError) }

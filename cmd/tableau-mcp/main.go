@@ -12,7 +12,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -46,7 +45,7 @@ func main() {
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("tableau-mcp", flag.ContinueOnError)
+	fs := flagSet()
 	fs.SetOutput(stderr)
 	var cfg config
 	cfg.define(fs)
