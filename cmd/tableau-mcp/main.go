@@ -241,4 +241,3 @@ func runEmulator(ctx context.Context, cfg *config, w io.Writer) error {
 	}
 	return nil
 }
-
