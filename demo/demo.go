@@ -3,8 +3,10 @@
 package demo
 
 import (
+	"fmt"
 	"io"
 	"net/http"
+	"net/textproto"
 	"sync"
 
 	"go.uber.org/zap"
@@ -41,15 +43,17 @@ type HandlerTransport struct{ Handler http.Handler }
 func (t HandlerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	pr, pw := io.Pipe()
 	w := &pipeWriter{header: http.Header{}, pw: pw, ready: make(chan struct{})}
+	in := serverSide(req)
 	go func() {
 		defer func() {
 			if p := recover(); p != nil {
 				w.WriteHeader(http.StatusInternalServerError)
+				fmt.Fprintf(w, "handler panic: %v", p)
 			}
 			w.markReady(http.StatusOK)
 			pw.Close()
 		}()
-		t.Handler.ServeHTTP(w, req)
+		t.Handler.ServeHTTP(w, in)
 	}()
 	select {
 	case <-w.ready:
@@ -66,6 +70,24 @@ func (t HandlerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		ContentLength: -1,
 		Request:       req,
 	}, nil
+}
+
+// serverSide gives the handler the request as a server would see it after the
+// wire: canonical header names, a non-nil body, the request URI and host.
+func serverSide(req *http.Request) *http.Request {
+	in := req.Clone(req.Context())
+	in.Header = make(http.Header, len(req.Header))
+	for k, v := range req.Header {
+		key := textproto.CanonicalMIMEHeaderKey(k)
+		in.Header[key] = append(in.Header[key], v...)
+	}
+	if in.Body == nil {
+		in.Body = http.NoBody
+	}
+	in.RequestURI = req.URL.RequestURI()
+	in.Host = req.URL.Host
+	in.RemoteAddr = "127.0.0.1:1"
+	return in
 }
 
 type pipeWriter struct {

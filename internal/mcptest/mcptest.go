@@ -20,6 +20,9 @@ type Session struct {
 	C      *client.Client
 	mu     sync.Mutex
 	Called map[string]bool
+	// Ctx is the base context of calls (it may carry an identity for
+	// in-process clients); nil means context.Background().
+	Ctx context.Context
 }
 
 // Start initialises c and returns the session.
@@ -46,7 +49,11 @@ func (s *Session) Call(name string, args map[string]any) *mcp.CallToolResult {
 	s.mu.Lock()
 	s.Called[name] = true
 	s.mu.Unlock()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	base := s.Ctx
+	if base == nil {
+		base = context.Background()
+	}
+	ctx, cancel := context.WithTimeout(base, 60*time.Second)
 	defer cancel()
 	req := mcp.CallToolRequest{}
 	req.Params.Name = name

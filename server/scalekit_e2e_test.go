@@ -1,0 +1,195 @@
+package server_test
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mark3labs/mcp-go/client"
+
+	"github.com/tableau-mcp/tableau-mcp/auth"
+	"github.com/tableau-mcp/tableau-mcp/demo"
+	scalekitemu "github.com/tableau-mcp/tableau-mcp/emulator/scalekit"
+	tableauemu "github.com/tableau-mcp/tableau-mcp/emulator/tableau"
+	. "github.com/tableau-mcp/tableau-mcp/internal/mcptest"
+	"github.com/tableau-mcp/tableau-mcp/scalekit"
+	"github.com/tableau-mcp/tableau-mcp/server"
+	"github.com/tableau-mcp/tableau-mcp/tools"
+)
+
+type skFixture struct {
+	backend *scalekit.Client
+	sk      *scalekitemu.Emulator
+	tab     *tableauemu.Emulator
+	session func(identifier string) *Session
+}
+
+func scalekitFixture(t *testing.T) *skFixture {
+	t.Helper()
+	b, sk, tab, err := demo.ViaScalekit(nil, func(c *scalekit.Config) { c.RetryBase = time.Millisecond })
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := server.New(server.Options{Version: "test", Backend: b})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &skFixture{backend: b, sk: sk, tab: tab}
+	f.session = func(identifier string) *Session {
+		c, err := client.NewInProcessClient(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sess := Start(t, c)
+		if identifier != "" {
+			sess.Ctx = auth.WithIdentity(context.Background(), identifier)
+		}
+		return sess
+	}
+	return f
+}
+
+func TestEveryToolThroughScalekit(t *testing.T) {
+	f := scalekitFixture(t)
+	s := f.session(demo.DemoIdentifier)
+	walkEveryTool(t, s)
+
+	// The wire form, as Scalekit received it.
+	var executes, proxied int
+	for _, r := range f.sk.Requests() {
+		switch {
+		case r.Path == "/api/v1/execute_tool":
+			executes++
+			var body map[string]json.RawMessage
+			if err := json.Unmarshal(r.Body, &body); err != nil {
+				t.Fatalf("execute_tool body %s", r.Body)
+			}
+			for _, k := range []string{"tool_name", "identifier", "connector", "params"} {
+				if _, ok := body[k]; !ok {
+					t.Errorf("execute_tool body lacks %s: %s", k, r.Body)
+				}
+			}
+			if len(body) != 4 {
+				t.Errorf("execute_tool body has extra fields: %s", r.Body)
+			}
+			if string(body["identifier"]) != `"`+demo.DemoIdentifier+`"` || string(body["connector"]) != `"tableau"` {
+				t.Errorf("execute_tool body %s", r.Body)
+			}
+			if !strings.HasPrefix(r.Header.Get("Authorization"), "Bearer ") {
+				t.Error("execute_tool without a bearer token")
+			}
+		case strings.HasPrefix(r.Path, "/proxy/api/"):
+			proxied++
+			if r.Header.Get("connection_name") != "tableau" || r.Header.Get("identifier") != demo.DemoIdentifier {
+				t.Errorf("proxy headers %v", r.Header)
+			}
+		}
+	}
+	if executes == 0 || proxied == 0 {
+		t.Errorf("%d execute_tool calls and %d proxied calls; both paths must be used", executes, proxied)
+	}
+	if f.sk.TokenRequests() != 1 {
+		t.Errorf("%d token requests for the whole walk, want 1", f.sk.TokenRequests())
+	}
+	// Only tools Scalekit's connector lacks went over the proxy.
+	for _, tool := range tools.All() {
+		if tool.Source == tools.New && strings.Contains(string(mustJSON(f.sk.Requests())), `"tool_name":"`+tool.Name+`"`) {
+			t.Errorf("%s (ours) was sent to execute_tool", tool.Name)
+		}
+	}
+}
+
+func TestOneTokenRenewalForConcurrentCalls(t *testing.T) {
+	f := scalekitFixture(t)
+	s := f.session(demo.DemoIdentifier)
+	s.OK("tableau_workbooks_list", nil)
+	f.sk.ExpireTokens()
+	before := f.sk.TokenRequests()
+	var wg sync.WaitGroup
+	for i := 0; i < 12; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.OK("tableau_projects_list", nil)
+		}()
+	}
+	wg.Wait()
+	if got := f.sk.TokenRequests() - before; got != 1 {
+		t.Errorf("%d token requests after expiry for 12 concurrent calls, want exactly 1", got)
+	}
+}
+
+func TestIdentitiesNeverSeeEachOthersData(t *testing.T) {
+	f := scalekitFixture(t)
+	// A second user whose connected account signs in to the Default site.
+	adminB, ok := f.tab.UserIDByName("", "default.creator@example.com")
+	if !ok {
+		t.Fatal("no Default-site user")
+	}
+	pat := tableauemu.PAT{Name: "b-pat", Secret: "b-secret", SiteContentURL: "", UserID: adminB}
+	if err := f.tab.AddPAT(pat); err != nil {
+		t.Fatal(err)
+	}
+	f.sk.AddAccount(scalekitemu.Account{Identifier: "user_b", PATName: pat.Name, PATSecret: pat.Secret, SiteContentURL: ""})
+	a, b := f.session(demo.DemoIdentifier), f.session("user_b")
+
+	siteA := Str(a.OK("tableau_session_get", nil), "session", "site", "id")
+	siteB := Str(b.OK("tableau_session_get", nil), "session", "site", "id")
+	if siteA == siteB || siteA == "" {
+		t.Fatalf("both identities on site %q", siteA)
+	}
+	groupsA := List(a.OK("tableau_groups_list", nil), "groups", "group")
+	groupsB := List(b.OK("tableau_groups_list", nil), "groups", "group")
+	if mustJSON(groupsA) == mustJSON(groupsB) {
+		t.Fatal("both identities see the same groups")
+	}
+	// The proxy path (a tool Scalekit lacks) uses each identity's own site.
+	gb := groupsB[0]["id"].(string)
+	b.OK("tableau_group_users_list", args{"group_id": gb})
+	a.Fail("tableau_group_users_list", args{"group_id": gb}, "404")
+	for _, r := range f.sk.Requests() {
+		if strings.HasPrefix(r.Path, "/proxy/") {
+			wantSite := siteA
+			if r.Header.Get("identifier") == "user_b" {
+				wantSite = siteB
+			}
+			if !strings.Contains(r.Path, "/sites/"+wantSite+"/") {
+				t.Errorf("%s for %s used another identity's site", r.Path, r.Header.Get("identifier"))
+			}
+		}
+	}
+}
+
+func TestScalekitErrorsTellWhatToDo(t *testing.T) {
+	f := scalekitFixture(t)
+	f.session("ghost").Fail("tableau_workbooks_list", nil, "no connected account", "ghost", "Add account")
+	f.session("").Fail("tableau_workbooks_list", nil, "SCALEKIT_IDENTIFIER")
+
+	s := f.session(demo.DemoIdentifier)
+	f.sk.FailNext("/api/v1/execute_tool", 429, "RATE_LIMITED", "too many requests")
+	s.Fail("tableau_workbooks_list", nil, "Scalekit's own rate limit")
+
+	f.tab.FailNext("GET", "/workbooks", 429, "429000")
+	msg := s.Fail("tableau_workbooks_list", nil, "429", "Tableau is rate limiting")
+	if strings.Contains(msg, "Scalekit's own") {
+		t.Errorf("Tableau's rate limit reported as Scalekit's: %s", msg)
+	}
+
+	f.tab.FailNext("GET", "/users", 403, "403133")
+	s.Fail("tableau_users_list", nil, "403133", "permission")
+
+	f.sk.FailNext("/api/v1/execute_tool", 503, "UNAVAILABLE", "down for a moment")
+	s.OK("tableau_projects_list", nil) // retried with backoff
+
+	for i := 0; i < 4; i++ { // the first try and three retries
+		f.sk.FailNext("/api/v1/execute_tool", 503, "UNAVAILABLE", "down")
+	}
+	s.Fail("tableau_projects_list", nil, "Scalekit is unavailable")
+
+	f.sk.SetAccountStatus("tableau", demo.DemoIdentifier, "EXPIRED")
+	s.Fail("tableau_workbooks_list", nil, "expired or been revoked", "Re-authorise")
+}
+
