@@ -192,4 +192,3 @@ func TestScalekitErrorsTellWhatToDo(t *testing.T) {
 	f.sk.SetAccountStatus("tableau", demo.DemoIdentifier, "EXPIRED")
 	s.Fail("tableau_workbooks_list", nil, "expired or been revoked", "Re-authorise")
 }
-

@@ -41,14 +41,21 @@ package vizqlemu
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 )
 
-const maxBodyBytes = 1 << 20
+const (
+	maxBodyBytes = 1 << 20
+	// maxRecorded bounds the request log so a long-running demo server
+	// does not grow without end.
+	maxRecorded = 1000
+)
 
 // Service is the emulated VizQL Data Service. It is safe for concurrent use.
 type Service struct {
@@ -78,8 +85,9 @@ func (s *Service) FailNext(status int, errorCode, message string) {
 		debug: map[string]any{"injected": true}})
 }
 
-// Requests returns copies of the bodies of all requests received so far, in
-// order (an empty slice for a request without body).
+// Requests returns copies of the bodies of the requests received so far, in
+// order (an empty slice for a request without body); only the most recent
+// 1000 are kept.
 func (s *Service) Requests() [][]byte {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -96,6 +104,9 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 	s.mu.Lock()
 	s.requests = append(s.requests, bytes.Clone(body))
+	if len(s.requests) > maxRecorded {
+		s.requests = slices.Delete(s.requests, 0, len(s.requests)-maxRecorded)
+	}
 	var fault *apiError
 	if len(s.faults) > 0 {
 		fault, s.faults = s.faults[0], s.faults[1:]
@@ -140,6 +151,14 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		answer any
 		apiErr *apiError
 	)
+	defer func() {
+		// A bug here must answer 500 like the real service, not kill the
+		// emulator that mounts it.
+		if v := recover(); v != nil {
+			writeError(w, &apiError{status: http.StatusInternalServerError, code: codeInternal,
+				message: "The request could not be completed.", debug: map[string]any{"panic": fmt.Sprint(v)}})
+		}
+	}()
 	switch endpoint {
 	case "simple-request":
 		answer = "OK"
