@@ -53,7 +53,7 @@ type Stats struct {
 type Recorded struct {
 	Method, Path, RawQuery string
 	Header                 http.Header
-	Body                   []byte // at most maxRecordedBody bytes
+	Body                   []byte // cut at 16 KiB
 	Status                 int
 }
 
@@ -65,8 +65,8 @@ type ViewChart struct {
 
 const (
 	maxBody         = 4 << 20
-	maxRecordedBody = 64 << 10
-	maxRecorded     = 5000
+	maxRecordedBody = 16 << 10
+	maxRecorded     = 1000
 	vizqlPrefix     = "/api/v1/vizql-data-service/"
 )
 
@@ -286,8 +286,8 @@ func (e *Emulator) Stats() Stats {
 	return s
 }
 
-// Requests answers copies of the recorded requests, oldest first (the
-// newest maxRecorded are kept).
+// Requests answers copies of the recorded requests, oldest first. At least
+// the newest 1000 are kept; bodies are cut at 16 KiB.
 func (e *Emulator) Requests() []Recorded {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -415,7 +415,7 @@ func (e *Emulator) record(r *http.Request, body []byte) *Recorded {
 	rec := &Recorded{Method: r.Method, Path: r.URL.Path, RawQuery: r.URL.RawQuery,
 		Header: r.Header.Clone(), Body: append([]byte(nil), b...)}
 	e.recorded = append(e.recorded, rec)
-	if len(e.recorded) > maxRecorded {
+	if len(e.recorded) >= 2*maxRecorded { // trim in bulk so recording stays cheap
 		e.recorded = append([]*Recorded(nil), e.recorded[len(e.recorded)-maxRecorded:]...)
 	}
 	e.stats.Requests++
