@@ -166,8 +166,8 @@ func lval(m jobj, path, key string) ([]jobj, bool, *apiErr) {
 	return nil, false, wrongType(path, key, "an array of objects")
 }
 
-// anyTrue looks for a true "incremental"-like flag at the top of the body
-// or one level down.
+// flag tells whether a boolean option is true in the query string, at the
+// top of the JSON body or one level down (e.g. {"incremental":true}).
 func (c *call) flag(name string) bool {
 	if strings.EqualFold(c.q.Get(name), "true") {
 		return true

@@ -181,7 +181,7 @@ func newToken() string {
 	return hex.EncodeToString(b[:16]) + "|" + hex.EncodeToString(b[16:])
 }
 
-// ---- exported helpers ----
+// ---- exported accessors ----
 
 // DefaultPAT is the token that signs in to the "demo" site as its site
 // administrator admin@example.com.
