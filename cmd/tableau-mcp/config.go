@@ -10,9 +10,21 @@ import (
 // setting is one option, settable by flag or environment variable; the flag wins.
 type setting struct {
 	env, flag, usage, def string
-	secret                bool
+	boolean               bool // a switch: --flag alone means true
 	value                 *string
 }
+
+// switchValue is a string setting that may be given as a bare --flag.
+type switchValue struct{ p *string }
+
+func (v switchValue) String() string {
+	if v.p == nil {
+		return ""
+	}
+	return *v.p
+}
+func (v switchValue) Set(s string) error { *v.p = s; return nil }
+func (v switchValue) IsBoolFlag() bool   { return true }
 
 // config is everything the command reads from flags, the environment and .env.
 type config struct {
@@ -21,6 +33,11 @@ type config struct {
 	TableauServerURL, TableauSite, TableauPATName, TableauPATSecret, TableauAPIVersion string
 
 	ScalekitEnvURL, ScalekitClientID, ScalekitClientSecret, ScalekitConnection, ScalekitIdentifier string
+
+	// DemoViaScalekit runs the Scalekit backend against in-process Scalekit
+	// and Tableau emulators.
+	DemoViaScalekit bool
+	demoViaScalekit string
 
 	settings []setting
 }
@@ -34,16 +51,22 @@ func (c *config) define(fs *flag.FlagSet) {
 		{"TABLEAU_SERVER_URL", "tableau-server-url", "Tableau server URL, e.g. https://prod-useast-a.online.tableau.com", "", false, &c.TableauServerURL},
 		{"TABLEAU_SITE", "tableau-site", "site content URL (empty for the Default site)", "", false, &c.TableauSite},
 		{"TABLEAU_PAT_NAME", "tableau-pat-name", "Personal Access Token name", "", false, &c.TableauPATName},
-		{"TABLEAU_PAT_SECRET", "tableau-pat-secret", "Personal Access Token secret (prefer the environment variable)", "", true, &c.TableauPATSecret},
+		{"TABLEAU_PAT_SECRET", "tableau-pat-secret", "Personal Access Token secret (prefer the environment variable)", "", false, &c.TableauPATSecret},
 		{"TABLEAU_API_VERSION", "tableau-api-version", "REST API version, e.g. 3.28 (default: read from serverinfo)", "", false, &c.TableauAPIVersion},
 		{"SCALEKIT_ENVIRONMENT_URL", "scalekit-environment-url", "Scalekit environment URL (SCALEKIT_ENV_URL is read too)", "", false, &c.ScalekitEnvURL},
 		{"SCALEKIT_CLIENT_ID", "scalekit-client-id", "Scalekit client ID", "", false, &c.ScalekitClientID},
-		{"SCALEKIT_CLIENT_SECRET", "scalekit-client-secret", "Scalekit client secret (prefer the environment variable)", "", true, &c.ScalekitClientSecret},
+		{"SCALEKIT_CLIENT_SECRET", "scalekit-client-secret", "Scalekit client secret (prefer the environment variable)", "", false, &c.ScalekitClientSecret},
 		{"SCALEKIT_CONNECTION_NAME", "scalekit-connection-name", "Scalekit connection name of the Tableau connector", "tableau", false, &c.ScalekitConnection},
 		{"SCALEKIT_IDENTIFIER", "scalekit-identifier", "connected-account identifier this stdio process acts for", "", false, &c.ScalekitIdentifier},
+		{"TABLEAU_MCP_DEMO_VIA_SCALEKIT", "demo-via-scalekit", "run the Scalekit path against in-process Scalekit and Tableau emulators (sample data)", "", true, &c.demoViaScalekit},
 	}
 	for _, s := range c.settings {
-		fs.StringVar(s.value, s.flag, "", fmt.Sprintf("%s [$%s]", s.usage, s.env))
+		usage := fmt.Sprintf("%s [$%s]", s.usage, s.env)
+		if s.boolean {
+			fs.Var(switchValue{s.value}, s.flag, usage)
+			continue
+		}
+		fs.StringVar(s.value, s.flag, "", usage)
 	}
 }
 
@@ -66,6 +89,10 @@ func (c *config) resolve(fs *flag.FlagSet) {
 			*s.value = s.def
 		}
 	}
+	c.DemoViaScalekit = c.demoViaScalekit == "true" || c.demoViaScalekit == "1"
+	if c.DemoViaScalekit && c.ScalekitIdentifier == "" {
+		c.ScalekitIdentifier = "demo-user"
+	}
 }
 
 // chooseBackend applies the rule: an explicit --backend wins; otherwise
@@ -75,6 +102,12 @@ func (c *config) chooseBackend() (string, error) {
 	tab := map[string]string{"TABLEAU_SERVER_URL": c.TableauServerURL, "TABLEAU_PAT_NAME": c.TableauPATName, "TABLEAU_PAT_SECRET": c.TableauPATSecret}
 	sk := map[string]string{"SCALEKIT_ENVIRONMENT_URL": c.ScalekitEnvURL, "SCALEKIT_CLIENT_ID": c.ScalekitClientID, "SCALEKIT_CLIENT_SECRET": c.ScalekitClientSecret}
 	b := c.Backend
+	if c.DemoViaScalekit {
+		if b != "" && b != "scalekit" {
+			return "", fmt.Errorf("--demo-via-scalekit runs the scalekit backend; it cannot be combined with --backend %s", b)
+		}
+		return "scalekit", nil
+	}
 	if b == "" {
 		switch {
 		case anySet(sk):

@@ -4,6 +4,7 @@
 //	tableau-mcp --transport http      serve streamable HTTP at /mcp (--transport sse: /sse)
 //	tableau-mcp tools                 list the tools
 //	tableau-mcp call TOOL '{json}'    run one tool and print its result
+//	tableau-mcp doctor                check the configuration end to end
 //	tableau-mcp emulator --listen A   run the Tableau emulator on address A
 //	tableau-mcp version
 package main
@@ -26,9 +27,11 @@ import (
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
 
+	"github.com/tableau-mcp/tableau-mcp/auth"
 	"github.com/tableau-mcp/tableau-mcp/backend"
 	"github.com/tableau-mcp/tableau-mcp/demo"
 	tableauemu "github.com/tableau-mcp/tableau-mcp/emulator/tableau"
+	"github.com/tableau-mcp/tableau-mcp/scalekit"
 	"github.com/tableau-mcp/tableau-mcp/server"
 	"github.com/tableau-mcp/tableau-mcp/tableau"
 	"github.com/tableau-mcp/tableau-mcp/tools"
@@ -83,11 +86,13 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 		return callTool(ctx, &cfg, log, rest, stdout)
 	case "emulator":
 		return runEmulator(ctx, &cfg, stdout)
+	case "doctor":
+		return doctor(ctx, &cfg, log, stdout)
 	case "version":
 		fmt.Fprintln(stdout, "tableau-mcp", version)
 		return nil
 	default:
-		return fmt.Errorf("unknown command %q; commands: serve (default), tools, call, emulator, version", cmd)
+		return fmt.Errorf("unknown command %q; commands: serve (default), tools, call, doctor, emulator, version", cmd)
 	}
 }
 
@@ -116,7 +121,15 @@ func openBackend(cfg *config, log *zap.Logger) (backend.Backend, error) {
 			APIVersion: cfg.TableauAPIVersion, Logger: log,
 		})
 	case "scalekit":
-		return nil, fmt.Errorf("the scalekit backend is not yet available in this build; use --backend tableau or demo")
+		if cfg.DemoViaScalekit {
+			log.Warn("serving the DEMO site through in-process Scalekit and Tableau emulators (sample data)", zap.String("identifier", cfg.ScalekitIdentifier))
+			c, _, _, err := demo.ViaScalekit(log)
+			return c, err
+		}
+		return scalekit.New(scalekit.Config{
+			EnvironmentURL: cfg.ScalekitEnvURL, ClientID: cfg.ScalekitClientID, ClientSecret: cfg.ScalekitClientSecret,
+			Connection: cfg.ScalekitConnection, APIVersion: cfg.TableauAPIVersion, Logger: log,
+		})
 	default:
 		log.Warn("no Tableau or Scalekit settings: serving the DEMO site with generated sample data; set TABLEAU_SERVER_URL, TABLEAU_PAT_NAME and TABLEAU_PAT_SECRET for a real site")
 		c, _, err := demo.New(log)
@@ -183,7 +196,7 @@ func callTool(ctx context.Context, cfg *config, log *zap.Logger, args []string, 
 	}
 	defer closeBackend(b, log)
 	if cfg.ScalekitIdentifier != "" {
-		ctx = withIdentity(ctx, cfg.ScalekitIdentifier)
+		ctx = auth.WithIdentity(ctx, cfg.ScalekitIdentifier)
 	}
 	res, err := t.Handle(ctx, &tools.Env{Backend: b, Log: log}, raw)
 	if err != nil {

@@ -1,0 +1,76 @@
+package main
+
+import (
+	"bytes"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/mark3labs/mcp-go/client"
+
+	scalekitemu "github.com/tableau-mcp/tableau-mcp/emulator/scalekit"
+	. "github.com/tableau-mcp/tableau-mcp/internal/mcptest"
+)
+
+func runDoctor(t *testing.T, env map[string]string, flags ...string) (string, error) {
+	t.Helper()
+	setEnv(t, env)
+	var out, errb bytes.Buffer
+	err := run(append(flags, "doctor"), nil, &out, &errb)
+	return out.String(), err
+}
+
+func TestDoctorPassesOnTheDemo(t *testing.T) {
+	out, err := runDoctor(t, nil)
+	if err != nil || !strings.Contains(out, "all checks passed") || !strings.Contains(out, "sample data") {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	out, err = runDoctor(t, nil, "--demo-via-scalekit")
+	if err != nil || !strings.Contains(out, "connected account") || !strings.Contains(out, "ACTIVE") {
+		t.Fatalf("%v\n%s", err, out)
+	}
+}
+
+func TestDoctorNamesTheFirstFailingStep(t *testing.T) {
+	_, settings := startEmulator(t)
+	settings["TABLEAU_PAT_SECRET"] = "wrong"
+	out, err := runDoctor(t, settings)
+	if err == nil || !strings.Contains(out, "ok    tableau server reachable") || !strings.Contains(out, "FAIL  sign in with the PAT") || !strings.Contains(out, "TABLEAU_PAT_SECRET") {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if strings.Contains(out, "wrong") {
+		t.Error("doctor printed the PAT secret")
+	}
+
+	sk := scalekitemu.New(scalekitemu.Config{ClientID: "id", ClientSecret: "right"})
+	srv := httptest.NewServer(sk)
+	t.Cleanup(srv.Close)
+	skEnv := map[string]string{"SCALEKIT_ENVIRONMENT_URL": srv.URL, "SCALEKIT_CLIENT_ID": "id", "SCALEKIT_CLIENT_SECRET": "bad-secret", "SCALEKIT_IDENTIFIER": "u1"}
+	out, err = runDoctor(t, skEnv)
+	if err == nil || !strings.Contains(out, "FAIL  scalekit access token") || !strings.Contains(out, "fix:") || strings.Contains(out, "bad-secret") {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	skEnv["SCALEKIT_CLIENT_SECRET"] = "right"
+	out, err = runDoctor(t, skEnv)
+	if err == nil || !strings.Contains(out, "ok    scalekit access token") || !strings.Contains(out, "FAIL  connected account") || !strings.Contains(out, "no connected account") {
+		t.Fatalf("%v\n%s", err, out)
+	}
+}
+
+// TestStdioThroughScalekitDemo runs the binary with --demo-via-scalekit: the
+// whole path MCP -> Scalekit -> Tableau, with the stdio identity.
+func TestStdioThroughScalekitDemo(t *testing.T) {
+	c, err := client.NewStdioMCPClient(binary, cleanEnv(), "--demo-via-scalekit")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := Start(t, c)
+	if !strings.Contains(Str(s.OK("tableau_session_get", nil), "session", "site", "name"), "sample data") {
+		t.Error("not the demo site")
+	}
+	groups := List(s.OK("tableau_groups_list", nil), "groups", "group")
+	if len(groups) == 0 {
+		t.Fatal("no groups")
+	}
+	s.OK("tableau_group_users_list", map[string]any{"group_id": groups[0]["id"]}) // over the proxy
+}
