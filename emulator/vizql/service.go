@@ -21,7 +21,8 @@
 //     null for fewer than two values). Nulls are JSON null.
 //   - Without any sort the rows come ordered by their dimension values, in
 //     field order, ascending; with disaggregate=true, in source row order.
-//     Sorting puts nulls first in ascending order.
+//     Sorting puts nulls first in ascending order. A query that matches no
+//     rows answers {"data":[]}.
 //   - Filters: row-level filters with context=true run first, then TOP
 //     filters (ranked over what the context filters left), then the other
 //     row-level filters; a filter whose field carries an aggregate function
@@ -34,8 +35,14 @@
 //     unknown property where the schema forbids them) 400/400802; a request
 //     that is well-formed but invalid (SUM on a STRING field, RANGE filter
 //     without max, ...) 400/400803; calculations 400/400800 (not
-//     supported here); unknown field caption 404/404934; unknown data source
-//     LUID 404/404001; unknown endpoint 404/404950; wrong method 405/405000.
+//     supported here); unknown field caption 404/404934 (the documented code;
+//     the live service has also been seen to answer 400803 "Unknown Field:
+//     X.", so a client must handle both); unknown data source LUID
+//     404/404001; unknown endpoint 404/404950; wrong method 405/405000.
+//   - Parameters in a query are checked against the data source's (caption,
+//     type, range, list members) but change nothing, as there are no
+//     calculations to feed. Calculations, bins, table calculations,
+//     CONDITION filters and server-sent events are refused.
 package vizqlemu
 
 import (
