@@ -63,7 +63,7 @@ func TestValuesMatchDeclaredTypes(t *testing.T) {
 		seen := map[string]bool{}
 		for _, c := range tb.Columns {
 			if seen[c.Name] {
-				t.Errorf("%s: duplicate column %q", name, c.Name)
+				t.Errorf("%s: column %q appears twice", name, c.Name)
 			}
 			seen[c.Name] = true
 			if c.Role != RoleDimension && c.Role != RoleMeasure {

@@ -184,7 +184,7 @@ func TestErrors(t *testing.T) {
 		{"AVG of a date", "/query-datasource", q(`{"fields":[{"fieldCaption":"Order Date","function":"AVG"}]}`), 400, "400803", "Order Date"},
 		{"YEAR of a number", "/query-datasource", q(`{"fields":[{"fieldCaption":"Sales","function":"YEAR"}]}`), 400, "400803", "Sales"},
 		{"negative decimals", "/query-datasource", q(`{"fields":[{"fieldCaption":"Sales","function":"SUM","maxDecimalPlaces":-1}]}`), 400, "400803", "maxDecimalPlaces"},
-		{"duplicate output key", "/query-datasource", q(`{"fields":[{"fieldCaption":"Sales","function":"SUM"},{"fieldCaption":"Sales","function":"SUM"}]}`), 400, "400803", "SUM(Sales)"},
+		{"repeated output key", "/query-datasource", q(`{"fields":[{"fieldCaption":"Sales","function":"SUM"},{"fieldCaption":"Sales","function":"SUM"}]}`), 400, "400803", "SUM(Sales)"},
 		{"calculation", "/query-datasource", q(`{"fields":[{"fieldCaption":"Margin","calculation":"SUM([Profit])/SUM([Sales])"}]}`), 400, "400800", "alculation"},
 		{"row limit zero", "/query-datasource", q(`{"fields":[{"fieldCaption":"Region"}]},"options":{"rowLimit":0}`), 400, "400802", "rowLimit"},
 		{"bad return format", "/query-datasource", q(`{"fields":[{"fieldCaption":"Region"}]},"options":{"returnFormat":"CSV"}`), 400, "400802", "CSV"},
