@@ -233,14 +233,14 @@ func printResult(w io.Writer, res *mcp.CallToolResult) {
 }
 
 func runEmulator(ctx context.Context, cfg *config, w io.Writer) error {
-	emu := tableauemu.New(tableauemu.Config{})
+	emu, _ := demo.NewSite(tableauemu.Config{})
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return err
 	}
 	pat := emu.DefaultPAT()
 	url := "http://" + ln.Addr().String()
-	fmt.Fprintf(w, "Tableau emulator (sample data) listening on %s\nSign in with:\n  TABLEAU_SERVER_URL=%s\n  TABLEAU_SITE=%s\n  TABLEAU_PAT_NAME=%s\n  TABLEAU_PAT_SECRET=%s\n",
+	fmt.Fprintf(w, "Tableau emulator (sample data, VizQL Data Service included) listening on %s\nSign in with:\n  TABLEAU_SERVER_URL=%s\n  TABLEAU_SITE=%s\n  TABLEAU_PAT_NAME=%s\n  TABLEAU_PAT_SECRET=%s\n",
 		url, url, pat.SiteContentURL, pat.Name, pat.Secret)
 	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}
 	go func() {

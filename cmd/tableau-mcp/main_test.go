@@ -13,6 +13,7 @@ import (
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/tableau-mcp/tableau-mcp/demo"
 	tableauemu "github.com/tableau-mcp/tableau-mcp/emulator/tableau"
 	. "github.com/tableau-mcp/tableau-mcp/internal/mcptest"
 	"github.com/tableau-mcp/tableau-mcp/tools"
@@ -74,7 +75,7 @@ func TestStdioSessionWithTheBuiltBinary(t *testing.T) {
 // startEmulator serves the Tableau emulator on loopback and returns the
 // settings that sign in to it.
 func startEmulator(t *testing.T) (*tableauemu.Emulator, map[string]string) {
-	emu := tableauemu.New(tableauemu.Config{})
+	emu, _ := demo.NewSite(tableauemu.Config{})
 	srv := httptest.NewServer(emu)
 	t.Cleanup(srv.Close)
 	pat := emu.DefaultPAT()
