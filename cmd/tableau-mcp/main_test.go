@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
@@ -84,7 +85,8 @@ func startEmulator(t *testing.T) (*tableauemu.Emulator, map[string]string) {
 
 func setEnv(t *testing.T, kv map[string]string) {
 	for _, k := range []string{"TABLEAU_SERVER_URL", "TABLEAU_SITE", "TABLEAU_PAT_NAME", "TABLEAU_PAT_SECRET", "TABLEAU_API_VERSION",
-		"SCALEKIT_ENVIRONMENT_URL", "SCALEKIT_ENV_URL", "SCALEKIT_CLIENT_ID", "SCALEKIT_CLIENT_SECRET", "SCALEKIT_IDENTIFIER", "TABLEAU_MCP_BACKEND"} {
+		"SCALEKIT_ENVIRONMENT_URL", "SCALEKIT_ENV_URL", "SCALEKIT_CLIENT_ID", "SCALEKIT_CLIENT_SECRET", "SCALEKIT_IDENTIFIER", "TABLEAU_MCP_BACKEND",
+		"TABLEAU_MCP_METADATA_TTL", "TABLEAU_MCP_QUERY_CHECK"} {
 		t.Setenv(k, "")
 		os.Unsetenv(k)
 	}
@@ -161,7 +163,9 @@ func TestBackendChoice(t *testing.T) {
 		if err := fs.Parse(c.flags); err != nil {
 			t.Fatal(err)
 		}
-		cfg.resolve(fs)
+		if err := cfg.resolve(fs); err != nil {
+			t.Fatal(err)
+		}
 		got, err := cfg.chooseBackend()
 		if c.wantErr != "" {
 			if err == nil || !strings.Contains(err.Error(), c.wantErr) {
@@ -187,5 +191,42 @@ func TestUnknownCommandAndToolAreExplained(t *testing.T) {
 	out.Reset()
 	if err := run([]string{"tools"}, nil, &out, &errb); err != nil || strings.Count(out.String(), "\n") != len(tools.All()) {
 		t.Errorf("tools printed %d lines: %v", strings.Count(out.String(), "\n"), err)
+	}
+}
+
+func TestQuerySettings(t *testing.T) {
+	cases := []struct {
+		env     map[string]string
+		flags   []string
+		ttl     time.Duration
+		check   bool
+		wantErr string
+	}{
+		{nil, nil, 5 * time.Minute, true, ""},
+		{map[string]string{"TABLEAU_MCP_METADATA_TTL": "30s", "TABLEAU_MCP_QUERY_CHECK": "off"}, nil, 30 * time.Second, false, ""},
+		{map[string]string{"TABLEAU_MCP_QUERY_CHECK": "off"}, []string{"--query-check", "on", "--metadata-ttl", "1h"}, time.Hour, true, ""},
+		{nil, []string{"--metadata-ttl", "0"}, -1, true, ""},
+		{nil, []string{"--metadata-ttl", "five minutes"}, 0, true, "not a duration"},
+		{nil, []string{"--metadata-ttl", "-5m"}, 0, true, "not a duration"},
+		{map[string]string{"TABLEAU_MCP_QUERY_CHECK": "maybe"}, nil, 0, true, "TABLEAU_MCP_QUERY_CHECK \"maybe\" is not on or off"},
+	}
+	for _, c := range cases {
+		setEnv(t, c.env)
+		fs := flagSet()
+		var cfg config
+		cfg.define(fs)
+		if err := fs.Parse(c.flags); err != nil {
+			t.Fatal(err)
+		}
+		err := cfg.resolve(fs)
+		if c.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+				t.Errorf("%v %v: error %v, want %q", c.env, c.flags, err, c.wantErr)
+			}
+			continue
+		}
+		if err != nil || cfg.MetadataTTL != c.ttl || cfg.QueryCheck != c.check {
+			t.Errorf("%v %v: ttl %v check %v (%v), want %v %v", c.env, c.flags, cfg.MetadataTTL, cfg.QueryCheck, err, c.ttl, c.check)
+		}
 	}
 }
