@@ -386,8 +386,8 @@ func (md *dsMetadata) captions() []string {
 // suggest ranks candidates by closeness to name and keeps up to three.
 func suggest(name string, candidates []string) []string {
 	type scored struct {
-		c string
-		d int
+		c       string
+		d, edit int
 	}
 	lname := strings.ToLower(strings.TrimSpace(name))
 	if lname == "" {
@@ -396,7 +396,8 @@ func suggest(name string, candidates []string) []string {
 	var hits []scored
 	for _, c := range candidates {
 		lc := strings.ToLower(c)
-		d := levenshtein(lname, lc)
+		edit := levenshtein(lname, lc)
+		d := edit
 		switch {
 		case lc == lname:
 			d = -1 // differs only in case: the best
@@ -405,12 +406,15 @@ func suggest(name string, candidates []string) []string {
 		}
 		limit := max(2, utf8.RuneCountInString(lname)/3)
 		if d <= limit {
-			hits = append(hits, scored{c, d})
+			hits = append(hits, scored{c, d, edit})
 		}
 	}
 	sort.SliceStable(hits, func(i, j int) bool {
 		if hits[i].d != hits[j].d {
 			return hits[i].d < hits[j].d
+		}
+		if hits[i].edit != hits[j].edit {
+			return hits[i].edit < hits[j].edit
 		}
 		return hits[i].c < hits[j].c
 	})
