@@ -244,11 +244,13 @@ func exerciseQueries(t *testing.T, s *Session) {
 	// Truncations, within 2025 (QUANTITATIVE_DATE RANGE).
 	in2025 := func(r []any) bool { return day(orderDate(r)).Year() == 2025 }
 	truncs := map[string]func(time.Time) time.Time{
-		"TRUNC_YEAR":    func(d time.Time) time.Time { return time.Date(d.Year(), 1, 1, 0, 0, 0, 0, time.UTC) },
-		"TRUNC_QUARTER": func(d time.Time) time.Time { return time.Date(d.Year(), time.Month((int(d.Month())-1)/3*3+1), 1, 0, 0, 0, 0, time.UTC) },
-		"TRUNC_MONTH":   func(d time.Time) time.Time { return time.Date(d.Year(), d.Month(), 1, 0, 0, 0, 0, time.UTC) },
-		"TRUNC_WEEK":    func(d time.Time) time.Time { return d.AddDate(0, 0, -int(d.Weekday())) }, // weeks start on Sunday
-		"TRUNC_DAY":     func(d time.Time) time.Time { return d },
+		"TRUNC_YEAR": func(d time.Time) time.Time { return time.Date(d.Year(), 1, 1, 0, 0, 0, 0, time.UTC) },
+		"TRUNC_QUARTER": func(d time.Time) time.Time {
+			return time.Date(d.Year(), time.Month((int(d.Month())-1)/3*3+1), 1, 0, 0, 0, 0, time.UTC)
+		},
+		"TRUNC_MONTH": func(d time.Time) time.Time { return time.Date(d.Year(), d.Month(), 1, 0, 0, 0, 0, time.UTC) },
+		"TRUNC_WEEK":  func(d time.Time) time.Time { return d.AddDate(0, 0, -int(d.Weekday())) }, // weeks start on Sunday
+		"TRUNC_DAY":   func(d time.Time) time.Time { return d },
 	}
 	yearFilter := args{"field": fld("Order Date"), "filterType": "QUANTITATIVE_DATE", "quantitativeFilterType": "RANGE", "minDate": "2025-01-01", "maxDate": "2025-12-31"}
 	for fn, trunc := range truncs {
