@@ -111,8 +111,15 @@ func TestStdioAgainstTableauOverHTTP(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		s.OK("tableau_workbooks_list", nil)
 	}
+	// The VizQL Data Service is reached with the same session.
+	id, _ := emu.DatasourceIDByName(settings["TABLEAU_SITE"], "Superstore Orders")
+	rows := List(s.OK("tableau_query_view", map[string]any{"datasource_luid": id,
+		"fields": []any{map[string]any{"fieldCaption": "Category"}, map[string]any{"fieldCaption": "Quantity", "function": "SUM"}}}), "rows")
+	if len(rows) != 3 {
+		t.Errorf("quantity by category: %v", rows)
+	}
 	if st := emu.Stats(); st.SignIns != 1 {
-		t.Errorf("%d sign-ins for 3 calls, want 1", st.SignIns)
+		t.Errorf("%d sign-ins for 5 calls, want 1", st.SignIns)
 	}
 }
 
@@ -228,5 +235,59 @@ func TestQuerySettings(t *testing.T) {
 		if err != nil || cfg.MetadataTTL != c.ttl || cfg.QueryCheck != c.check {
 			t.Errorf("%v %v: ttl %v check %v (%v), want %v %v", c.env, c.flags, cfg.MetadataTTL, cfg.QueryCheck, err, c.ttl, c.check)
 		}
+	}
+}
+
+// TestStdioAgentQueriesData plays an agent answering "sales by region last
+// quarter" over a real pipe: discover the data source, read its fields,
+// correct a wrong caption from the server's suggestion, and query; on the
+// demo site, and through the in-process Scalekit.
+func TestStdioAgentQueriesData(t *testing.T) {
+	for _, mode := range []struct{ name, env string }{{"demo", ""}, {"via scalekit", "TABLEAU_MCP_DEMO_VIA_SCALEKIT=true"}} {
+		t.Run(mode.name, func(t *testing.T) {
+			var extra []string
+			if mode.env != "" {
+				extra = append(extra, mode.env)
+			}
+			c, err := client.NewStdioMCPClient(binary, cleanEnv(extra...))
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := Start(t, c)
+			dss := List(s.OK("tableau_datasources_list", map[string]any{"filter": "name:eq:Superstore Orders"}), "datasources", "datasource")
+			if len(dss) != 1 {
+				t.Fatalf("%d data sources", len(dss))
+			}
+			id := dss[0]["id"].(string)
+			md := s.OK("tableau_datasource_metadata_get", map[string]any{"datasource_luid": id})
+			captions := map[string]string{}
+			for _, f := range List(md, "fields") {
+				captions[f["caption"].(string)] = f["role"].(string)
+			}
+			if captions["Sales"] != "MEASURE" || captions["Region"] != "DIMENSION" || captions["Order Date"] != "DIMENSION" {
+				t.Fatalf("metadata fields %v", captions)
+			}
+			lastQuarter := []any{map[string]any{"field": map[string]any{"fieldCaption": "Order Date"}, "filterType": "DATE",
+				"periodType": "QUARTERS", "dateRangeType": "LAST", "anchorDate": "2026-10-31"}}
+			s.Fail("tableau_query_view", map[string]any{"datasource_luid": id,
+				"fields":  []any{map[string]any{"fieldCaption": "region"}, map[string]any{"fieldCaption": "Sales", "function": "SUM"}},
+				"filters": lastQuarter}, "no field 'region'; did you mean 'Region'?")
+			ans := s.OK("tableau_query_view", map[string]any{"datasource_luid": id,
+				"fields":  []any{map[string]any{"fieldCaption": "Region"}, map[string]any{"fieldCaption": "Sales", "function": "SUM"}},
+				"filters": lastQuarter,
+				"sort":    `[{"fieldCaption":"Sales","sortDirection":"DESC"}]`})
+			rows := List(ans, "rows")
+			if len(rows) != 4 || ans["truncated"] != false {
+				t.Fatalf("answer %v", ans)
+			}
+			prev := -1.0
+			for i, r := range rows {
+				v, ok := r["SUM(Sales)"].(float64)
+				if !ok || v <= 0 || (i > 0 && v > prev) {
+					t.Errorf("row %d %v: SUM(Sales) missing or out of order", i, r)
+				}
+				prev = v
+			}
+		})
 	}
 }
