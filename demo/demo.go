@@ -18,9 +18,10 @@ import (
 // BaseURL is the address the demo client uses; no socket is ever opened for it.
 const BaseURL = "http://demo.tableau-mcp.invalid"
 
-// New returns a Tableau client signed in (lazily) to a fresh emulated site.
+// New returns a Tableau client signed in (lazily) to a fresh emulated site,
+// its VizQL Data Service included.
 func New(log *zap.Logger) (*tableau.Client, *tableauemu.Emulator, error) {
-	emu := tableauemu.New(tableauemu.Config{})
+	emu, _ := NewSite(tableauemu.Config{})
 	pat := emu.DefaultPAT()
 	c, err := tableau.New(tableau.Config{
 		ServerURL:   BaseURL,

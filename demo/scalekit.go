@@ -23,7 +23,7 @@ const (
 // the Tableau emulator with its demo PAT, and the Scalekit backend talking
 // to it. Both emulators are returned so that tests can steer them.
 func ViaScalekit(log *zap.Logger, tune ...func(*scalekit.Config)) (*scalekit.Client, *scalekitemu.Emulator, *tableauemu.Emulator, error) {
-	tab := tableauemu.New(tableauemu.Config{})
+	tab, _ := NewSite(tableauemu.Config{})
 	sk := scalekitemu.New(scalekitemu.Config{
 		ClientID: ScalekitClientID, ClientSecret: ScalekitClientSecret,
 		TableauURL: BaseURL,

@@ -194,6 +194,17 @@ func walkEveryTool(t *testing.T, s *Session) {
 		t.Errorf("datasource_update certification: %v", upd)
 	}
 
+	// Querying data: from a data source's name to an answer.
+	qid := findSuperstore(t, s)
+	if len(List(s.OK("tableau_datasource_metadata_get", args{"datasource_luid": qid}), "fields")) == 0 {
+		t.Error("metadata_get listed no fields")
+	}
+	byRegion := List(s.OK("tableau_query_view", args{"datasource_luid": qid,
+		"fields": []any{args{"fieldCaption": "Region"}, args{"fieldCaption": "Sales", "function": "SUM"}}}), "rows")
+	if len(byRegion) != 4 || byRegion[0]["SUM(Sales)"] == nil {
+		t.Errorf("sales by region: %v", byRegion)
+	}
+
 	// Jobs, refreshes, tasks.
 	job := s.OK("tableau_workbook_refresh", args{"workbook_id": wbID})
 	jobID := Str(job, "job", "id")

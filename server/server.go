@@ -5,6 +5,7 @@ package server
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
@@ -24,6 +25,13 @@ type Options struct {
 	Logger  *zap.Logger
 	// Tools to register; nil means all.
 	Tools []tools.Tool
+	// MetadataTTL is how long data source metadata is kept for the checks
+	// of tableau_query_view: 0 means tools.DefaultMetadataTTL, a negative
+	// value keeps nothing.
+	MetadataTTL time.Duration
+	// SkipQueryCheck sends queries without checking them against the data
+	// source's fields.
+	SkipQueryCheck bool
 }
 
 // New builds the MCP server with its tools. It makes no network call.
@@ -44,7 +52,11 @@ func New(opts Options) (*mcpserver.MCPServer, error) {
 		mcpserver.WithRecovery(),
 		mcpserver.WithInstructions(instructions(opts.Backend.Name())),
 	)
-	env := &tools.Env{Backend: opts.Backend, Log: log}
+	ttl := opts.MetadataTTL
+	if ttl == 0 {
+		ttl = tools.DefaultMetadataTTL
+	}
+	env := &tools.Env{Backend: opts.Backend, Log: log, Metadata: tools.NewMetadataCache(ttl), SkipQueryCheck: opts.SkipQueryCheck}
 	served := make([]mcpserver.ServerTool, 0, len(list))
 	for _, t := range list {
 		def, err := t.MCP()
@@ -64,7 +76,7 @@ func handler(t tools.Tool, env *tools.Env) mcpserver.ToolHandlerFunc {
 }
 
 func instructions(backendName string) string {
-	s := "Tools for a Tableau Cloud or Tableau Server site. Discover before acting: list or search workbooks, views, data sources, projects, users and groups to get their IDs (LUIDs), and never guess an ID. List tools page with page_number/page_size and filter with field:operator:value. Tools marked destructive delete content permanently."
+	s := "Tools for a Tableau Cloud or Tableau Server site. Discover before acting: list or search workbooks, views, data sources, projects, users and groups to get their IDs (LUIDs), and never guess an ID. List tools page with page_number/page_size and filter with field:operator:value. Tools marked destructive delete content permanently. To answer a question about data, find the data source with tableau_datasources_list, read its fields with tableau_datasource_metadata_get, then query it with tableau_query_view using the exact field captions."
 	if backendName == "demo" {
 		s += " This server is connected to a DEMO site with generated sample data, not to a real Tableau account; say so when you report results."
 	}

@@ -28,6 +28,11 @@ func explain(t Tool, err error) string {
 }
 
 func hintFor(t Tool, ae *backend.APIError) string {
+	if t.Toolset == "query" {
+		if hint := vdsHint(ae); hint != "" {
+			return hint
+		}
+	}
 	switch {
 	case ae.Status == 404:
 		if ids := idParams(t); len(ids) > 0 {

@@ -46,6 +46,12 @@ const (
 type Env struct {
 	Backend backend.Backend
 	Log     *zap.Logger
+	// Metadata caches data source metadata for the checks of
+	// tableau_query_view; nil reads it afresh for every query.
+	Metadata *MetadataCache
+	// SkipQueryCheck sends queries without checking them against the data
+	// source's metadata (the checks of the VizQL rules still run).
+	SkipQueryCheck bool
 }
 
 // Tool is one declared tool.
@@ -159,6 +165,10 @@ func (t Tool) decode(raw any) (any, error) {
 }
 
 func decodeError(t Tool, err error) error {
+	var ae *argError
+	if errors.As(err, &ae) {
+		return fmt.Errorf("%s: %s", t.Name, ae.msg)
+	}
 	params := paramNames(t.args)
 	msg := err.Error()
 	if name, ok := strings.CutPrefix(msg, "json: unknown field "); ok {

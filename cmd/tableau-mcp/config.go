@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"time"
 )
 
 // setting is one option, settable by flag or environment variable; the flag wins.
@@ -34,6 +35,13 @@ type config struct {
 
 	ScalekitEnvURL, ScalekitClientID, ScalekitClientSecret, ScalekitConnection, ScalekitIdentifier string
 
+	// MetadataTTL is how long data source metadata is kept for the query
+	// checks (negative: not kept); QueryCheck false skips those checks.
+	MetadataTTL time.Duration
+	QueryCheck  bool
+	metadataTTL string
+	queryCheck  string
+
 	// DemoViaScalekit runs the Scalekit backend against in-process Scalekit
 	// and Tableau emulators.
 	DemoViaScalekit bool
@@ -58,6 +66,8 @@ func (c *config) define(fs *flag.FlagSet) {
 		{"SCALEKIT_CLIENT_SECRET", "scalekit-client-secret", "Scalekit client secret (prefer the environment variable)", "", false, &c.ScalekitClientSecret},
 		{"SCALEKIT_CONNECTION_NAME", "scalekit-connection-name", "Scalekit connection name of the Tableau connector", "tableau", false, &c.ScalekitConnection},
 		{"SCALEKIT_IDENTIFIER", "scalekit-identifier", "connected-account identifier this stdio process acts for", "", false, &c.ScalekitIdentifier},
+		{"TABLEAU_MCP_METADATA_TTL", "metadata-ttl", "how long tableau_query_view reuses a data source's metadata for its checks, a Go duration such as 5m (0: read it for every query)", "5m", false, &c.metadataTTL},
+		{"TABLEAU_MCP_QUERY_CHECK", "query-check", "on or off: check queries against the data source's fields before sending them", "on", false, &c.queryCheck},
 		{"TABLEAU_MCP_DEMO_VIA_SCALEKIT", "demo-via-scalekit", "run the Scalekit path against in-process Scalekit and Tableau emulators (sample data)", "", true, &c.demoViaScalekit},
 	}
 	for _, s := range c.settings {
@@ -70,8 +80,9 @@ func (c *config) define(fs *flag.FlagSet) {
 	}
 }
 
-// resolve fills unset flags from the environment, then defaults.
-func (c *config) resolve(fs *flag.FlagSet) {
+// resolve fills unset flags from the environment, then defaults, and
+// parses the typed settings.
+func (c *config) resolve(fs *flag.FlagSet) error {
 	set := map[string]bool{}
 	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
 	for _, s := range c.settings {
@@ -93,6 +104,26 @@ func (c *config) resolve(fs *flag.FlagSet) {
 	if c.DemoViaScalekit && c.ScalekitIdentifier == "" {
 		c.ScalekitIdentifier = "demo-user"
 	}
+	ttl, err := time.ParseDuration(c.metadataTTL)
+	if c.metadataTTL == "0" {
+		ttl, err = 0, nil
+	}
+	if err != nil || ttl < 0 {
+		return fmt.Errorf("--metadata-ttl / TABLEAU_MCP_METADATA_TTL %q is not a duration such as 5m, 30s or 0", c.metadataTTL)
+	}
+	c.MetadataTTL = ttl
+	if ttl == 0 {
+		c.MetadataTTL = -1 // keep nothing
+	}
+	switch strings.ToLower(c.queryCheck) {
+	case "on", "true", "1", "yes":
+		c.QueryCheck = true
+	case "off", "false", "0", "no":
+		c.QueryCheck = false
+	default:
+		return fmt.Errorf("--query-check / TABLEAU_MCP_QUERY_CHECK %q is not on or off", c.queryCheck)
+	}
+	return nil
 }
 
 // chooseBackend applies the rule: an explicit --backend wins; otherwise

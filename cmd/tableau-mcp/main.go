@@ -67,7 +67,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if err := godotenv.Load(); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("reading .env: %w", err)
 	}
-	cfg.resolve(fs)
+	if err := cfg.resolve(fs); err != nil {
+		return err
+	}
 	log, err := newLogger(cfg.LogLevel, stderr)
 	if err != nil {
 		return err
@@ -143,7 +145,7 @@ func serve(ctx context.Context, cfg *config, log *zap.Logger, stdin io.Reader, s
 		return err
 	}
 	defer closeBackend(b, log)
-	s, err := server.New(server.Options{Version: version, Backend: b, Logger: log})
+	s, err := server.New(server.Options{Version: version, Backend: b, Logger: log, MetadataTTL: cfg.MetadataTTL, SkipQueryCheck: !cfg.QueryCheck})
 	if err != nil {
 		return err
 	}
@@ -198,7 +200,8 @@ func callTool(ctx context.Context, cfg *config, log *zap.Logger, args []string, 
 	if cfg.ScalekitIdentifier != "" {
 		ctx = auth.WithIdentity(ctx, cfg.ScalekitIdentifier)
 	}
-	res, err := t.Handle(ctx, &tools.Env{Backend: b, Log: log}, raw)
+	env := &tools.Env{Backend: b, Log: log, Metadata: tools.NewMetadataCache(cfg.MetadataTTL), SkipQueryCheck: !cfg.QueryCheck}
+	res, err := t.Handle(ctx, env, raw)
 	if err != nil {
 		return err
 	}
@@ -233,14 +236,14 @@ func printResult(w io.Writer, res *mcp.CallToolResult) {
 }
 
 func runEmulator(ctx context.Context, cfg *config, w io.Writer) error {
-	emu := tableauemu.New(tableauemu.Config{})
+	emu, _ := demo.NewSite(tableauemu.Config{})
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
 		return err
 	}
 	pat := emu.DefaultPAT()
 	url := "http://" + ln.Addr().String()
-	fmt.Fprintf(w, "Tableau emulator (sample data) listening on %s\nSign in with:\n  TABLEAU_SERVER_URL=%s\n  TABLEAU_SITE=%s\n  TABLEAU_PAT_NAME=%s\n  TABLEAU_PAT_SECRET=%s\n",
+	fmt.Fprintf(w, "Tableau emulator (sample data, VizQL Data Service included) listening on %s\nSign in with:\n  TABLEAU_SERVER_URL=%s\n  TABLEAU_SITE=%s\n  TABLEAU_PAT_NAME=%s\n  TABLEAU_PAT_SECRET=%s\n",
 		url, url, pat.SiteContentURL, pat.Name, pat.Secret)
 	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}
 	go func() {

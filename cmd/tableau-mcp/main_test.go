@@ -9,10 +9,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
 
+	"github.com/tableau-mcp/tableau-mcp/demo"
 	tableauemu "github.com/tableau-mcp/tableau-mcp/emulator/tableau"
 	. "github.com/tableau-mcp/tableau-mcp/internal/mcptest"
 	"github.com/tableau-mcp/tableau-mcp/tools"
@@ -74,7 +76,7 @@ func TestStdioSessionWithTheBuiltBinary(t *testing.T) {
 // startEmulator serves the Tableau emulator on loopback and returns the
 // settings that sign in to it.
 func startEmulator(t *testing.T) (*tableauemu.Emulator, map[string]string) {
-	emu := tableauemu.New(tableauemu.Config{})
+	emu, _ := demo.NewSite(tableauemu.Config{})
 	srv := httptest.NewServer(emu)
 	t.Cleanup(srv.Close)
 	pat := emu.DefaultPAT()
@@ -83,7 +85,8 @@ func startEmulator(t *testing.T) (*tableauemu.Emulator, map[string]string) {
 
 func setEnv(t *testing.T, kv map[string]string) {
 	for _, k := range []string{"TABLEAU_SERVER_URL", "TABLEAU_SITE", "TABLEAU_PAT_NAME", "TABLEAU_PAT_SECRET", "TABLEAU_API_VERSION",
-		"SCALEKIT_ENVIRONMENT_URL", "SCALEKIT_ENV_URL", "SCALEKIT_CLIENT_ID", "SCALEKIT_CLIENT_SECRET", "SCALEKIT_IDENTIFIER", "TABLEAU_MCP_BACKEND"} {
+		"SCALEKIT_ENVIRONMENT_URL", "SCALEKIT_ENV_URL", "SCALEKIT_CLIENT_ID", "SCALEKIT_CLIENT_SECRET", "SCALEKIT_IDENTIFIER", "TABLEAU_MCP_BACKEND",
+		"TABLEAU_MCP_METADATA_TTL", "TABLEAU_MCP_QUERY_CHECK"} {
 		t.Setenv(k, "")
 		os.Unsetenv(k)
 	}
@@ -108,8 +111,15 @@ func TestStdioAgainstTableauOverHTTP(t *testing.T) {
 	for i := 0; i < 3; i++ {
 		s.OK("tableau_workbooks_list", nil)
 	}
+	// The VizQL Data Service is reached with the same session.
+	id, _ := emu.DatasourceIDByName(settings["TABLEAU_SITE"], "Superstore Orders")
+	rows := List(s.OK("tableau_query_view", map[string]any{"datasource_luid": id,
+		"fields": []any{map[string]any{"fieldCaption": "Category"}, map[string]any{"fieldCaption": "Quantity", "function": "SUM"}}}), "rows")
+	if len(rows) != 3 {
+		t.Errorf("quantity by category: %v", rows)
+	}
 	if st := emu.Stats(); st.SignIns != 1 {
-		t.Errorf("%d sign-ins for 3 calls, want 1", st.SignIns)
+		t.Errorf("%d sign-ins for 5 calls, want 1", st.SignIns)
 	}
 }
 
@@ -160,7 +170,9 @@ func TestBackendChoice(t *testing.T) {
 		if err := fs.Parse(c.flags); err != nil {
 			t.Fatal(err)
 		}
-		cfg.resolve(fs)
+		if err := cfg.resolve(fs); err != nil {
+			t.Fatal(err)
+		}
 		got, err := cfg.chooseBackend()
 		if c.wantErr != "" {
 			if err == nil || !strings.Contains(err.Error(), c.wantErr) {
@@ -186,5 +198,96 @@ func TestUnknownCommandAndToolAreExplained(t *testing.T) {
 	out.Reset()
 	if err := run([]string{"tools"}, nil, &out, &errb); err != nil || strings.Count(out.String(), "\n") != len(tools.All()) {
 		t.Errorf("tools printed %d lines: %v", strings.Count(out.String(), "\n"), err)
+	}
+}
+
+func TestQuerySettings(t *testing.T) {
+	cases := []struct {
+		env     map[string]string
+		flags   []string
+		ttl     time.Duration
+		check   bool
+		wantErr string
+	}{
+		{nil, nil, 5 * time.Minute, true, ""},
+		{map[string]string{"TABLEAU_MCP_METADATA_TTL": "30s", "TABLEAU_MCP_QUERY_CHECK": "off"}, nil, 30 * time.Second, false, ""},
+		{map[string]string{"TABLEAU_MCP_QUERY_CHECK": "off"}, []string{"--query-check", "on", "--metadata-ttl", "1h"}, time.Hour, true, ""},
+		{nil, []string{"--metadata-ttl", "0"}, -1, true, ""},
+		{nil, []string{"--metadata-ttl", "five minutes"}, 0, true, "not a duration"},
+		{nil, []string{"--metadata-ttl", "-5m"}, 0, true, "not a duration"},
+		{map[string]string{"TABLEAU_MCP_QUERY_CHECK": "maybe"}, nil, 0, true, "TABLEAU_MCP_QUERY_CHECK \"maybe\" is not on or off"},
+	}
+	for _, c := range cases {
+		setEnv(t, c.env)
+		fs := flagSet()
+		var cfg config
+		cfg.define(fs)
+		if err := fs.Parse(c.flags); err != nil {
+			t.Fatal(err)
+		}
+		err := cfg.resolve(fs)
+		if c.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), c.wantErr) {
+				t.Errorf("%v %v: error %v, want %q", c.env, c.flags, err, c.wantErr)
+			}
+			continue
+		}
+		if err != nil || cfg.MetadataTTL != c.ttl || cfg.QueryCheck != c.check {
+			t.Errorf("%v %v: ttl %v check %v (%v), want %v %v", c.env, c.flags, cfg.MetadataTTL, cfg.QueryCheck, err, c.ttl, c.check)
+		}
+	}
+}
+
+// TestStdioAgentQueriesData plays an agent answering "sales by region last
+// quarter" over a real pipe: discover the data source, read its fields,
+// correct a wrong caption from the server's suggestion, and query; on the
+// demo site, and through the in-process Scalekit.
+func TestStdioAgentQueriesData(t *testing.T) {
+	for _, mode := range []struct{ name, env string }{{"demo", ""}, {"via scalekit", "TABLEAU_MCP_DEMO_VIA_SCALEKIT=true"}} {
+		t.Run(mode.name, func(t *testing.T) {
+			var extra []string
+			if mode.env != "" {
+				extra = append(extra, mode.env)
+			}
+			c, err := client.NewStdioMCPClient(binary, cleanEnv(extra...))
+			if err != nil {
+				t.Fatal(err)
+			}
+			s := Start(t, c)
+			dss := List(s.OK("tableau_datasources_list", map[string]any{"filter": "name:eq:Superstore Orders"}), "datasources", "datasource")
+			if len(dss) != 1 {
+				t.Fatalf("%d data sources", len(dss))
+			}
+			id := dss[0]["id"].(string)
+			md := s.OK("tableau_datasource_metadata_get", map[string]any{"datasource_luid": id})
+			captions := map[string]string{}
+			for _, f := range List(md, "fields") {
+				captions[f["caption"].(string)] = f["role"].(string)
+			}
+			if captions["Sales"] != "MEASURE" || captions["Region"] != "DIMENSION" || captions["Order Date"] != "DIMENSION" {
+				t.Fatalf("metadata fields %v", captions)
+			}
+			lastQuarter := []any{map[string]any{"field": map[string]any{"fieldCaption": "Order Date"}, "filterType": "DATE",
+				"periodType": "QUARTERS", "dateRangeType": "LAST", "anchorDate": "2026-10-31"}}
+			s.Fail("tableau_query_view", map[string]any{"datasource_luid": id,
+				"fields":  []any{map[string]any{"fieldCaption": "region"}, map[string]any{"fieldCaption": "Sales", "function": "SUM"}},
+				"filters": lastQuarter}, "no field 'region'; did you mean 'Region'?")
+			ans := s.OK("tableau_query_view", map[string]any{"datasource_luid": id,
+				"fields":  []any{map[string]any{"fieldCaption": "Region"}, map[string]any{"fieldCaption": "Sales", "function": "SUM"}},
+				"filters": lastQuarter,
+				"sort":    `[{"fieldCaption":"Sales","sortDirection":"DESC"}]`})
+			rows := List(ans, "rows")
+			if len(rows) != 4 || ans["truncated"] != false {
+				t.Fatalf("answer %v", ans)
+			}
+			prev := -1.0
+			for i, r := range rows {
+				v, ok := r["SUM(Sales)"].(float64)
+				if !ok || v <= 0 || (i > 0 && v > prev) {
+					t.Errorf("row %d %v: SUM(Sales) missing or out of order", i, r)
+				}
+				prev = v
+			}
+		})
 	}
 }
