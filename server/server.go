@@ -24,9 +24,14 @@ type Options struct {
 	Logger  *zap.Logger
 	// Tools to register; nil means all.
 	Tools []tools.Tool
+	// Exports bounds the export tools and resources and names the
+	// directory downloads are written to.
+	Exports tools.ExportOptions
 }
 
-// New builds the MCP server with its tools. It makes no network call.
+// New builds the MCP server with its tools and the export resource
+// templates (tableau://views/{view_id}/image and the rest), whose reads run
+// the export tools' code. It makes no network call.
 func New(opts Options) (*mcpserver.MCPServer, error) {
 	if opts.Backend == nil {
 		return nil, fmt.Errorf("no backend configured")
@@ -41,10 +46,11 @@ func New(opts Options) (*mcpserver.MCPServer, error) {
 	}
 	s := mcpserver.NewMCPServer(Name, opts.Version,
 		mcpserver.WithToolCapabilities(false),
+		mcpserver.WithResourceCapabilities(false, false),
 		mcpserver.WithRecovery(),
 		mcpserver.WithInstructions(instructions(opts.Backend.Name())),
 	)
-	env := &tools.Env{Backend: opts.Backend, Log: log}
+	env := &tools.Env{Backend: opts.Backend, Log: log, Exports: opts.Exports.WithDefaults()}
 	served := make([]mcpserver.ServerTool, 0, len(list))
 	for _, t := range list {
 		def, err := t.MCP()
@@ -54,7 +60,16 @@ func New(opts Options) (*mcpserver.MCPServer, error) {
 		served = append(served, mcpserver.ServerTool{Tool: def, Handler: handler(t, env)})
 	}
 	s.AddTools(served...)
+	for _, r := range tools.Resources() {
+		s.AddResourceTemplate(r.Template, resourceHandler(r, env))
+	}
 	return s, nil
+}
+
+func resourceHandler(r tools.Resource, env *tools.Env) mcpserver.ResourceTemplateHandlerFunc {
+	return func(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
+		return r.Read(ctx, env, req.Params.URI)
+	}
 }
 
 func handler(t tools.Tool, env *tools.Env) mcpserver.ToolHandlerFunc {

@@ -46,6 +46,9 @@ const (
 type Env struct {
 	Backend backend.Backend
 	Log     *zap.Logger
+	// Exports bounds what export tools return inline and names the
+	// directory downloads go to; zero values take the defaults.
+	Exports ExportOptions
 }
 
 // Tool is one declared tool.

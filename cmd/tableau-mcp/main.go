@@ -138,12 +138,16 @@ func openBackend(cfg *config, log *zap.Logger) (backend.Backend, error) {
 }
 
 func serve(ctx context.Context, cfg *config, log *zap.Logger, stdin io.Reader, stdout io.Writer) error {
+	exports, err := cfg.exports()
+	if err != nil {
+		return err
+	}
 	b, err := openBackend(cfg, log)
 	if err != nil {
 		return err
 	}
 	defer closeBackend(b, log)
-	s, err := server.New(server.Options{Version: version, Backend: b, Logger: log})
+	s, err := server.New(server.Options{Version: version, Backend: b, Logger: log, Exports: exports})
 	if err != nil {
 		return err
 	}
@@ -190,6 +194,10 @@ func callTool(ctx context.Context, cfg *config, log *zap.Logger, args []string, 
 		}
 		raw = json.RawMessage(args[1])
 	}
+	exports, err := cfg.exports()
+	if err != nil {
+		return err
+	}
 	b, err := openBackend(cfg, log)
 	if err != nil {
 		return err
@@ -198,7 +206,7 @@ func callTool(ctx context.Context, cfg *config, log *zap.Logger, args []string, 
 	if cfg.ScalekitIdentifier != "" {
 		ctx = auth.WithIdentity(ctx, cfg.ScalekitIdentifier)
 	}
-	res, err := t.Handle(ctx, &tools.Env{Backend: b, Log: log}, raw)
+	res, err := t.Handle(ctx, &tools.Env{Backend: b, Log: log, Exports: exports}, raw)
 	if err != nil {
 		return err
 	}
@@ -225,7 +233,14 @@ func printResult(w io.Writer, res *mcp.CallToolResult) {
 		case mcp.ResourceLink:
 			fmt.Fprintf(w, "[resource link %s (%s)]\n", c.URI, c.MIMEType)
 		case mcp.EmbeddedResource:
-			fmt.Fprintf(w, "[embedded resource]\n")
+			switch r := c.Resource.(type) {
+			case mcp.BlobResourceContents:
+				fmt.Fprintf(w, "[embedded resource %s (%s), %d base64 characters]\n", r.URI, r.MIMEType, len(r.Blob))
+			case mcp.TextResourceContents:
+				fmt.Fprintf(w, "[embedded resource %s (%s), %d characters]\n", r.URI, r.MIMEType, len(r.Text))
+			default:
+				fmt.Fprintf(w, "[embedded resource]\n")
+			}
 		default:
 			fmt.Fprintf(w, "[%T]\n", c)
 		}
