@@ -194,6 +194,9 @@ func walkEveryTool(t *testing.T, s *Session) {
 		t.Errorf("datasource_update certification: %v", upd)
 	}
 
+	// Exports of a view, the workbook and the data source.
+	walkExports(t, s, viewID, wbID, dsID)
+
 	// Jobs, refreshes, tasks.
 	job := s.OK("tableau_workbook_refresh", args{"workbook_id": wbID})
 	jobID := Str(job, "job", "id")
