@@ -402,6 +402,11 @@ func TestResourceTemplatesAreListedAndRead(t *testing.T) {
 	if n, _ := pdfPages(t, blob(t, c, "application/pdf")); n != 1 {
 		t.Errorf("PDF resource has %d pages", n)
 	}
+	for _, r := range emu.Requests() {
+		if strings.HasSuffix(r.Path, "/views/"+viewID+"/pdf") && !strings.Contains(r.Header.Get("Accept"), "*/*") {
+			t.Errorf("a download asked only for %q", r.Header.Get("Accept"))
+		}
+	}
 	c, err = readResource(t, s, "tableau://views/"+viewID+"/data?vf_Region=East")
 	if err != nil {
 		t.Fatal(err)
