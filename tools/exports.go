@@ -405,7 +405,9 @@ func tooLarge(x exportSpec, mode fetchMode, size int64, opts ExportOptions) erro
 	switch {
 	case mode == inMemory && opts.Dir != "":
 		msg += fmt.Sprintf(" Call %s instead: with the export directory configured it writes the file to disk and returns its path.", x.tool)
-	case opts.Dir == "":
+	case mode == inMemory:
+		msg += fmt.Sprintf(" Set TABLEAU_MCP_EXPORT_DIR (--export-dir) and call %s, which then streams the file to that directory and returns its path; or raise TABLEAU_MCP_MAX_INLINE_BYTES.", x.tool)
+	default:
 		msg += " Set TABLEAU_MCP_EXPORT_DIR (--export-dir) so that large files are streamed to that directory and the result gives their path, or raise TABLEAU_MCP_MAX_INLINE_BYTES."
 	}
 	if x.kind == kindContent {

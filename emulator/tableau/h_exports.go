@@ -356,7 +356,7 @@ func hViewCrosstab(c *call) {
 	}
 	c.file(ctXLSX, render.FileName(v.name)+".xlsx", func() ([]byte, error) {
 		header, rows := src.summarise().table()
-		return render.XLSX(v.name, header, rows)
+		return render.XLSX(src.view, header, rows)
 	})
 }
 
