@@ -239,7 +239,7 @@ func (c *Client) Invoke(ctx context.Context, call backend.Call) (json.RawMessage
 	if call.Forward {
 		return c.ExecuteTool(ctx, id, call.Tool, call.Params)
 	}
-	resp, err := c.proxy(ctx, id, call.Request)
+	resp, err := c.proxy(ctx, id, call.Request, "application/json")
 	if err != nil {
 		return nil, err
 	}
@@ -333,16 +333,17 @@ func (c *Client) SiteID(ctx context.Context, identifier string) (string, error) 
 	return r.Get(ctx)
 }
 
-// Open runs a raw Tableau request over the proxy and streams the answer.
+// Open runs a raw Tableau request over the proxy and streams the answer. It
+// accepts any content type (images, PDFs, files); errors still come as JSON.
 func (c *Client) Open(ctx context.Context, req backend.Request) (*http.Response, error) {
 	id, err := identity(ctx)
 	if err != nil {
 		return nil, err
 	}
-	return c.proxy(ctx, id, req)
+	return c.proxy(ctx, id, req, "application/json, */*;q=0.8")
 }
 
-func (c *Client) proxy(ctx context.Context, identifier string, r backend.Request) (*http.Response, error) {
+func (c *Client) proxy(ctx context.Context, identifier string, r backend.Request, accept string) (*http.Response, error) {
 	site := ""
 	if r.Scope == backend.SiteScope {
 		var err error
@@ -373,7 +374,7 @@ func (c *Client) proxy(ctx context.Context, identifier string, r backend.Request
 		req.Header.Set("Authorization", "Bearer "+token)
 		req.Header["connection_name"] = []string{c.cfg.Connection}
 		req.Header["identifier"] = []string{identifier}
-		req.Header.Set("Accept", "application/json")
+		req.Header.Set("Accept", accept)
 		if body != nil {
 			req.Header.Set("Content-Type", "application/json")
 		}

@@ -204,6 +204,8 @@ func walkEveryTool(t *testing.T, s *Session) {
 	if len(byRegion) != 4 || byRegion[0]["SUM(Sales)"] == nil {
 		t.Errorf("sales by region: %v", byRegion)
 	}
+	// Exports of a view, the workbook and the data source.
+	walkExports(t, s, viewID, wbID, dsID)
 
 	// Jobs, refreshes, tasks.
 	job := s.OK("tableau_workbook_refresh", args{"workbook_id": wbID})

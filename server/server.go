@@ -32,9 +32,14 @@ type Options struct {
 	// SkipQueryCheck sends queries without checking them against the data
 	// source's fields.
 	SkipQueryCheck bool
+	// Exports bounds the export tools and resources and names the
+	// directory downloads are written to.
+	Exports tools.ExportOptions
 }
 
-// New builds the MCP server with its tools. It makes no network call.
+// New builds the MCP server with its tools and the export resource
+// templates (tableau://views/{view_id}/image and the rest), whose reads run
+// the export tools' code. It makes no network call.
 func New(opts Options) (*mcpserver.MCPServer, error) {
 	if opts.Backend == nil {
 		return nil, fmt.Errorf("no backend configured")
@@ -49,6 +54,7 @@ func New(opts Options) (*mcpserver.MCPServer, error) {
 	}
 	s := mcpserver.NewMCPServer(Name, opts.Version,
 		mcpserver.WithToolCapabilities(false),
+		mcpserver.WithResourceCapabilities(false, false),
 		mcpserver.WithRecovery(),
 		mcpserver.WithInstructions(instructions(opts.Backend.Name())),
 	)
@@ -56,7 +62,7 @@ func New(opts Options) (*mcpserver.MCPServer, error) {
 	if ttl == 0 {
 		ttl = tools.DefaultMetadataTTL
 	}
-	env := &tools.Env{Backend: opts.Backend, Log: log, Metadata: tools.NewMetadataCache(ttl), SkipQueryCheck: opts.SkipQueryCheck}
+	env := &tools.Env{Backend: opts.Backend, Log: log, Metadata: tools.NewMetadataCache(ttl), SkipQueryCheck: opts.SkipQueryCheck, Exports: opts.Exports.WithDefaults()}
 	served := make([]mcpserver.ServerTool, 0, len(list))
 	for _, t := range list {
 		def, err := t.MCP()
@@ -66,7 +72,16 @@ func New(opts Options) (*mcpserver.MCPServer, error) {
 		served = append(served, mcpserver.ServerTool{Tool: def, Handler: handler(t, env)})
 	}
 	s.AddTools(served...)
+	for _, r := range tools.Resources() {
+		s.AddResourceTemplate(r.Template, resourceHandler(r, env))
+	}
 	return s, nil
+}
+
+func resourceHandler(r tools.Resource, env *tools.Env) mcpserver.ResourceTemplateHandlerFunc {
+	return func(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
+		return r.Read(ctx, env, req.Params.URI)
+	}
 }
 
 func handler(t tools.Tool, env *tools.Env) mcpserver.ToolHandlerFunc {

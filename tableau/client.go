@@ -205,8 +205,19 @@ func codeOf(err error) string {
 	return ""
 }
 
+// Accept headers: JSON for API answers; downloads take any type, while an
+// error still comes back as JSON.
+const (
+	acceptJSON = "application/json"
+	acceptAny  = "application/json, */*;q=0.8"
+)
+
 // send performs one HTTP request; token may be empty (sign-in).
 func (c *Client) send(ctx context.Context, method, path string, query url.Values, body any, token string) (*http.Response, error) {
+	return c.sendAccept(ctx, method, path, query, body, token, acceptJSON)
+}
+
+func (c *Client) sendAccept(ctx context.Context, method, path string, query url.Values, body any, token, accept string) (*http.Response, error) {
 	u := *c.base
 	u.Path = c.base.Path + path
 	u.RawPath = ""
@@ -226,7 +237,7 @@ func (c *Client) send(ctx context.Context, method, path string, query url.Values
 	if err != nil {
 		return nil, err
 	}
-	req.Header.Set("Accept", "application/json")
+	req.Header.Set("Accept", accept)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -250,7 +261,7 @@ func redactURLError(err error) error {
 
 // do runs req with the session, signing in again and replaying once on 401.
 // The response is returned open when its status is 2xx.
-func (c *Client) do(ctx context.Context, req backend.Request) (*http.Response, error) {
+func (c *Client) do(ctx context.Context, req backend.Request, accept string) (*http.Response, error) {
 	sess, err := c.session.Get(ctx)
 	if err != nil {
 		return nil, err
@@ -260,7 +271,7 @@ func (c *Client) do(ctx context.Context, req backend.Request) (*http.Response, e
 		if err != nil {
 			return nil, err
 		}
-		resp, err := c.send(ctx, req.Method, req.URLPath(v, sess.SiteID), req.Query, req.Body, sess.Token)
+		resp, err := c.sendAccept(ctx, req.Method, req.URLPath(v, sess.SiteID), req.Query, req.Body, sess.Token, accept)
 		if err != nil {
 			return nil, err
 		}
@@ -290,7 +301,7 @@ func (c *Client) Invoke(ctx context.Context, call backend.Call) (json.RawMessage
 		}
 		return json.RawMessage(`{"signedOut":true}`), nil
 	}
-	resp, err := c.do(ctx, call.Request)
+	resp, err := c.do(ctx, call.Request, acceptJSON)
 	if err != nil {
 		return nil, err
 	}
@@ -308,9 +319,10 @@ func (c *Client) Invoke(ctx context.Context, call backend.Call) (json.RawMessage
 	return raw, nil
 }
 
-// Open runs a request whose answer is streamed to the caller.
+// Open runs a request whose answer is streamed to the caller; it accepts
+// any content type (images, PDFs, files).
 func (c *Client) Open(ctx context.Context, req backend.Request) (*http.Response, error) {
-	return c.do(ctx, req)
+	return c.do(ctx, req, acceptAny)
 }
 
 // SiteID returns the LUID of the signed-in site, signing in if needed.

@@ -10,7 +10,7 @@ func All() []Tool {
 	var all []Tool
 	for _, group := range [][]Tool{
 		siteTools, workbookTools, viewTools, datasourceTools, permissionTools,
-		projectTools, userTools, groupTools, jobTools, scheduleTools, queryTools,
+		projectTools, userTools, groupTools, jobTools, scheduleTools, queryTools, exportTools,
 	} {
 		all = append(all, group...)
 	}

@@ -52,6 +52,9 @@ type Env struct {
 	// SkipQueryCheck sends queries without checking them against the data
 	// source's metadata (the checks of the VizQL rules still run).
 	SkipQueryCheck bool
+	// Exports bounds what export tools return inline and names the
+	// directory downloads go to; zero values take the defaults.
+	Exports ExportOptions
 }
 
 // Tool is one declared tool.

@@ -4,8 +4,12 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
+
+	"github.com/tableau-mcp/tableau-mcp/tools"
 )
 
 // setting is one option, settable by flag or environment variable; the flag wins.
@@ -41,6 +45,8 @@ type config struct {
 	QueryCheck  bool
 	metadataTTL string
 	queryCheck  string
+	// Exports: where downloads go and how much is returned inline.
+	ExportDir, MaxInlineBytes, MaxImageBytes, MaxCSVChars string
 
 	// DemoViaScalekit runs the Scalekit backend against in-process Scalekit
 	// and Tableau emulators.
@@ -68,6 +74,10 @@ func (c *config) define(fs *flag.FlagSet) {
 		{"SCALEKIT_IDENTIFIER", "scalekit-identifier", "connected-account identifier this stdio process acts for", "", false, &c.ScalekitIdentifier},
 		{"TABLEAU_MCP_METADATA_TTL", "metadata-ttl", "how long tableau_query_view reuses a data source's metadata for its checks, a Go duration such as 5m (0: read it for every query)", "5m", false, &c.metadataTTL},
 		{"TABLEAU_MCP_QUERY_CHECK", "query-check", "on or off: check queries against the data source's fields before sending them", "on", false, &c.queryCheck},
+		{"TABLEAU_MCP_EXPORT_DIR", "export-dir", "directory that workbook and data source downloads (and exports too large to return inline) are written to; empty: none", "", false, &c.ExportDir},
+		{"TABLEAU_MCP_MAX_INLINE_BYTES", "max-inline-bytes", "largest file returned inside a result or resource read, in bytes (suffixes KB MB KiB MiB accepted)", "20MiB", false, &c.MaxInlineBytes},
+		{"TABLEAU_MCP_MAX_IMAGE_BYTES", "max-image-bytes", "largest PNG returned as image content for the model to see; larger ones are offered as a resource", "3840KiB", false, &c.MaxImageBytes},
+		{"TABLEAU_MCP_MAX_CSV_CHARS", "max-csv-chars", "characters of a view's CSV shown as text before it is cut (the whole file stays a resource)", "50000", false, &c.MaxCSVChars},
 		{"TABLEAU_MCP_DEMO_VIA_SCALEKIT", "demo-via-scalekit", "run the Scalekit path against in-process Scalekit and Tableau emulators (sample data)", "", true, &c.demoViaScalekit},
 	}
 	for _, s := range c.settings {
@@ -185,3 +195,51 @@ func missing(m map[string]string, order ...string) string {
 }
 
 func flagSet() *flag.FlagSet { return flag.NewFlagSet("tableau-mcp", flag.ContinueOnError) }
+
+// exports turns the export settings into the tools' options.
+func (c *config) exports() (tools.ExportOptions, error) {
+	var o tools.ExportOptions
+	var err error
+	if c.ExportDir != "" {
+		if o.Dir, err = filepath.Abs(c.ExportDir); err != nil {
+			return o, fmt.Errorf("TABLEAU_MCP_EXPORT_DIR %q: %v", c.ExportDir, err)
+		}
+	}
+	if o.MaxInlineBytes, err = parseSize("TABLEAU_MCP_MAX_INLINE_BYTES", c.MaxInlineBytes); err != nil {
+		return o, err
+	}
+	if o.MaxImageBytes, err = parseSize("TABLEAU_MCP_MAX_IMAGE_BYTES", c.MaxImageBytes); err != nil {
+		return o, err
+	}
+	n, err := parseSize("TABLEAU_MCP_MAX_CSV_CHARS", c.MaxCSVChars)
+	if err != nil {
+		return o, err
+	}
+	o.MaxCSVChars = int(n)
+	return o.WithDefaults(), nil
+}
+
+// parseSize reads a positive size: a number of bytes, or one with a suffix
+// KB, MB, GB (powers of 1000) or KiB, MiB, GiB (powers of 1024). Empty is 0.
+func parseSize(name, s string) (int64, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return 0, nil
+	}
+	units := []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1000}, {"MB", 1000 * 1000}, {"GB", 1000 * 1000 * 1000}, {"B", 1}}
+	mult := int64(1)
+	for _, u := range units {
+		if strings.HasSuffix(strings.ToLower(s), strings.ToLower(u.suffix)) {
+			s, mult = strings.TrimSpace(s[:len(s)-len(u.suffix)]), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 || n > (1<<50)/mult {
+		return 0, fmt.Errorf("%s must be a positive whole number, optionally with KB, MB, KiB or MiB, such as 20MiB", name)
+	}
+	return n * mult, nil
+}

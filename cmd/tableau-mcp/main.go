@@ -140,12 +140,16 @@ func openBackend(cfg *config, log *zap.Logger) (backend.Backend, error) {
 }
 
 func serve(ctx context.Context, cfg *config, log *zap.Logger, stdin io.Reader, stdout io.Writer) error {
+	exports, err := cfg.exports()
+	if err != nil {
+		return err
+	}
 	b, err := openBackend(cfg, log)
 	if err != nil {
 		return err
 	}
 	defer closeBackend(b, log)
-	s, err := server.New(server.Options{Version: version, Backend: b, Logger: log, MetadataTTL: cfg.MetadataTTL, SkipQueryCheck: !cfg.QueryCheck})
+	s, err := server.New(server.Options{Version: version, Backend: b, Logger: log, MetadataTTL: cfg.MetadataTTL, SkipQueryCheck: !cfg.QueryCheck, Exports: exports})
 	if err != nil {
 		return err
 	}
@@ -192,6 +196,10 @@ func callTool(ctx context.Context, cfg *config, log *zap.Logger, args []string, 
 		}
 		raw = json.RawMessage(args[1])
 	}
+	exports, err := cfg.exports()
+	if err != nil {
+		return err
+	}
 	b, err := openBackend(cfg, log)
 	if err != nil {
 		return err
@@ -200,7 +208,7 @@ func callTool(ctx context.Context, cfg *config, log *zap.Logger, args []string, 
 	if cfg.ScalekitIdentifier != "" {
 		ctx = auth.WithIdentity(ctx, cfg.ScalekitIdentifier)
 	}
-	env := &tools.Env{Backend: b, Log: log, Metadata: tools.NewMetadataCache(cfg.MetadataTTL), SkipQueryCheck: !cfg.QueryCheck}
+	env := &tools.Env{Backend: b, Log: log, Metadata: tools.NewMetadataCache(cfg.MetadataTTL), SkipQueryCheck: !cfg.QueryCheck, Exports: exports}
 	res, err := t.Handle(ctx, env, raw)
 	if err != nil {
 		return err
@@ -228,7 +236,14 @@ func printResult(w io.Writer, res *mcp.CallToolResult) {
 		case mcp.ResourceLink:
 			fmt.Fprintf(w, "[resource link %s (%s)]\n", c.URI, c.MIMEType)
 		case mcp.EmbeddedResource:
-			fmt.Fprintf(w, "[embedded resource]\n")
+			switch r := c.Resource.(type) {
+			case mcp.BlobResourceContents:
+				fmt.Fprintf(w, "[embedded resource %s (%s), %d base64 characters]\n", r.URI, r.MIMEType, len(r.Blob))
+			case mcp.TextResourceContents:
+				fmt.Fprintf(w, "[embedded resource %s (%s), %d characters]\n", r.URI, r.MIMEType, len(r.Text))
+			default:
+				fmt.Fprintf(w, "[embedded resource]\n")
+			}
 		default:
 			fmt.Fprintf(w, "[%T]\n", c)
 		}

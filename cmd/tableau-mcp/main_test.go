@@ -1,12 +1,17 @@
 package main
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
+	"encoding/base64"
+	"image/png"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -291,3 +296,111 @@ func TestStdioAgentQueriesData(t *testing.T) {
 		})
 	}
 }
+
+// TestStdioExportsWithTheBuiltBinary fetches an image, a PDF and a
+// download over a real stdio pipe, and reads a resource template.
+func TestStdioExportsWithTheBuiltBinary(t *testing.T) {
+	dir := t.TempDir()
+	c, err := client.NewStdioMCPClient(binary, cleanEnv("TABLEAU_MCP_EXPORT_DIR="+dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := Start(t, c)
+	views := List(s.OK("tableau_views_list", map[string]any{"filter": "name:eq:Sales by Region"}), "views", "view")
+	if len(views) != 1 {
+		t.Fatalf("%d views named Sales by Region", len(views))
+	}
+	viewID := views[0]["id"].(string)
+
+	res := s.Call("tableau_view_image_get", map[string]any{"view_id": viewID, "viz_width": 640, "viz_height": 480})
+	var img []byte
+	for _, x := range res.Content {
+		if ic, ok := x.(mcp.ImageContent); ok {
+			img, _ = base64.StdEncoding.DecodeString(ic.Data)
+		}
+	}
+	cfg, err := png.DecodeConfig(bytes.NewReader(img))
+	if err != nil || cfg.Width != 640 || cfg.Height != 480 {
+		t.Fatalf("image over stdio: %v %+v (%s)", err, cfg, Text(res))
+	}
+
+	res = s.Call("tableau_view_pdf_get", map[string]any{"view_id": viewID, "type": "letter"})
+	var pdf []byte
+	for _, x := range res.Content {
+		if er, ok := x.(mcp.EmbeddedResource); ok {
+			if b, ok := er.Resource.(mcp.BlobResourceContents); ok && b.MIMEType == "application/pdf" {
+				pdf, _ = base64.StdEncoding.DecodeString(b.Blob)
+			}
+		}
+	}
+	pages := regexp.MustCompile(`/Type\s*/Page[^s]`).FindAll(pdf, -1)
+	if !bytes.HasPrefix(pdf, []byte("%PDF-")) || !bytes.Contains(pdf, []byte("%%EOF")) || len(pages) != 1 {
+		t.Fatalf("PDF over stdio: %d bytes, %d pages (%s)", len(pdf), len(pages), Text(res))
+	}
+
+	wbs := List(s.OK("tableau_workbook_search", map[string]any{"name": "Superstore Sales"}), "workbooks", "workbook")
+	res = s.Call("tableau_workbook_download", map[string]any{"workbook_id": wbs[0]["id"]})
+	path := filepath.Join(dir, "Superstore Sales.twbx")
+	if res.IsError || !strings.Contains(Text(res), path) {
+		t.Fatalf("download: %s", Text(res))
+	}
+	zr, err := zip.OpenReader(path)
+	if err != nil {
+		t.Fatalf("downloaded file: %v", err)
+	}
+	zr.Close()
+
+	lt, err := c.ListResourceTemplates(context.Background(), mcp.ListResourceTemplatesRequest{})
+	if err != nil || len(lt.ResourceTemplates) < 6 {
+		t.Fatalf("resource templates: %v %v", lt, err)
+	}
+	req := mcp.ReadResourceRequest{}
+	req.Params.URI = "tableau://views/" + viewID + "/data"
+	rr, err := c.ReadResource(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tr, ok := rr.Contents[0].(mcp.TextResourceContents); !ok || !strings.HasPrefix(tr.Text, "Region,Sales\n") {
+		t.Errorf("data resource over stdio: %+v", rr.Contents)
+	}
+}
+
+func TestExportSettings(t *testing.T) {
+	for _, c := range []struct {
+		env  map[string]string
+		want string
+		err  string
+	}{
+		{nil, "20971520 3932160 50000", ""},
+		{map[string]string{"TABLEAU_MCP_MAX_INLINE_BYTES": "5MB", "TABLEAU_MCP_MAX_IMAGE_BYTES": "512KiB", "TABLEAU_MCP_MAX_CSV_CHARS": "1000"}, "5000000 524288 1000", ""},
+		{map[string]string{"TABLEAU_MCP_MAX_INLINE_BYTES": "lots"}, "", "TABLEAU_MCP_MAX_INLINE_BYTES"},
+		{map[string]string{"TABLEAU_MCP_MAX_CSV_CHARS": "-3"}, "", "TABLEAU_MCP_MAX_CSV_CHARS"},
+	} {
+		setEnv(t, c.env)
+		for _, k := range []string{"TABLEAU_MCP_MAX_INLINE_BYTES", "TABLEAU_MCP_MAX_IMAGE_BYTES", "TABLEAU_MCP_MAX_CSV_CHARS", "TABLEAU_MCP_EXPORT_DIR"} {
+			if _, ok := c.env[k]; !ok {
+				t.Setenv(k, "")
+				os.Unsetenv(k)
+			}
+		}
+		fs := flagSet()
+		var cfg config
+		cfg.define(fs)
+		if err := fs.Parse([]string{"--export-dir", "out"}); err != nil {
+			t.Fatal(err)
+		}
+		cfg.resolve(fs)
+		o, err := cfg.exports()
+		if c.err != "" {
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("%v: error %v, want one naming %s", c.env, err, c.err)
+			}
+			continue
+		}
+		got := strings.Join([]string{itoa64(o.MaxInlineBytes), itoa64(o.MaxImageBytes), itoa64(int64(o.MaxCSVChars))}, " ")
+		if err != nil || got != c.want || !filepath.IsAbs(o.Dir) || filepath.Base(o.Dir) != "out" {
+			t.Errorf("%v: %s %q %v, want %s and an absolute export dir", c.env, got, o.Dir, err, c.want)
+		}
+	}
+}
+func itoa64(n int64) string { return strconv.FormatInt(n, 10) }

@@ -83,6 +83,39 @@
 //     Config.VizQL after the token check; an unknown token answers 401 with
 //     the VDS body {"errorCode":"401002","message","datetime"}.
 //
+// # Exports and downloads
+//
+// The binary endpoints answer real files made from the sample data behind a
+// view's hidden chart (emulator/sampledata, drawn by emulator/render):
+//
+//   - GET /views/{id}/image: a PNG bar chart titled with the view's name,
+//     800x600 unless vizWidth/vizHeight say otherwise (each clamped to
+//     100..4000), twice both sides with resolution=high. format other than
+//     PNG answers 400 (SVG needs 3.29 and is not drawn here).
+//   - GET /views/{id}/pdf: a valid one-page PDF of that chart; type is one of
+//     a3 a4 a5 b4 b5 executive folio ledger legal letter note quarto tabloid
+//     unspecified (any case; empty is letter), orientation portrait or
+//     landscape; anything else answers 400 / 400000.
+//   - GET /views/{id}/data: the view's summary data as CSV, header
+//     "<dimension>,<measure>", one row per dimension value.
+//   - GET /views/{id}/crosstab/excel: the same table as a one-sheet .xlsx.
+//   - GET /workbooks/{id}/content and /datasources/{id}/content: a .twbx or
+//     .tdsx (zip holding the .twb/.tds and a placeholder extract of
+//     Config.ExtractBytes, streamed) when the content has extracts and
+//     includeExtract is not false, a plain .twb/.tds otherwise.
+//     Content-Disposition: attachment; filename="<name>.<ext>" (RFC 2231
+//     form for names that need it); the view exports name their file too.
+//
+// The summary aggregates the measure per dimension value: SUM, or AVG when
+// the column's default aggregation is AVG, or a count of rows when the
+// measure is no numeric column of the data source (the "Leads" of the
+// marketing views). Date dimensions group by month in time order; others
+// sort by value, largest first. vf_<field>=v1,v2 keeps the rows whose field
+// has one of the values before aggregating (exact text; dates as
+// 2006-01-02); a field the data source lacks is ignored, as Tableau ignores
+// it. maxAge, vizWidth and vizHeight must be whole numbers of at least 1
+// (400 otherwise). Permissions (ExportImage, ExportData) are not enforced.
+//
 // # For tests
 //
 // FailNext queues injected errors (429, 500, 503, ...); Requests and Stats

@@ -33,6 +33,10 @@ type Config struct {
 	// X-Tableau-Auth token has been checked; the handler finds the session
 	// with SessionFromContext. When nil those paths answer 404.
 	VizQL http.Handler
+	// ExtractBytes is the size of the placeholder extract packed into .twbx
+	// and .tdsx downloads of content that has extracts (default 64 KiB).
+	// Downloads stream it, so a test can ask for hundreds of megabytes.
+	ExtractBytes int64
 }
 
 // PAT is a personal access token that signs in to one site as one user.
@@ -115,6 +119,9 @@ func New(cfg Config) *Emulator {
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	if cfg.ExtractBytes <= 0 {
+		cfg.ExtractBytes = 64 << 10
 	}
 	e := &Emulator{
 		cfg:        cfg,
@@ -266,6 +273,17 @@ func (e *Emulator) ViewChart(viewID string) (ViewChart, bool) {
 	return ViewChart{}, false
 }
 
+// SetExtractBytes changes the size of the placeholder extract in packaged
+// downloads (see Config.ExtractBytes); n <= 0 restores the default.
+func (e *Emulator) SetExtractBytes(n int64) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if n <= 0 {
+		n = 64 << 10
+	}
+	e.cfg.ExtractBytes = n
+}
+
 // ExpireSessions ends every live session: their tokens answer 401 / 401002.
 func (e *Emulator) ExpireSessions() {
 	e.mu.Lock()
@@ -400,6 +418,10 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rep := e.handle(r, body, tooBig)
 	for k, v := range rep.header {
 		w.Header()[k] = v
+	}
+	if rep.stream != nil && r.Method != http.MethodHead {
+		rep.stream(w)
+		return
 	}
 	w.WriteHeader(rep.status)
 	if len(rep.body) > 0 && r.Method != http.MethodHead {

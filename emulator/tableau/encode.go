@@ -102,6 +102,9 @@ type reply struct {
 	status int
 	header http.Header
 	body   []byte
+	// stream, when set, writes the status and body itself once the lock is
+	// released: large or slow answers (exports, downloads) never hold it.
+	stream func(w http.ResponseWriter)
 }
 
 const (

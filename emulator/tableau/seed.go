@@ -103,7 +103,7 @@ var demoWorkbooks = []seedWorkbook{
 	{"Marketing Funnel", "Marketing", "li.marketing@example.com", "Leads through the funnel by source.",
 		[]string{"marketing", "funnel"}, false, "Marketing Leads", []seedView{
 			{"Funnel", "dashboard", "Stage", "Leads"},
-			{"Leads by Source", "worksheet", "Lead Source", "Leads"},
+			{"Leads by Source", "worksheet", "Channel", "Leads"},
 		}},
 	{"Customer Churn", "Marketing", "li.marketing@example.com", "Which customers stop ordering, by segment.",
 		[]string{"marketing", "retention"}, true, superstore, []seedView{
@@ -119,7 +119,7 @@ var demoWorkbooks = []seedWorkbook{
 	{"Finance P&L", "Finance", "felix.finance@example.com", "Profit and loss from the general ledger.",
 		[]string{"finance"}, true, "Finance GL", []seedView{
 			{"P&L Summary", "dashboard", "Account", "Amount"},
-			{"Expense Detail", "worksheet", "Cost Center", "Amount"},
+			{"Expense Detail", "worksheet", "Department", "Amount"},
 		}},
 	{"Budget vs Actuals", "Finance", "felix.finance@example.com", "Spend against budget by category.",
 		[]string{"finance", "budget"}, true, superstore, []seedView{
