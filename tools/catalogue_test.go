@@ -21,8 +21,7 @@ type catalogueRow struct {
 
 // pending lists catalogue tools that later work adds; remove a name when
 // its tool is registered.
-var pending = map[string]bool{
-}
+var pending = map[string]bool{}
 
 func readCatalogue(t *testing.T) map[string]catalogueRow {
 	t.Helper()
