@@ -78,10 +78,10 @@ func TestTokenFileMapsTokensToIdentifiers(t *testing.T) {
 func TestTokenFileErrorsNameTheLineNotTheToken(t *testing.T) {
 	for content, want := range map[string]string{
 		"alice short-token\n":                                    "line 1: the token is shorter",
-		"alice " + aliceToken + "\nbob " + aliceToken + "\n":      "line 2: the same token as line 1",
-		"alice " + aliceToken + " extra\n":                        "line 1: want IDENTIFIER TOKEN",
-		"alice sha256:abcd\n":                                     "64 hex digits",
-		"# nothing\n":                                             "no tokens",
+		"alice " + aliceToken + "\nbob " + aliceToken + "\n":     "line 2: the same token as line 1",
+		"alice " + aliceToken + " extra\n":                       "line 1: want IDENTIFIER TOKEN",
+		"alice sha256:abcd\n":                                    "64 hex digits",
+		"# nothing\n":                                            "no tokens",
 		"alice " + aliceToken + "\nbob " + HashToken(aliceToken): "the same token as line 1",
 	} {
 		_, err := LoadTokenFile(writeFile(t, content))
