@@ -28,4 +28,3 @@ func ServeStdio(ctx context.Context, s *mcpserver.MCPServer, in io.Reader, out i
 	}
 	return err
 }
-
