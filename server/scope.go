@@ -86,7 +86,7 @@ func (s *scoper) wrap(t tools.Tool, next mcpserver.ToolHandlerFunc) mcpserver.To
 		args := argMap(req.Params.Arguments)
 		if t.Name == "tableau_project_create" && len(s.projects) > 0 {
 			if p, _ := args["parent_project_id"].(string); p == "" {
-				return refuse(ctx, OutcomeRefused, "scope", "this server is limited to some projects of the site: give parent_project_id, one of the projects tableau_projects_list shows, to create the project inside them"), nil
+				return refuse(ctx, OutcomeRefused, "scope", "a top-level project would be outside the content this server is allowed to touch (its scope is set by the operator): give parent_project_id, one of the projects tableau_projects_list shows"), nil
 			}
 		}
 		for name, kind := range scopedParams {
