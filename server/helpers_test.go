@@ -216,3 +216,20 @@ func get(t *testing.T, url string, headers map[string]string) *http.Response {
 	}
 	return resp
 }
+
+// SignIns passes on the wrapped backend's count, when it keeps one.
+func (s *spy) SignIns() int {
+	if c, ok := s.Backend.(interface{ SignIns() int }); ok {
+		return c.SignIns()
+	}
+	return 0
+}
+
+func mustObject(t *testing.T, s string) map[string]any {
+	t.Helper()
+	var m map[string]any
+	if err := json.Unmarshal([]byte(s), &m); err != nil {
+		t.Fatalf("not a JSON object: %v: %s", err, s)
+	}
+	return m
+}
