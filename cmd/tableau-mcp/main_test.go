@@ -57,8 +57,9 @@ func TestStdioSessionWithTheBuiltBinary(t *testing.T) {
 	}
 	s := Start(t, c)
 	lt, err := c.ListTools(context.Background(), mcp.ListToolsRequest{})
-	if err != nil || len(lt.Tools) != len(tools.All()) {
-		t.Fatalf("listed %v tools: %v", len(lt.Tools), err)
+	def, _ := tools.Select(tools.All(), tools.Selection{})
+	if err != nil || len(lt.Tools) != len(def) {
+		t.Fatalf("listed %v tools, the default toolsets have %d: %v", len(lt.Tools), len(def), err)
 	}
 	sess := s.OK("tableau_session_get", nil)
 	if !strings.Contains(Str(sess, "session", "site", "name"), "sample data") {
@@ -184,7 +185,19 @@ func TestUnknownCommandAndToolAreExplained(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 	out.Reset()
-	if err := run([]string{"tools"}, nil, &out, &errb); err != nil || strings.Count(out.String(), "\n") != len(tools.All()) {
-		t.Errorf("tools printed %d lines: %v", strings.Count(out.String(), "\n"), err)
+	def, _ := tools.Select(tools.All(), tools.Selection{})
+	if err := run([]string{"tools"}, nil, &out, &errb); err != nil || strings.Count(out.String(), "\n") != len(def) {
+		t.Errorf("tools printed %d lines, want the %d of the default toolsets: %v", strings.Count(out.String(), "\n"), len(def), err)
+	}
+	out.Reset()
+	if err := run([]string{"tools", "--toolsets", "all"}, nil, &out, &errb); err != nil || strings.Count(out.String(), "\n") != len(tools.All()) {
+		t.Errorf("tools --toolsets all printed %d lines: %v", strings.Count(out.String(), "\n"), err)
+	}
+	out.Reset()
+	if err := run([]string{"tools", "--read-only", "--toolsets", "all"}, nil, &out, &errb); err != nil || strings.Contains(out.String(), " W ") || strings.Contains(out.String(), " D ") || out.Len() == 0 {
+		t.Errorf("tools --read-only printed write tools: %v\n%s", err, out.String())
+	}
+	if err := run([]string{"tools", "--toolsets", "dashboards"}, nil, &out, &errb); err == nil || !strings.Contains(err.Error(), "workbooks") {
+		t.Errorf("unknown toolset: %v", err)
 	}
 }
