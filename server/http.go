@@ -288,6 +288,7 @@ func (h *httpHandler) serveMCP(w http.ResponseWriter, r *http.Request, origin st
 		return
 	}
 	who := identityKey(r.Context())
+	h.log.Debug("MCP request", zap.String("method", r.Method), zap.String("path", r.URL.Path), zap.String("identity", nonEmpty(who)))
 
 	// Bodies are bounded and read here, to see which message they carry.
 	var head rpcHead
