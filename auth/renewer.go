@@ -21,10 +21,10 @@ type Renewer[T comparable] struct {
 	// Now defaults to time.Now.
 	Now func() time.Time
 
-	mu      sync.Mutex
-	have    bool
-	cur     T
-	expires time.Time
+	mu       sync.Mutex
+	have     bool
+	cur      T
+	expires  time.Time
 	flight   *flight[T]
 	fetches  int
 	renewals int
