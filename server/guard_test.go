@@ -188,6 +188,34 @@ func TestDestructiveToolsAskTheUser(t *testing.T) {
 		}
 		check(t, s, d, false, "cancelled by the user")
 	})
+	t.Run("over streamable HTTP, earlier protocol", func(t *testing.T) {
+		// Clients before 2026-07-28 get a server-initiated elicitation/create.
+		srv := serve(t, server.Options{Backend: b}, server.HTTPOptions{Auth: tokenAuth(t)})
+		a := &answer{action: mcp.ElicitationResponseActionAccept, ok: true}
+		s, err := srv.connect(t, "http", bearer(aliceToken), client.WithElicitationHandler(a), client.WithLegacyProtocolOnly())
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(t, s, a, true, "")
+	})
+	t.Run("over SSE", func(t *testing.T) {
+		srv := serve(t, server.Options{Backend: b}, server.HTTPOptions{Transport: "sse", Auth: tokenAuth(t)})
+		a := &answer{action: mcp.ElicitationResponseActionDecline}
+		s, err := srv.connect(t, "sse", bearer(aliceToken), client.WithElicitationHandler(a))
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(t, s, a, false, "cancelled by the user")
+		// With the earlier protocol the SSE transport cannot send the server's
+		// question, so the call is refused as for a client without elicitation.
+		s, err = srv.connect(t, "sse", bearer(aliceToken), client.WithElicitationHandler(a), client.WithLegacyProtocolOnly())
+		if err != nil {
+			t.Fatal(err)
+		}
+		id := firstWorkbook(t, s)
+		s.Fail("tableau_workbook_delete", map[string]any{"workbook_id": id}, "--allow-destructive")
+		s.OK("tableau_workbook_get", map[string]any{"workbook_id": id})
+	})
 	t.Run("no elicitation", func(t *testing.T) {
 		s := inProcess(t, server.Options{Backend: b})
 		id := firstWorkbook(t, s)

@@ -95,6 +95,9 @@ func (s *scoper) wrap(t tools.Tool, next mcpserver.ToolHandlerFunc) mcpserver.To
 				continue
 			}
 			id, ok := v.(string)
+			if ok && id == "" {
+				continue // an optional ID left empty names nothing
+			}
 			if !ok || !backend.IsLUID(id) {
 				return refuse(ctx, OutcomeRefused, "scope", fmt.Sprintf("%s: %s must be a Tableau LUID string", t.Name, name)), nil
 			}
