@@ -1,7 +1,8 @@
 # Static, non-root image of tableau-mcp.
 #   docker build -t tableau-mcp .
 #   docker run --rm -i tableau-mcp                       # demo site over stdio
-#   docker run --rm -p 8080:8080 -e TABLEAU_MCP_TRANSPORT=http -e TABLEAU_MCP_LISTEN=0.0.0.0:8080 tableau-mcp
+#   docker run --rm -p 8080:8080 -v $PWD/tokens:/etc/tableau-mcp/tokens:ro \
+#     -e TABLEAU_MCP_TRANSPORT=http -e TABLEAU_MCP_LISTEN=0.0.0.0:8080 -e TABLEAU_MCP_AUTH_FILE=/etc/tableau-mcp/tokens tableau-mcp
 FROM golang:1.26 AS build
 WORKDIR /src
 COPY go.mod go.sum ./

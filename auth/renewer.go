@@ -21,12 +21,13 @@ type Renewer[T comparable] struct {
 	// Now defaults to time.Now.
 	Now func() time.Time
 
-	mu      sync.Mutex
-	have    bool
-	cur     T
-	expires time.Time
-	flight  *flight[T]
-	fetches int
+	mu       sync.Mutex
+	have     bool
+	cur      T
+	expires  time.Time
+	flight   *flight[T]
+	fetches  int
+	renewals int
 }
 
 type flight[T any] struct {
@@ -50,7 +51,7 @@ func (r *Renewer[T]) Get(ctx context.Context) (T, error) {
 		r.mu.Unlock()
 		return v, nil
 	}
-	return r.join(ctx)
+	return r.join(ctx, false)
 }
 
 // Renew reports stale as rejected upstream and returns a fresh credential.
@@ -64,7 +65,7 @@ func (r *Renewer[T]) Renew(ctx context.Context, stale T) (T, error) {
 		return v, nil
 	}
 	r.have = false
-	return r.join(ctx)
+	return r.join(ctx, true)
 }
 
 // Current returns the cached credential without fetching.
@@ -91,13 +92,24 @@ func (r *Renewer[T]) Fetches() int {
 	return r.fetches
 }
 
+// Renewals counts the fetches started because a credential was reported
+// stale (a subset of Fetches).
+func (r *Renewer[T]) Renewals() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.renewals
+}
+
 // join waits for the fetch in flight or starts one; r.mu is held on entry.
-func (r *Renewer[T]) join(ctx context.Context) (T, error) {
+func (r *Renewer[T]) join(ctx context.Context, renewal bool) (T, error) {
 	f := r.flight
 	if f == nil {
 		f = &flight[T]{done: make(chan struct{})}
 		r.flight = f
 		r.fetches++
+		if renewal {
+			r.renewals++
+		}
 		go r.run(f)
 	}
 	r.mu.Unlock()

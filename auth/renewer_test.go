@@ -63,6 +63,9 @@ func TestRenewOnceForManyStaleReports(t *testing.T) {
 	if n.Load() != 2 {
 		t.Fatalf("%d fetches, want 2 (the first and one renewal)", n.Load())
 	}
+	if r.Fetches() != 2 || r.Renewals() != 1 {
+		t.Errorf("counted %d fetches and %d renewals, want 2 and 1", r.Fetches(), r.Renewals())
+	}
 }
 
 func TestRenewsBeforeExpiry(t *testing.T) {

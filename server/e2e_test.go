@@ -22,7 +22,8 @@ func demoSession(t *testing.T) (*Session, *tableauemu.Emulator) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := server.New(server.Options{Version: "test", Backend: b})
+	// Destructive tools run without asking: this client has no elicitation.
+	s, err := server.New(server.Options{Version: "test", Backend: b, AllowDestructive: true})
 	if err != nil {
 		t.Fatal(err)
 	}

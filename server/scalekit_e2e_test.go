@@ -33,7 +33,7 @@ func scalekitFixture(t *testing.T) *skFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := server.New(server.Options{Version: "test", Backend: b})
+	s, err := server.New(server.Options{Version: "test", Backend: b, AllowDestructive: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,7 +23,7 @@ type Options struct {
 	Version string
 	Backend backend.Backend
 	Logger  *zap.Logger
-	// Tools to register; nil means all.
+	// Tools to register; nil means all. Choose them with tools.Select.
 	Tools []tools.Tool
 	// MetadataTTL is how long data source metadata is kept for the checks
 	// of tableau_query_view: 0 means tools.DefaultMetadataTTL, a negative
@@ -35,6 +35,18 @@ type Options struct {
 	// Exports bounds the export tools and resources and names the
 	// directory downloads are written to.
 	Exports tools.ExportOptions
+
+	// AllowDestructive lets destructive tools run for clients that cannot
+	// ask the user to confirm (no MCP elicitation). Clients that can are
+	// always asked.
+	AllowDestructive bool
+	// Scope bounds the content tools may touch; the zero Scope bounds nothing.
+	Scope Scope
+	// Limits bound each identity's concurrent calls and calls per minute.
+	Limits Limits
+	// Metrics, when set, count and time every call. Wrap the backend with
+	// Metrics.Instrument to count upstream answers too.
+	Metrics *Metrics
 }
 
 // New builds the MCP server with its tools and the export resource
@@ -63,13 +75,25 @@ func New(opts Options) (*mcpserver.MCPServer, error) {
 		ttl = tools.DefaultMetadataTTL
 	}
 	env := &tools.Env{Backend: opts.Backend, Log: log, Metadata: tools.NewMetadataCache(ttl), SkipQueryCheck: opts.SkipQueryCheck, Exports: opts.Exports.WithDefaults()}
+	var scope *scoper
+	if opts.Scope.Active() {
+		scope = newScoper(opts.Scope, opts.Backend)
+	}
+	limits, confirm := newLimiter(opts.Limits), newConfirmer(opts.AllowDestructive)
 	served := make([]mcpserver.ServerTool, 0, len(list))
 	for _, t := range list {
 		def, err := t.MCP()
 		if err != nil {
 			return nil, err
 		}
-		served = append(served, mcpserver.ServerTool{Tool: def, Handler: handler(t, env)})
+		// Outermost first: observe every call, then limits, scope, and the
+		// confirmation of destructive tools right before the tool runs.
+		h := confirm.wrap(t, handler(t, env))
+		if scope != nil {
+			h = scope.wrap(t, h)
+		}
+		h = observe(t, log, opts.Metrics, limits.wrap(h))
+		served = append(served, mcpserver.ServerTool{Tool: def, Handler: h})
 	}
 	s.AddTools(served...)
 	for _, r := range tools.Resources() {

@@ -359,3 +359,6 @@ func (c *Client) Close(ctx context.Context) error { return c.SignOut(ctx) }
 
 // SignIns counts sign-ins made by this client.
 func (c *Client) SignIns() int { return c.session.Fetches() }
+
+// Renewals counts sign-ins made because Tableau rejected the session.
+func (c *Client) Renewals() int { return c.session.Renewals() }

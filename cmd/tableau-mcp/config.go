@@ -9,27 +9,32 @@ import (
 	"strings"
 	"time"
 
+	"github.com/tableau-mcp/tableau-mcp/auth"
+	"github.com/tableau-mcp/tableau-mcp/backend"
+	"github.com/tableau-mcp/tableau-mcp/server"
 	"github.com/tableau-mcp/tableau-mcp/tools"
 )
 
 // setting is one option, settable by flag or environment variable; the flag wins.
 type setting struct {
 	env, flag, usage, def string
-	boolean               bool // a switch: --flag alone means true
+	secret                bool
 	value                 *string
+	// boolean settings may be given as a bare flag (--read-only).
+	boolean bool
 }
 
-// switchValue is a string setting that may be given as a bare --flag.
-type switchValue struct{ p *string }
+// boolFlag is a string setting that may be given without a value.
+type boolFlag struct{ v *string }
 
-func (v switchValue) String() string {
-	if v.p == nil {
+func (b boolFlag) String() string {
+	if b.v == nil {
 		return ""
 	}
-	return *v.p
+	return *b.v
 }
-func (v switchValue) Set(s string) error { *v.p = s; return nil }
-func (v switchValue) IsBoolFlag() bool   { return true }
+func (b boolFlag) Set(s string) error { *b.v = s; return nil }
+func (b boolFlag) IsBoolFlag() bool   { return true }
 
 // config is everything the command reads from flags, the environment and .env.
 type config struct {
@@ -53,40 +58,75 @@ type config struct {
 	DemoViaScalekit bool
 	demoViaScalekit string
 
+	// Serving over HTTP: who may call, and as whom.
+	AuthFile, JWTPublicKey, JWKSURL, JWTIssuer, JWTAudience, JWTIdentityClaim string
+	TrustedHeader, TrustedHeaderSecret, NoAuth, AllowedOrigins, AllowedHosts  string
+
+	// Safety switches.
+	ReadOnly, Toolsets, Tools, ExcludeTools, AllowDestructive  string
+	ScopeProjects, ScopeWorkbooks, ScopeDatasources, ScopeTags string
+	MaxConcurrentCalls, MaxCallsPerMinute, ShutdownGrace       string
+
 	settings []setting
 }
 
 func (c *config) define(fs *flag.FlagSet) {
 	c.settings = []setting{
-		{"TABLEAU_MCP_TRANSPORT", "transport", "MCP transport: stdio, http (streamable HTTP at /mcp) or sse (legacy /sse and /message)", "stdio", false, &c.Transport},
-		{"TABLEAU_MCP_LISTEN", "listen", "address for --transport http or sse", "127.0.0.1:8080", false, &c.Listen},
-		{"TABLEAU_MCP_BACKEND", "backend", "demo, tableau or scalekit (default: chosen from the settings present)", "", false, &c.Backend},
-		{"TABLEAU_MCP_LOG_LEVEL", "log-level", "debug, info, warn or error (logs go to stderr)", "info", false, &c.LogLevel},
-		{"TABLEAU_SERVER_URL", "tableau-server-url", "Tableau server URL, e.g. https://prod-useast-a.online.tableau.com", "", false, &c.TableauServerURL},
-		{"TABLEAU_SITE", "tableau-site", "site content URL (empty for the Default site)", "", false, &c.TableauSite},
-		{"TABLEAU_PAT_NAME", "tableau-pat-name", "Personal Access Token name", "", false, &c.TableauPATName},
-		{"TABLEAU_PAT_SECRET", "tableau-pat-secret", "Personal Access Token secret (prefer the environment variable)", "", false, &c.TableauPATSecret},
-		{"TABLEAU_API_VERSION", "tableau-api-version", "REST API version, e.g. 3.28 (default: read from serverinfo)", "", false, &c.TableauAPIVersion},
-		{"SCALEKIT_ENVIRONMENT_URL", "scalekit-environment-url", "Scalekit environment URL (SCALEKIT_ENV_URL is read too)", "", false, &c.ScalekitEnvURL},
-		{"SCALEKIT_CLIENT_ID", "scalekit-client-id", "Scalekit client ID", "", false, &c.ScalekitClientID},
-		{"SCALEKIT_CLIENT_SECRET", "scalekit-client-secret", "Scalekit client secret (prefer the environment variable)", "", false, &c.ScalekitClientSecret},
-		{"SCALEKIT_CONNECTION_NAME", "scalekit-connection-name", "Scalekit connection name of the Tableau connector", "tableau", false, &c.ScalekitConnection},
-		{"SCALEKIT_IDENTIFIER", "scalekit-identifier", "connected-account identifier this stdio process acts for", "", false, &c.ScalekitIdentifier},
-		{"TABLEAU_MCP_METADATA_TTL", "metadata-ttl", "how long tableau_query_view reuses a data source's metadata for its checks, a Go duration such as 5m (0: read it for every query)", "5m", false, &c.metadataTTL},
-		{"TABLEAU_MCP_QUERY_CHECK", "query-check", "on or off: check queries against the data source's fields before sending them", "on", false, &c.queryCheck},
-		{"TABLEAU_MCP_EXPORT_DIR", "export-dir", "directory that workbook and data source downloads (and exports too large to return inline) are written to; empty: none", "", false, &c.ExportDir},
-		{"TABLEAU_MCP_MAX_INLINE_BYTES", "max-inline-bytes", "largest file returned inside a result or resource read, in bytes (suffixes KB MB KiB MiB accepted)", "20MiB", false, &c.MaxInlineBytes},
-		{"TABLEAU_MCP_MAX_IMAGE_BYTES", "max-image-bytes", "largest PNG returned as image content for the model to see; larger ones are offered as a resource", "3840KiB", false, &c.MaxImageBytes},
-		{"TABLEAU_MCP_MAX_CSV_CHARS", "max-csv-chars", "characters of a view's CSV shown as text before it is cut (the whole file stays a resource)", "50000", false, &c.MaxCSVChars},
-		{"TABLEAU_MCP_DEMO_VIA_SCALEKIT", "demo-via-scalekit", "run the Scalekit path against in-process Scalekit and Tableau emulators (sample data)", "", true, &c.demoViaScalekit},
+		{"TABLEAU_MCP_TRANSPORT", "transport", "MCP transport: stdio, http (streamable HTTP at /mcp) or sse (legacy /sse and /message)", "stdio", false, &c.Transport, false},
+		{"TABLEAU_MCP_LISTEN", "listen", "address for --transport http or sse", "127.0.0.1:8080", false, &c.Listen, false},
+		{"TABLEAU_MCP_BACKEND", "backend", "demo, tableau or scalekit (default: chosen from the settings present)", "", false, &c.Backend, false},
+		{"TABLEAU_MCP_LOG_LEVEL", "log-level", "debug, info, warn or error (logs go to stderr)", "info", false, &c.LogLevel, false},
+		{"TABLEAU_SERVER_URL", "tableau-server-url", "Tableau server URL, e.g. https://prod-useast-a.online.tableau.com", "", false, &c.TableauServerURL, false},
+		{"TABLEAU_SITE", "tableau-site", "site content URL (empty for the Default site)", "", false, &c.TableauSite, false},
+		{"TABLEAU_PAT_NAME", "tableau-pat-name", "Personal Access Token name", "", false, &c.TableauPATName, false},
+		{"TABLEAU_PAT_SECRET", "tableau-pat-secret", "Personal Access Token secret (prefer the environment variable)", "", true, &c.TableauPATSecret, false},
+		{"TABLEAU_API_VERSION", "tableau-api-version", "REST API version, e.g. 3.28 (default: read from serverinfo)", "", false, &c.TableauAPIVersion, false},
+		{"SCALEKIT_ENVIRONMENT_URL", "scalekit-environment-url", "Scalekit environment URL (SCALEKIT_ENV_URL is read too)", "", false, &c.ScalekitEnvURL, false},
+		{"SCALEKIT_CLIENT_ID", "scalekit-client-id", "Scalekit client ID", "", false, &c.ScalekitClientID, false},
+		{"SCALEKIT_CLIENT_SECRET", "scalekit-client-secret", "Scalekit client secret (prefer the environment variable)", "", true, &c.ScalekitClientSecret, false},
+		{"SCALEKIT_CONNECTION_NAME", "scalekit-connection-name", "Scalekit connection name of the Tableau connector", "tableau", false, &c.ScalekitConnection, false},
+		{"SCALEKIT_IDENTIFIER", "scalekit-identifier", "connected-account identifier this stdio process acts for", "", false, &c.ScalekitIdentifier, false},
+
+		{"TABLEAU_MCP_AUTH_FILE", "auth-file", "file of static bearer tokens, one 'IDENTIFIER TOKEN' a line (TOKEN plain or sha256:HEX); reloaded on SIGHUP", "", false, &c.AuthFile, false},
+		{"TABLEAU_MCP_JWT_PUBLIC_KEY", "jwt-public-key", "PEM file of the public key that verifies RS256/ES256 bearer JWTs", "", false, &c.JWTPublicKey, false},
+		{"TABLEAU_MCP_JWKS_URL", "jwks-url", "URL of the JWKS that verifies RS256/ES256 bearer JWTs", "", false, &c.JWKSURL, false},
+		{"TABLEAU_MCP_JWT_ISSUER", "jwt-issuer", "required iss of bearer JWTs", "", false, &c.JWTIssuer, false},
+		{"TABLEAU_MCP_JWT_AUDIENCE", "jwt-audience", "required aud of bearer JWTs", "", false, &c.JWTAudience, false},
+		{"TABLEAU_MCP_JWT_IDENTITY_CLAIM", "jwt-identity-claim", "JWT claim holding the caller's identifier", "sub", false, &c.JWTIdentityClaim, false},
+		{"TABLEAU_MCP_TRUSTED_HEADER", "trusted-header", "header naming the caller, set by a trusted gateway (believed only with the gateway secret)", "", false, &c.TrustedHeader, false},
+		{"TABLEAU_MCP_TRUSTED_HEADER_SECRET", "trusted-header-secret", "secret the gateway sends in X-Gateway-Secret (prefer the environment variable)", "", true, &c.TrustedHeaderSecret, false},
+		{"TABLEAU_MCP_NO_AUTH", "no-auth", "serve HTTP without authentication (only on a loopback --listen address)", "false", false, &c.NoAuth, true},
+		{"TABLEAU_MCP_ALLOWED_ORIGINS", "allowed-origins", "comma list of browser origins allowed to call (CORS); none by default", "", false, &c.AllowedOrigins, false},
+		{"TABLEAU_MCP_ALLOWED_HOSTS", "allowed-hosts", "comma list of Host header values accepted (default: loopback names on a loopback listener, any elsewhere)", "", false, &c.AllowedHosts, false},
+
+		{"TABLEAU_MCP_READ_ONLY", "read-only", "serve only tools that change nothing", "false", false, &c.ReadOnly, true},
+		{"TABLEAU_MCP_TOOLSETS", "toolsets", "comma list of toolsets to serve, or all (default: all over stdio; site,workbooks,views,datasources,query,exports,projects over http and sse)", "", false, &c.Toolsets, false},
+		{"TABLEAU_MCP_TOOLS", "tools", "comma list of tools to serve in addition to the toolsets", "", false, &c.Tools, false},
+		{"TABLEAU_MCP_EXCLUDE_TOOLS", "exclude-tools", "comma list of tools not to serve", "", false, &c.ExcludeTools, false},
+		{"TABLEAU_MCP_ALLOW_DESTRUCTIVE", "allow-destructive", "let destructive tools run for clients that cannot ask the user to confirm", "false", false, &c.AllowDestructive, true},
+		{"TABLEAU_MCP_SCOPE_PROJECTS", "scope-projects", "comma list of project IDs: content outside them (and the other scope lists) is refused and filtered out", "", false, &c.ScopeProjects, false},
+		{"TABLEAU_MCP_SCOPE_WORKBOOKS", "scope-workbooks", "comma list of workbook IDs in scope", "", false, &c.ScopeWorkbooks, false},
+		{"TABLEAU_MCP_SCOPE_DATASOURCES", "scope-datasources", "comma list of data source IDs in scope", "", false, &c.ScopeDatasources, false},
+		{"TABLEAU_MCP_SCOPE_TAGS", "scope-tags", "comma list of tags: workbooks and data sources carrying one are in scope", "", false, &c.ScopeTags, false},
+		{"TABLEAU_MCP_MAX_CONCURRENT_CALLS", "max-concurrent-calls", "tool calls one identity may run at once (0: no limit)", "8", false, &c.MaxConcurrentCalls, false},
+		{"TABLEAU_MCP_MAX_CALLS_PER_MINUTE", "max-calls-per-minute", "tool calls one identity may start per minute (0: no limit)", "120", false, &c.MaxCallsPerMinute, false},
+		{"TABLEAU_MCP_SHUTDOWN_GRACE", "shutdown-grace", "how long calls in flight may finish after SIGTERM", "20s", false, &c.ShutdownGrace, false},
+
+		{"TABLEAU_MCP_METADATA_TTL", "metadata-ttl", "how long tableau_query_view reuses a data source's metadata for its checks, a Go duration such as 5m (0: read it for every query)", "5m", false, &c.metadataTTL, false},
+		{"TABLEAU_MCP_QUERY_CHECK", "query-check", "on or off: check queries against the data source's fields before sending them", "on", false, &c.queryCheck, false},
+		{"TABLEAU_MCP_EXPORT_DIR", "export-dir", "directory that workbook and data source downloads (and exports too large to return inline) are written to; empty: none", "", false, &c.ExportDir, false},
+		{"TABLEAU_MCP_MAX_INLINE_BYTES", "max-inline-bytes", "largest file returned inside a result or resource read, in bytes (suffixes KB MB KiB MiB accepted)", "20MiB", false, &c.MaxInlineBytes, false},
+		{"TABLEAU_MCP_MAX_IMAGE_BYTES", "max-image-bytes", "largest PNG returned as image content for the model to see; larger ones are offered as a resource", "3840KiB", false, &c.MaxImageBytes, false},
+		{"TABLEAU_MCP_MAX_CSV_CHARS", "max-csv-chars", "characters of a view's CSV shown as text before it is cut (the whole file stays a resource)", "50000", false, &c.MaxCSVChars, false},
+		{"TABLEAU_MCP_DEMO_VIA_SCALEKIT", "demo-via-scalekit", "run the Scalekit path against in-process Scalekit and Tableau emulators (sample data)", "", false, &c.demoViaScalekit, true},
 	}
 	for _, s := range c.settings {
 		usage := fmt.Sprintf("%s [$%s]", s.usage, s.env)
 		if s.boolean {
-			fs.Var(switchValue{s.value}, s.flag, usage)
-			continue
+			fs.Var(boolFlag{s.value}, s.flag, usage)
+		} else {
+			fs.StringVar(s.value, s.flag, "", usage)
 		}
-		fs.StringVar(s.value, s.flag, "", usage)
 	}
 }
 
@@ -242,4 +282,144 @@ func parseSize(name, s string) (int64, error) {
 		return 0, fmt.Errorf("%s must be a positive whole number, optionally with KB, MB, KiB or MiB, such as 20MiB", name)
 	}
 	return n * mult, nil
+}
+
+// switches are the parsed safety switches and HTTP settings.
+type switches struct {
+	selection        tools.Selection
+	scope            server.Scope
+	limits           server.Limits
+	grace            time.Duration
+	allowDestructive bool
+	noAuth           bool
+	origins, hosts   []string
+}
+
+// commaList splits "a, b,c" into its non-empty items.
+func commaList(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func parseFlagBool(name, v string) (bool, error) {
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, fmt.Errorf("--%s %q is not true or false", name, v)
+	}
+	return b, nil
+}
+
+func parseCount(name, v string) (int, error) {
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("--%s %q is not a whole number of 0 or more", name, v)
+	}
+	return n, nil
+}
+
+// switches parses the safety switches.
+func (c *config) switches() (switches, error) {
+	var sw switches
+	var err error
+	ro, err := parseFlagBool("read-only", c.ReadOnly)
+	if err != nil {
+		return sw, err
+	}
+	if sw.allowDestructive, err = parseFlagBool("allow-destructive", c.AllowDestructive); err != nil {
+		return sw, err
+	}
+	if sw.noAuth, err = parseFlagBool("no-auth", c.NoAuth); err != nil {
+		return sw, err
+	}
+	sets := commaList(c.Toolsets)
+	if len(sets) == 0 && c.Transport == "stdio" {
+		// A stdio server serves one user who launched it with their own
+		// credentials: every tool, unless toolsets are chosen. The sidecar
+		// (http, sse) defaults to discovery, querying and exports.
+		sets = []string{"all"}
+	}
+	sw.selection = tools.Selection{Toolsets: sets, Include: commaList(c.Tools), Exclude: commaList(c.ExcludeTools), ReadOnly: ro}
+	sw.scope = server.Scope{Projects: commaList(c.ScopeProjects), Workbooks: commaList(c.ScopeWorkbooks), Datasources: commaList(c.ScopeDatasources), Tags: commaList(c.ScopeTags)}
+	for flag, ids := range map[string][]string{"scope-projects": sw.scope.Projects, "scope-workbooks": sw.scope.Workbooks, "scope-datasources": sw.scope.Datasources} {
+		for _, id := range ids {
+			if !backend.IsLUID(id) {
+				return sw, fmt.Errorf("--%s: %q is not a Tableau LUID (an ID such as 4f3c2a1e-...); find IDs with tableau-mcp call tableau_projects_list", flag, id)
+			}
+		}
+	}
+	if sw.limits.MaxConcurrent, err = parseCount("max-concurrent-calls", c.MaxConcurrentCalls); err != nil {
+		return sw, err
+	}
+	if sw.limits.PerMinute, err = parseCount("max-calls-per-minute", c.MaxCallsPerMinute); err != nil {
+		return sw, err
+	}
+	if sw.grace, err = time.ParseDuration(c.ShutdownGrace); err != nil || sw.grace <= 0 {
+		return sw, fmt.Errorf("--shutdown-grace %q is not a duration such as 20s", c.ShutdownGrace)
+	}
+	sw.origins, sw.hosts = commaList(c.AllowedOrigins), commaList(c.AllowedHosts)
+	return sw, nil
+}
+
+// selectedTools applies the tool selection.
+func (c *config) selectedTools() ([]tools.Tool, error) {
+	sw, err := c.switches()
+	if err != nil {
+		return nil, err
+	}
+	return tools.Select(tools.All(), sw.selection)
+}
+
+// authenticator builds the HTTP authentication from the settings: the
+// trusted gateway header first, then bearer tokens (static file, then JWT).
+// It returns nil when none is configured, and the token file for reloads.
+func (c *config) authenticator() (auth.Authenticator, *auth.TokenFile, error) {
+	var chain []auth.Authenticator
+	if c.TrustedHeader != "" || c.TrustedHeaderSecret != "" {
+		if c.TrustedHeader == "" {
+			return nil, nil, fmt.Errorf("--trusted-header-secret is set without --trusted-header (the header naming the caller)")
+		}
+		th, err := auth.NewTrustedHeader(c.TrustedHeader, c.TrustedHeaderSecret)
+		if err != nil {
+			return nil, nil, err
+		}
+		chain = append(chain, th)
+	}
+	bearer := &auth.Bearer{}
+	if c.AuthFile != "" {
+		f, err := auth.LoadTokenFile(c.AuthFile)
+		if err != nil {
+			return nil, nil, err
+		}
+		bearer.Tokens = f
+	}
+	if c.JWTPublicKey != "" || c.JWKSURL != "" || c.JWTIssuer != "" || c.JWTAudience != "" {
+		var pemKey []byte
+		if c.JWTPublicKey != "" {
+			raw, err := os.ReadFile(c.JWTPublicKey)
+			if err != nil {
+				return nil, nil, fmt.Errorf("--jwt-public-key: %w", err)
+			}
+			pemKey = raw
+		}
+		v, err := auth.NewJWT(auth.JWTConfig{PublicKeyPEM: pemKey, JWKSURL: c.JWKSURL, Issuer: c.JWTIssuer, Audience: c.JWTAudience, IdentityClaim: c.JWTIdentityClaim})
+		if err != nil {
+			return nil, nil, err
+		}
+		bearer.JWT = v
+	}
+	if bearer.Tokens != nil || bearer.JWT != nil {
+		chain = append(chain, bearer)
+	}
+	if len(chain) == 0 {
+		return nil, nil, nil
+	}
+	return auth.Chain(chain...), bearer.Tokens, nil
 }

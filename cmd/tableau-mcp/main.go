@@ -19,10 +19,12 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
 	"time"
 
 	"github.com/joho/godotenv"
+	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
@@ -83,7 +85,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	case "serve":
 		return serve(ctx, &cfg, log, stdin, stdout)
 	case "tools":
-		return listTools(stdout)
+		return listTools(&cfg, stdout)
 	case "call":
 		return callTool(ctx, &cfg, log, rest, stdout)
 	case "emulator":
@@ -144,23 +146,103 @@ func serve(ctx context.Context, cfg *config, log *zap.Logger, stdin io.Reader, s
 	if err != nil {
 		return err
 	}
+	sw, err := cfg.switches()
+	if err != nil {
+		return err
+	}
+	list, err := tools.Select(tools.All(), sw.selection)
+	if err != nil {
+		return err
+	}
+	overHTTP := cfg.Transport == "http" || cfg.Transport == "sse"
+	if !overHTTP && cfg.Transport != "stdio" {
+		return fmt.Errorf("--transport %q is not one of stdio, http, sse", cfg.Transport)
+	}
+	var authn auth.Authenticator
+	var tokens *auth.TokenFile
+	if overHTTP {
+		if authn, tokens, err = cfg.authenticator(); err != nil {
+			return err
+		}
+		if authn != nil && sw.noAuth {
+			return fmt.Errorf("--no-auth contradicts the authentication settings (--auth-file, --jwt-*, --jwks-url, --trusted-header); keep one or the other")
+		}
+	}
 	b, err := openBackend(cfg, log)
 	if err != nil {
 		return err
 	}
 	defer closeBackend(b, log)
-	s, err := server.New(server.Options{Version: version, Backend: b, Logger: log, MetadataTTL: cfg.MetadataTTL, SkipQueryCheck: !cfg.QueryCheck, Exports: exports})
+	var metrics *server.Metrics
+	served := b
+	if overHTTP {
+		metrics = server.NewMetrics()
+		served = metrics.Instrument(b)
+	}
+	opts := cfg.serverOptions(sw, exports, log)
+	opts.Backend, opts.Tools, opts.Metrics = served, list, metrics
+	s, err := server.New(opts)
 	if err != nil {
 		return err
 	}
-	log.Info("tableau-mcp starting", zap.String("version", version), zap.String("backend", b.Name()), zap.String("transport", cfg.Transport))
-	switch cfg.Transport {
-	case "stdio":
+	log.Info("tableau-mcp starting", zap.String("version", version), zap.String("backend", b.Name()), zap.String("transport", cfg.Transport),
+		zap.Int("tools", len(list)), zap.Bool("read_only", sw.selection.ReadOnly), zap.Bool("scoped", sw.scope.Active()))
+	if !overHTTP {
 		return server.ServeStdio(ctx, s, stdin, stdout, cfg.ScalekitIdentifier, log)
-	case "http", "sse":
-		return server.ServeHTTP(ctx, s, server.HTTPOptions{Transport: cfg.Transport, Listen: cfg.Listen, Logger: log})
-	default:
-		return fmt.Errorf("--transport %q is not one of stdio, http, sse", cfg.Transport)
+	}
+	if tokens != nil {
+		// Registered before serving, so a SIGHUP never finds the default action (exit).
+		hup := make(chan os.Signal, 1)
+		signal.Notify(hup, syscall.SIGHUP)
+		defer signal.Stop(hup)
+		go reloadOnHangup(ctx, hup, tokens, log)
+	}
+	return server.ServeHTTP(ctx, s, server.HTTPOptions{
+		Transport: cfg.Transport, Listen: cfg.Listen, Logger: log,
+		Auth: authn, NoAuth: sw.noAuth, AllowedOrigins: sw.origins, AllowedHosts: sw.hosts,
+		Metrics: metrics, Ready: readiness(b), ShutdownGrace: sw.grace,
+	})
+}
+
+// reloadOnHangup reads the auth file again on each SIGHUP; sessions stay open.
+func reloadOnHangup(ctx context.Context, hup <-chan os.Signal, f *auth.TokenFile, log *zap.Logger) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+			if err := f.Reload(); err != nil {
+				log.Error("auth file not reloaded; the tokens in force stay", zap.Error(err))
+			} else {
+				log.Info("auth file reloaded", zap.Int("tokens", f.Len()))
+			}
+		}
+	}
+}
+
+// readiness checks that the backend is reachable and signed in: with the
+// backend's own Ready method when it has one, else, for a Tableau session,
+// by reading the current session.
+func readiness(b backend.Backend) func(context.Context) error {
+	if r, ok := b.(interface{ Ready(context.Context) error }); ok {
+		return r.Ready
+	}
+	if b.Name() != "tableau" && b.Name() != "demo" {
+		return nil
+	}
+	return func(ctx context.Context) error {
+		_, err := b.Invoke(ctx, backend.Call{Tool: "tableau_session_get", Forward: true, Params: map[string]any{},
+			Request: backend.Request{Method: http.MethodGet, Scope: backend.APIScope, Path: "/sessions/current"}})
+		return err
+	}
+}
+
+// serverOptions are the server settings that serving and `call` share.
+func (c *config) serverOptions(sw switches, exports tools.ExportOptions, log *zap.Logger) server.Options {
+	return server.Options{
+		Version: version, Logger: log,
+		AllowDestructive: sw.allowDestructive, Scope: sw.scope, Limits: sw.limits,
+		MetadataTTL: c.MetadataTTL, SkipQueryCheck: !c.QueryCheck, Exports: exports,
 	}
 }
 
@@ -174,13 +256,20 @@ func closeBackend(b backend.Backend, log *zap.Logger) {
 	}
 }
 
-func listTools(w io.Writer) error {
-	for _, t := range tools.All() {
-		fmt.Fprintf(w, "%-40s %s  %s\n", t.Name, t.Kind, t.Title)
+// listTools prints the tools the current settings would serve.
+func listTools(cfg *config, w io.Writer) error {
+	list, err := cfg.selectedTools()
+	if err != nil {
+		return err
+	}
+	for _, t := range list {
+		fmt.Fprintf(w, "%-40s %s  %-11s %s\n", t.Name, t.Kind, t.Toolset, t.Title)
 	}
 	return nil
 }
 
+// callTool runs one tool through the same server as serve (selection,
+// scope, limits, confirmation rules), in process.
 func callTool(ctx context.Context, cfg *config, log *zap.Logger, args []string, w io.Writer) error {
 	if len(args) < 1 || len(args) > 2 {
 		return fmt.Errorf("usage: tableau-mcp call TOOL ['{\"json\":\"arguments\"}']")
@@ -189,12 +278,22 @@ func callTool(ctx context.Context, cfg *config, log *zap.Logger, args []string, 
 	if err != nil {
 		return err
 	}
-	raw := json.RawMessage("{}")
+	sw, err := cfg.switches()
+	if err != nil {
+		return err
+	}
+	list, err := tools.Select(tools.All(), sw.selection)
+	if err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(list, func(x tools.Tool) bool { return x.Name == t.Name }) {
+		return fmt.Errorf("%s is not served with the current settings (toolsets, --tools, --exclude-tools, --read-only); add --toolsets all or --tools %s", t.Name, t.Name)
+	}
+	var arguments map[string]any
 	if len(args) == 2 {
-		if !json.Valid([]byte(args[1])) {
-			return fmt.Errorf("the arguments %q are not valid JSON; write them like '{\"workbook_id\":\"...\"}'", args[1])
+		if err := json.Unmarshal([]byte(args[1]), &arguments); err != nil {
+			return fmt.Errorf("the arguments %q are not a JSON object; write them like '{\"workbook_id\":\"...\"}'", args[1])
 		}
-		raw = json.RawMessage(args[1])
 	}
 	exports, err := cfg.exports()
 	if err != nil {
@@ -205,11 +304,31 @@ func callTool(ctx context.Context, cfg *config, log *zap.Logger, args []string, 
 		return err
 	}
 	defer closeBackend(b, log)
+	opts := cfg.serverOptions(sw, exports, log)
+	opts.Backend, opts.Tools = b, []tools.Tool{t}
+	s, err := server.New(opts)
+	if err != nil {
+		return err
+	}
 	if cfg.ScalekitIdentifier != "" {
 		ctx = auth.WithIdentity(ctx, cfg.ScalekitIdentifier)
 	}
-	env := &tools.Env{Backend: b, Log: log, Metadata: tools.NewMetadataCache(cfg.MetadataTTL), SkipQueryCheck: !cfg.QueryCheck, Exports: exports}
-	res, err := t.Handle(ctx, env, raw)
+	c, err := client.NewInProcessClient(s)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	if err := c.Start(ctx); err != nil {
+		return err
+	}
+	init := mcp.InitializeRequest{}
+	init.Params.ClientInfo = mcp.Implementation{Name: "tableau-mcp call", Version: version}
+	if _, err := c.Initialize(ctx, init); err != nil {
+		return err
+	}
+	req := mcp.CallToolRequest{}
+	req.Params.Name, req.Params.Arguments = t.Name, arguments
+	res, err := c.CallTool(ctx, req)
 	if err != nil {
 		return err
 	}

@@ -65,7 +65,7 @@ func TestStdioSessionWithTheBuiltBinary(t *testing.T) {
 	s := Start(t, c)
 	lt, err := c.ListTools(context.Background(), mcp.ListToolsRequest{})
 	if err != nil || len(lt.Tools) != len(tools.All()) {
-		t.Fatalf("listed %v tools: %v", len(lt.Tools), err)
+		t.Fatalf("listed %v tools over stdio, want every one of the %d: %v", len(lt.Tools), len(tools.All()), err)
 	}
 	sess := s.OK("tableau_session_get", nil)
 	if !strings.Contains(Str(sess, "session", "site", "name"), "sample data") {
@@ -201,8 +201,24 @@ func TestUnknownCommandAndToolAreExplained(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 	out.Reset()
+	def, _ := tools.Select(tools.All(), tools.Selection{})
+	if err := run([]string{"tools", "--transport", "http"}, nil, &out, &errb); err != nil || strings.Count(out.String(), "\n") != len(def) || len(def) >= len(tools.All()) {
+		t.Errorf("tools over http printed %d lines, want the %d of the default toolsets: %v", strings.Count(out.String(), "\n"), len(def), err)
+	}
+	out.Reset()
 	if err := run([]string{"tools"}, nil, &out, &errb); err != nil || strings.Count(out.String(), "\n") != len(tools.All()) {
-		t.Errorf("tools printed %d lines: %v", strings.Count(out.String(), "\n"), err)
+		t.Errorf("tools over stdio printed %d lines, want all %d: %v", strings.Count(out.String(), "\n"), len(tools.All()), err)
+	}
+	out.Reset()
+	if err := run([]string{"tools", "--toolsets", "all"}, nil, &out, &errb); err != nil || strings.Count(out.String(), "\n") != len(tools.All()) {
+		t.Errorf("tools --toolsets all printed %d lines: %v", strings.Count(out.String(), "\n"), err)
+	}
+	out.Reset()
+	if err := run([]string{"tools", "--read-only", "--toolsets", "all"}, nil, &out, &errb); err != nil || strings.Contains(out.String(), " W ") || strings.Contains(out.String(), " D ") || out.Len() == 0 {
+		t.Errorf("tools --read-only printed write tools: %v\n%s", err, out.String())
+	}
+	if err := run([]string{"tools", "--toolsets", "dashboards"}, nil, &out, &errb); err == nil || !strings.Contains(err.Error(), "workbooks") {
+		t.Errorf("unknown toolset: %v", err)
 	}
 }
 

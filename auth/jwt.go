@@ -1,0 +1,266 @@
+package auth
+
+import (
+	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
+)
+
+// JWTConfig configures the verification of JWT bearer tokens.
+type JWTConfig struct {
+	// PublicKeyPEM is a PEM public key ("PUBLIC KEY", "RSA PUBLIC KEY" or a
+	// "CERTIFICATE"), RSA or ECDSA P-256. Either it or JWKSURL is needed.
+	PublicKeyPEM []byte
+	// JWKSURL is where the issuer publishes its signing keys (JSON Web Key Set).
+	JWKSURL string
+	// Issuer and Audience must match the token's iss and aud claims. Both
+	// are required.
+	Issuer, Audience string
+	// IdentityClaim names the claim holding the identifier (default "sub").
+	IdentityClaim string
+	// Leeway allowed on exp, nbf and iat (default 30s).
+	Leeway time.Duration
+	// HTTPClient fetches the JWKS (default: a client with a 10s timeout).
+	HTTPClient *http.Client
+	// Now defaults to time.Now.
+	Now func() time.Time
+}
+
+// JWTVerifier checks RS256 and ES256 tokens: signature against the
+// configured key or JWKS, then issuer, audience and expiry (required).
+type JWTVerifier struct {
+	cfg    JWTConfig
+	static any
+	jwks   Renewer[*jose.JSONWebKeySet]
+
+	mu          sync.Mutex
+	lastRefresh time.Time
+}
+
+// jwtAlgorithms are the only algorithms accepted; "none" and HMAC never are.
+var jwtAlgorithms = []jose.SignatureAlgorithm{jose.RS256, jose.ES256}
+
+// jwksTTL is how long a fetched key set is used before fetching it again;
+// jwksMinRefresh bounds how often an unknown key ID triggers a fetch.
+const (
+	jwksTTL        = 10 * time.Minute
+	jwksMinRefresh = time.Minute
+)
+
+// NewJWT checks the configuration. It makes no network call.
+func NewJWT(cfg JWTConfig) (*JWTVerifier, error) {
+	if (len(cfg.PublicKeyPEM) == 0) == (cfg.JWKSURL == "") {
+		return nil, errors.New("JWT verification needs exactly one of a public key (--jwt-public-key) or a JWKS URL (--jwks-url)")
+	}
+	if cfg.Issuer == "" || cfg.Audience == "" {
+		return nil, errors.New("JWT verification needs the expected issuer (--jwt-issuer) and audience (--jwt-audience)")
+	}
+	if cfg.IdentityClaim == "" {
+		cfg.IdentityClaim = "sub"
+	}
+	if cfg.Leeway == 0 {
+		cfg.Leeway = 30 * time.Second
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+	}
+	v := &JWTVerifier{cfg: cfg}
+	if len(cfg.PublicKeyPEM) > 0 {
+		k, err := ParsePublicKey(cfg.PublicKeyPEM)
+		if err != nil {
+			return nil, err
+		}
+		v.static = k
+		return v, nil
+	}
+	u, err := url.Parse(cfg.JWKSURL)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		return nil, fmt.Errorf("--jwks-url %q is not an http(s) URL", cfg.JWKSURL)
+	}
+	v.jwks.Fetch = v.fetchJWKS
+	v.jwks.Now = v.now
+	return v, nil
+}
+
+func (v *JWTVerifier) now() time.Time {
+	if v.cfg.Now != nil {
+		return v.cfg.Now()
+	}
+	return time.Now()
+}
+
+// ParsePublicKey reads an RSA or ECDSA P-256 public key from PEM.
+func ParsePublicKey(raw []byte) (any, error) {
+	block, _ := pem.Decode(raw)
+	if block == nil {
+		return nil, errors.New("the JWT public key is not PEM (expected -----BEGIN PUBLIC KEY-----)")
+	}
+	var key any
+	var err error
+	switch block.Type {
+	case "PUBLIC KEY":
+		key, err = x509.ParsePKIXPublicKey(block.Bytes)
+	case "RSA PUBLIC KEY":
+		key, err = x509.ParsePKCS1PublicKey(block.Bytes)
+	case "CERTIFICATE":
+		var cert *x509.Certificate
+		if cert, err = x509.ParseCertificate(block.Bytes); err == nil {
+			key = cert.PublicKey
+		}
+	default:
+		return nil, fmt.Errorf("the JWT public key is a PEM %q block; expected PUBLIC KEY, RSA PUBLIC KEY or CERTIFICATE", block.Type)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("the JWT public key: %w", err)
+	}
+	switch k := key.(type) {
+	case *rsa.PublicKey:
+		if k.N.BitLen() < 2048 {
+			return nil, errors.New("the JWT public key is an RSA key shorter than 2048 bits")
+		}
+	case *ecdsa.PublicKey:
+		if k.Curve != elliptic.P256() {
+			return nil, errors.New("the JWT public key is an ECDSA key not on P-256 (ES256)")
+		}
+	default:
+		return nil, fmt.Errorf("the JWT public key is a %T; RS256 needs RSA and ES256 needs ECDSA P-256", key)
+	}
+	return key, nil
+}
+
+func (v *JWTVerifier) fetchJWKS(ctx context.Context) (*jose.JSONWebKeySet, time.Time, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, v.cfg.JWKSURL, nil)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	req.Header.Set("Accept", "application/json")
+	resp, err := v.cfg.HTTPClient.Do(req)
+	if err != nil {
+		return nil, time.Time{}, fmt.Errorf("fetching the JWKS: %w", err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return nil, time.Time{}, fmt.Errorf("fetching the JWKS: HTTP %d", resp.StatusCode)
+	}
+	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return nil, time.Time{}, fmt.Errorf("reading the JWKS: %w", err)
+	}
+	var set jose.JSONWebKeySet
+	if err := json.Unmarshal(raw, &set); err != nil {
+		return nil, time.Time{}, fmt.Errorf("the JWKS is not a JSON Web Key Set: %w", err)
+	}
+	keep := set.Keys[:0]
+	for _, k := range set.Keys {
+		if k.IsPublic() && (k.Use == "" || k.Use == "sig") {
+			keep = append(keep, k)
+		}
+	}
+	set.Keys = keep
+	v.mu.Lock()
+	v.lastRefresh = v.now()
+	v.mu.Unlock()
+	return &set, v.now().Add(jwksTTL), nil
+}
+
+// keys returns the candidate verification keys for a token's key ID.
+func (v *JWTVerifier) keys(ctx context.Context, kid string) ([]any, error) {
+	if v.static != nil {
+		return []any{v.static}, nil
+	}
+	set, err := v.jwks.Get(ctx)
+	if err != nil {
+		return nil, err
+	}
+	found := match(set, kid)
+	if len(found) == 0 {
+		// A new signing key may have been published: fetch again, but not
+		// more than once a minute whatever tokens arrive.
+		v.mu.Lock()
+		recent := v.now().Sub(v.lastRefresh) < jwksMinRefresh
+		v.mu.Unlock()
+		if !recent {
+			if set, err = v.jwks.Renew(ctx, set); err != nil {
+				return nil, err
+			}
+			found = match(set, kid)
+		}
+	}
+	return found, nil
+}
+
+func match(set *jose.JSONWebKeySet, kid string) []any {
+	var out []any
+	for _, k := range set.Keys {
+		if kid == "" || k.KeyID == kid {
+			out = append(out, k.Key)
+		}
+	}
+	return out
+}
+
+// Verify checks a token and returns the identifier in its identity claim.
+func (v *JWTVerifier) Verify(ctx context.Context, raw string) (string, error) {
+	tok, err := jwt.ParseSigned(raw, jwtAlgorithms)
+	if err != nil {
+		return "", invalid("malformed JWT or algorithm other than RS256/ES256")
+	}
+	if len(tok.Headers) != 1 {
+		return "", invalid("JWT with more than one signature")
+	}
+	keys, err := v.keys(ctx, tok.Headers[0].KeyID)
+	if err != nil {
+		return "", fmt.Errorf("%w: the signing keys could not be read: %v", ErrInvalidCredentials, err)
+	}
+	var std jwt.Claims
+	var custom map[string]any
+	verified := false
+	for _, k := range keys {
+		if tok.Claims(k, &std, &custom) == nil {
+			verified = true
+			break
+		}
+	}
+	if !verified {
+		return "", invalid("JWT signature not verified by any configured key")
+	}
+	if std.Expiry == nil {
+		return "", invalid("JWT without an expiry (exp)")
+	}
+	err = std.ValidateWithLeeway(jwt.Expected{
+		Issuer:      v.cfg.Issuer,
+		AnyAudience: jwt.Audience{v.cfg.Audience},
+		Time:        v.now(),
+	}, v.cfg.Leeway)
+	switch {
+	case errors.Is(err, jwt.ErrExpired):
+		return "", invalid("JWT expired")
+	case errors.Is(err, jwt.ErrNotValidYet), errors.Is(err, jwt.ErrIssuedInTheFuture):
+		return "", invalid("JWT not valid yet")
+	case errors.Is(err, jwt.ErrInvalidIssuer):
+		return "", invalid("JWT issuer is not the configured one")
+	case errors.Is(err, jwt.ErrInvalidAudience):
+		return "", invalid("JWT audience is not the configured one")
+	case err != nil:
+		return "", invalid("JWT claims not valid")
+	}
+	id, _ := custom[v.cfg.IdentityClaim].(string)
+	if err := CheckIdentifier(id); err != nil {
+		return "", invalid(fmt.Sprintf("JWT claim %q does not hold a usable identifier (%v)", v.cfg.IdentityClaim, err))
+	}
+	return id, nil
+}

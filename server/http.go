@@ -1,0 +1,697 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+	mcpserver "github.com/mark3labs/mcp-go/server"
+	"go.uber.org/zap"
+
+	"github.com/tableau-mcp/tableau-mcp/auth"
+)
+
+// HTTPOptions configure the HTTP transports.
+type HTTPOptions struct {
+	Transport string // "http" (streamable HTTP at /mcp) or "sse" (/sse and /message)
+	Listen    string // host:port
+	Logger    *zap.Logger
+
+	// Auth authenticates every MCP request; the identifier it returns goes
+	// into the request's context (auth.IdentityFrom) and is what tools act
+	// for. Without Auth every MCP request is refused unless NoAuth is set.
+	Auth auth.Authenticator
+	// NoAuth serves MCP without authentication. ServeListener allows it only
+	// on a loopback listener.
+	NoAuth bool
+
+	// AllowedOrigins lists the browser origins (scheme://host[:port]) that
+	// may call; a request with any other Origin is refused. CORS headers are
+	// sent only for these origins: none by default.
+	AllowedOrigins []string
+	// AllowedHosts lists the Host header values accepted (host or
+	// host:port). Empty: on a loopback listener only loopback names
+	// (DNS-rebinding protection), elsewhere any.
+	AllowedHosts []string
+
+	// Metrics, when set, are served at /metrics.
+	Metrics *Metrics
+	// Ready reports whether the backend can serve (for /readyz); nil: always.
+	Ready func(ctx context.Context) error
+
+	// ShutdownGrace bounds how long in-flight calls may finish (default 20s).
+	ShutdownGrace time.Duration
+	// MaxBodyBytes bounds a request body (default 4 MiB).
+	MaxBodyBytes int64
+	// ReadTimeout bounds reading a request (default 60s); WriteTimeout
+	// bounds writing an answer (default 10 minutes; streams have none).
+	ReadTimeout, WriteTimeout time.Duration
+}
+
+const (
+	defaultMaxBody      = 4 << 20
+	defaultGrace        = 20 * time.Second
+	defaultReadTimeout  = 60 * time.Second
+	defaultWriteTimeout = 10 * time.Minute
+)
+
+// httpHandler serves the MCP transport and the operational endpoints, and
+// enforces who may call, and as whom, before the transport sees a request.
+type httpHandler struct {
+	o        HTTPOptions
+	log      *zap.Logger
+	sse      *mcpserver.SSEServer
+	stream   *mcpserver.StreamableHTTPServer
+	origins  map[string]bool
+	sessions *sessionBinder
+	track    *tracker
+	draining atomic.Bool
+}
+
+// Handler returns the HTTP handler for the chosen transport plus /healthz,
+// /readyz and (with Metrics) /metrics.
+func Handler(s *mcpserver.MCPServer, o HTTPOptions) http.Handler {
+	return newHTTPHandler(s, o)
+}
+
+type sseSessionKey struct{}
+
+func newHTTPHandler(s *mcpserver.MCPServer, o HTTPOptions) *httpHandler {
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = defaultMaxBody
+	}
+	h := &httpHandler{o: o, log: o.Logger, origins: map[string]bool{}, sessions: newSessionBinder(), track: newTracker()}
+	if h.log == nil {
+		h.log = zap.NewNop()
+	}
+	for _, origin := range o.AllowedOrigins {
+		if origin = strings.TrimRight(strings.TrimSpace(origin), "/"); origin != "" {
+			h.origins[strings.ToLower(origin)] = true
+		}
+	}
+	if o.Transport == "sse" {
+		h.sse = mcpserver.NewSSEServer(s,
+			mcpserver.WithUseFullURLForMessageEndpoint(false),
+			mcpserver.WithKeepAlive(true),
+			// Host and Origin are checked here, before the transport.
+			mcpserver.WithSSEDisableLocalhostProtection(true),
+			// Each session is bound to the identity that opened it.
+			mcpserver.WithSessionIDGenerator(func(ctx context.Context, r *http.Request) (string, error) {
+				id := uuid.NewString()
+				h.sessions.bind(id, identityKey(r.Context()))
+				if p, ok := r.Context().Value(sseSessionKey{}).(*string); ok {
+					*p = id
+				}
+				return id, nil
+			}),
+		)
+	} else {
+		h.stream = mcpserver.NewStreamableHTTPServer(s,
+			mcpserver.WithEndpointPath("/mcp"),
+			mcpserver.WithDisableLocalhostProtection(true),
+		)
+	}
+	return h
+}
+
+// identityKey is the identity a session is bound to ("" when anonymous).
+func identityKey(ctx context.Context) string {
+	id, _ := auth.IdentityFrom(ctx)
+	return id
+}
+
+func (h *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if !h.hostAllowed(r) {
+		http.Error(w, fmt.Sprintf("Forbidden: Host %q is not one this server answers to", r.Host), http.StatusForbidden)
+		return
+	}
+	origin := r.Header.Get("Origin")
+	if origin != "" && !h.origins[strings.ToLower(strings.TrimRight(origin, "/"))] {
+		http.Error(w, "Forbidden: requests from this Origin are not allowed (see --allowed-origins)", http.StatusForbidden)
+		return
+	}
+	if origin != "" && r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
+		corsHeaders(w.Header(), origin)
+		w.Header().Set("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS")
+		w.Header().Set("Access-Control-Allow-Headers", "Authorization, Content-Type, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID")
+		w.Header().Set("Access-Control-Max-Age", "600")
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	switch r.URL.Path {
+	case "/healthz":
+		w.Header().Set("Content-Type", "text/plain")
+		io.WriteString(w, "ok\n")
+		return
+	case "/readyz":
+		h.ready(w, r)
+		return
+	case "/metrics":
+		if h.o.Metrics != nil {
+			h.o.Metrics.Handler().ServeHTTP(w, r)
+			return
+		}
+	case "/mcp":
+		if h.stream != nil {
+			h.serveMCP(w, r, origin)
+			return
+		}
+	case "/sse", "/message":
+		if h.sse != nil {
+			h.serveMCP(w, r, origin)
+			return
+		}
+	}
+	http.NotFound(w, r)
+}
+
+func (h *httpHandler) ready(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/plain")
+	if h.draining.Load() {
+		w.WriteHeader(http.StatusServiceUnavailable)
+		io.WriteString(w, "not ready: shutting down\n")
+		return
+	}
+	if h.o.Ready != nil {
+		ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
+		defer cancel()
+		if err := h.o.Ready(ctx); err != nil {
+			w.WriteHeader(http.StatusServiceUnavailable)
+			io.WriteString(w, "not ready: "+err.Error()+"\n")
+			return
+		}
+	}
+	io.WriteString(w, "ready\n")
+}
+
+// hostAllowed is the DNS-rebinding protection.
+func (h *httpHandler) hostAllowed(r *http.Request) bool {
+	if len(h.o.AllowedHosts) > 0 {
+		name := hostname(r.Host)
+		for _, a := range h.o.AllowedHosts {
+			a = strings.TrimSpace(a)
+			if strings.EqualFold(a, r.Host) || (!strings.Contains(strings.TrimPrefix(a, "["), ":") && strings.EqualFold(a, name)) {
+				return true
+			}
+		}
+		return false
+	}
+	if la, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok && isLoopback(la.String()) {
+		return isLoopback(r.Host)
+	}
+	return true
+}
+
+func hostname(hostport string) string {
+	if h, _, err := net.SplitHostPort(hostport); err == nil {
+		return h
+	}
+	return strings.Trim(hostport, "[]")
+}
+
+// isLoopback reports whether a host or host:port names the loopback interface.
+func isLoopback(hostport string) bool {
+	h := hostname(hostport)
+	if strings.EqualFold(h, "localhost") {
+		return true
+	}
+	ip, err := netip.ParseAddr(h)
+	return err == nil && ip.IsLoopback()
+}
+
+func corsHeaders(hd http.Header, origin string) {
+	hd.Set("Access-Control-Allow-Origin", origin)
+	hd.Add("Vary", "Origin")
+	hd.Set("Access-Control-Expose-Headers", "Mcp-Session-Id, WWW-Authenticate")
+}
+
+// authenticate returns the request with the caller's identity in its
+// context, or answers 401 and returns nil.
+func (h *httpHandler) authenticate(w http.ResponseWriter, r *http.Request) *http.Request {
+	if h.o.Auth == nil {
+		if h.o.NoAuth {
+			return r
+		}
+		h.unauthorized(w, r, "no authentication configured", false)
+		return nil
+	}
+	id, err := h.o.Auth.Authenticate(r)
+	if err != nil {
+		if errors.Is(err, auth.ErrNoCredentials) {
+			h.unauthorized(w, r, "missing credentials", false)
+		} else {
+			h.unauthorized(w, r, err.Error(), true)
+		}
+		return nil
+	}
+	return r.WithContext(auth.WithIdentity(r.Context(), id))
+}
+
+func (h *httpHandler) unauthorized(w http.ResponseWriter, r *http.Request, reason string, presented bool) {
+	label := "missing"
+	challenge := `Bearer realm="tableau-mcp"`
+	if presented {
+		label = "invalid"
+		challenge += `, error="invalid_token"`
+	}
+	h.o.Metrics.unauthorized(label)
+	h.log.Info("unauthorized request", zap.String("path", r.URL.Path), zap.String("remote", r.RemoteAddr), zap.String("reason", reason))
+	w.Header().Set("WWW-Authenticate", challenge)
+	http.Error(w, "Unauthorized: "+reason, http.StatusUnauthorized)
+}
+
+// rpcHead is what the server reads of a JSON-RPC message it passes on.
+type rpcHead struct {
+	ID     json.RawMessage `json:"id"`
+	Method string          `json:"method"`
+}
+
+// isRequest: a JSON-RPC request (it expects an answer), not a notification
+// nor a client's answer to the server.
+func (m rpcHead) isRequest() bool {
+	return m.Method != "" && len(m.ID) > 0 && string(m.ID) != "null"
+}
+
+func (h *httpHandler) serveMCP(w http.ResponseWriter, r *http.Request, origin string) {
+	if r = h.authenticate(w, r); r == nil {
+		return
+	}
+	who := identityKey(r.Context())
+	h.log.Debug("MCP request", zap.String("method", r.Method), zap.String("path", r.URL.Path), zap.String("identity", nonEmpty(who)))
+
+	// Bodies are bounded and read here, to see which message they carry.
+	var head rpcHead
+	if r.Method == http.MethodPost {
+		if r.ContentLength > h.o.MaxBodyBytes {
+			http.Error(w, fmt.Sprintf("Request body larger than %d bytes", h.o.MaxBodyBytes), http.StatusRequestEntityTooLarge)
+			return
+		}
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.o.MaxBodyBytes))
+		if err != nil {
+			var mbe *http.MaxBytesError
+			if errors.As(err, &mbe) {
+				http.Error(w, fmt.Sprintf("Request body larger than %d bytes", h.o.MaxBodyBytes), http.StatusRequestEntityTooLarge)
+			} else {
+				http.Error(w, "Reading the request body failed", http.StatusBadRequest)
+			}
+			return
+		}
+		_ = json.Unmarshal(body, &head)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+	}
+
+	// While shutting down, work in progress may finish (answers to the
+	// server's questions, notifications) but nothing new starts.
+	if h.draining.Load() && (head.isRequest() || r.Method == http.MethodGet) {
+		w.Header().Set("Retry-After", "5")
+		http.Error(w, "Service Unavailable: the server is shutting down", http.StatusServiceUnavailable)
+		return
+	}
+
+	// Sessions belong to the identity that opened them.
+	var sessionID string
+	if h.sse != nil && r.URL.Path == "/message" {
+		sessionID = r.URL.Query().Get("sessionId")
+	} else if h.stream != nil {
+		sessionID = r.Header.Get(mcpserver.HeaderKeySessionID)
+	}
+	if sessionID != "" {
+		owner, known := h.sessions.owner(sessionID)
+		switch {
+		case !known:
+			http.Error(w, "Not Found: unknown or ended session; initialize a new one", http.StatusNotFound)
+			return
+		case owner != who:
+			h.log.Warn("request for another caller's session refused", zap.String("identity", nonEmpty(who)), zap.String("path", r.URL.Path))
+			http.Error(w, "Forbidden: this session was opened with other credentials", http.StatusForbidden)
+			return
+		}
+	}
+
+	rw := &respWriter{ResponseWriter: w}
+	rw.before = func(hd http.Header) {
+		// The SSE transport allows every origin unless told otherwise;
+		// here CORS headers go only to configured origins.
+		hd.Del("Access-Control-Allow-Origin")
+		if origin != "" {
+			corsHeaders(hd, origin)
+		}
+		if h.stream != nil && sessionID == "" {
+			if sid := hd.Get(mcpserver.HeaderKeySessionID); sid != "" {
+				h.sessions.bind(sid, who)
+			}
+		}
+	}
+	if r.Method == http.MethodGet {
+		// Streams last as long as the client listens.
+		_ = http.NewResponseController(w).SetWriteDeadline(time.Time{})
+	}
+
+	switch {
+	case h.sse != nil && r.URL.Path == "/sse" && r.Method == http.MethodGet:
+		var sid string
+		r = r.WithContext(context.WithValue(r.Context(), sseSessionKey{}, &sid))
+		rw.after = func(p []byte) { h.track.sseWritten(sid, p) }
+		h.sse.ServeHTTP(rw, r)
+		h.track.sseEnded(sid)
+		h.sessions.unbind(sid)
+	case h.sse != nil && r.URL.Path == "/message":
+		if head.isRequest() && r.Method == http.MethodPost {
+			h.track.sseRequest(sessionID, head.ID)
+		}
+		h.sse.ServeHTTP(rw, r)
+	default:
+		if r.Method == http.MethodPost {
+			h.track.add()
+			defer h.track.done()
+		}
+		h.stream.ServeHTTP(rw, r)
+		if r.Method == http.MethodDelete && sessionID != "" && (rw.status == 0 || rw.status/100 == 2) {
+			h.sessions.unbind(sessionID)
+		}
+	}
+}
+
+func nonEmpty(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// respWriter lets the handler adjust headers just before they are sent and
+// see what is written, while keeping streaming (Flush) working.
+type respWriter struct {
+	http.ResponseWriter
+	before func(http.Header)
+	after  func([]byte)
+	wrote  bool
+	status int
+}
+
+func (w *respWriter) WriteHeader(code int) {
+	if !w.wrote {
+		w.wrote, w.status = true, code
+		if w.before != nil {
+			w.before(w.Header())
+		}
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *respWriter) Write(p []byte) (int, error) {
+	if !w.wrote {
+		w.WriteHeader(http.StatusOK)
+	}
+	n, err := w.ResponseWriter.Write(p)
+	if w.after != nil {
+		w.after(p)
+	}
+	return n, err
+}
+
+func (w *respWriter) Flush() {
+	if !w.wrote {
+		w.WriteHeader(http.StatusOK)
+	}
+	if f, ok := w.ResponseWriter.(http.Flusher); ok {
+		f.Flush()
+	}
+}
+
+func (w *respWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// sessionBinder remembers which identity opened each session.
+type sessionBinder struct {
+	mu        sync.Mutex
+	m         map[string]*boundSession
+	lastSweep time.Time
+}
+
+type boundSession struct {
+	identity string
+	seen     time.Time
+}
+
+// sessionIdle is how long an unused streamable HTTP session stays bound.
+const sessionIdle = 24 * time.Hour
+
+func newSessionBinder() *sessionBinder { return &sessionBinder{m: map[string]*boundSession{}} }
+
+func (b *sessionBinder) bind(id, identity string) {
+	now := time.Now()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if now.Sub(b.lastSweep) > time.Minute {
+		for k, s := range b.m {
+			if now.Sub(s.seen) > sessionIdle {
+				delete(b.m, k)
+			}
+		}
+		b.lastSweep = now
+	}
+	b.m[id] = &boundSession{identity: identity, seen: now}
+}
+
+func (b *sessionBinder) owner(id string) (string, bool) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	s, ok := b.m[id]
+	if !ok {
+		return "", false
+	}
+	s.seen = time.Now()
+	return s.identity, true
+}
+
+func (b *sessionBinder) unbind(id string) {
+	b.mu.Lock()
+	delete(b.m, id)
+	b.mu.Unlock()
+}
+
+// tracker counts the MCP requests being answered, so that a shutdown can
+// wait for them: streamable HTTP requests until their answer is written, SSE
+// requests until their answer has been written to the session's stream.
+type tracker struct {
+	mu      sync.Mutex
+	n       int
+	idle    chan struct{}
+	pending map[string]map[string]bool // SSE session -> request IDs
+}
+
+func newTracker() *tracker {
+	t := &tracker{idle: make(chan struct{}), pending: map[string]map[string]bool{}}
+	close(t.idle)
+	return t
+}
+
+func (t *tracker) add() {
+	t.mu.Lock()
+	t.addLocked()
+	t.mu.Unlock()
+}
+
+func (t *tracker) addLocked() {
+	if t.n == 0 {
+		t.idle = make(chan struct{})
+	}
+	t.n++
+}
+
+func (t *tracker) done() {
+	t.mu.Lock()
+	t.doneLocked(1)
+	t.mu.Unlock()
+}
+
+func (t *tracker) doneLocked(k int) {
+	t.n -= k
+	if t.n <= 0 && k > 0 {
+		t.n = 0
+		close(t.idle)
+	}
+}
+
+// normID gives equal JSON-RPC IDs one spelling (1 and 1.0 alike).
+func normID(raw json.RawMessage) string {
+	var v any
+	if json.Unmarshal(raw, &v) != nil {
+		return string(raw)
+	}
+	b, _ := json.Marshal(v)
+	return string(b)
+}
+
+func (t *tracker) sseRequest(session string, id json.RawMessage) {
+	key := normID(id)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	p := t.pending[session]
+	if p == nil {
+		p = map[string]bool{}
+		t.pending[session] = p
+	}
+	if !p[key] {
+		p[key] = true
+		t.addLocked()
+	}
+}
+
+// sseWritten sees an event written to a session's stream; an answer to a
+// tracked request ends it.
+func (t *tracker) sseWritten(session string, p []byte) {
+	_, data, ok := bytes.Cut(p, []byte("\ndata:"))
+	if !ok {
+		return
+	}
+	var m struct {
+		ID     json.RawMessage `json:"id"`
+		Method string          `json:"method"`
+	}
+	if json.Unmarshal(bytes.TrimSpace(data), &m) != nil || m.Method != "" || len(m.ID) == 0 {
+		return
+	}
+	key := normID(m.ID)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if pend := t.pending[session]; pend[key] {
+		delete(pend, key)
+		t.doneLocked(1)
+	}
+}
+
+// sseEnded forgets what a closed stream can no longer deliver.
+func (t *tracker) sseEnded(session string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if k := len(t.pending[session]); k > 0 {
+		t.doneLocked(k)
+	}
+	delete(t.pending, session)
+}
+
+func (t *tracker) count() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.n
+}
+
+// wait returns when nothing is in flight or ctx ends.
+func (t *tracker) wait(ctx context.Context) error {
+	t.mu.Lock()
+	idle := t.idle
+	t.mu.Unlock()
+	select {
+	case <-idle:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// ServeHTTP listens on o.Listen until ctx ends, then shuts down gracefully.
+func ServeHTTP(ctx context.Context, s *mcpserver.MCPServer, o HTTPOptions) error {
+	if err := checkAuthConfig(o, o.Listen); err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", o.Listen)
+	if err != nil {
+		return err
+	}
+	return ServeListener(ctx, s, ln, o)
+}
+
+// checkAuthConfig refuses to serve without authentication except on loopback.
+func checkAuthConfig(o HTTPOptions, addr string) error {
+	if o.Auth != nil {
+		return nil
+	}
+	if !o.NoAuth {
+		return errors.New("no authentication is configured for HTTP: set --auth-file, --jwt-public-key or --jwks-url, or --trusted-header; or --no-auth on a loopback --listen address")
+	}
+	if !isLoopback(addr) {
+		return fmt.Errorf("--no-auth is allowed only when --listen is a loopback address such as 127.0.0.1:8080, not %q: anyone who can reach the port could act on Tableau", addr)
+	}
+	return nil
+}
+
+// ServeListener is ServeHTTP on an existing listener. When ctx ends it
+// stops taking new work (new sessions and requests get 503, /readyz fails),
+// lets the calls in flight finish within the grace period, closes the
+// streams and the listener, and returns nil.
+func ServeListener(ctx context.Context, s *mcpserver.MCPServer, ln net.Listener, o HTTPOptions) error {
+	if err := checkAuthConfig(o, ln.Addr().String()); err != nil {
+		ln.Close()
+		return err
+	}
+	log := o.Logger
+	if log == nil {
+		log = zap.NewNop()
+	}
+	h := newHTTPHandler(s, o)
+	read, write := o.ReadTimeout, o.WriteTimeout
+	if read <= 0 {
+		read = defaultReadTimeout
+	}
+	if write <= 0 {
+		write = defaultWriteTimeout
+	}
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       read,
+		WriteTimeout:      write,
+		IdleTimeout:       120 * time.Second,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          zap.NewStdLog(log),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	path := "/mcp"
+	if o.Transport == "sse" {
+		path = "/sse"
+	}
+	log.Info("serving MCP over HTTP", zap.String("transport", o.Transport), zap.String("url", "http://"+ln.Addr().String()+path),
+		zap.Bool("authentication", o.Auth != nil))
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	grace := o.ShutdownGrace
+	if grace <= 0 {
+		grace = defaultGrace
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), grace)
+	defer cancel()
+	h.draining.Store(true)
+	log.Info("shutting down: finishing the calls in flight", zap.Duration("grace", grace), zap.Int("in_flight", h.track.count()))
+	if err := h.track.wait(sctx); err != nil {
+		log.Warn("shutdown grace period over with calls still in flight", zap.Int("in_flight", h.track.count()))
+	}
+	// Streams never go idle by themselves: end them so Shutdown can finish.
+	if h.sse != nil {
+		h.sse.CloseSessions()
+	}
+	if h.stream != nil {
+		h.stream.CloseSessions(sctx)
+	}
+	if err := srv.Shutdown(sctx); err != nil {
+		log.Warn("closing the connections still open", zap.Error(err))
+		srv.Close()
+	}
+	log.Info("HTTP listener closed")
+	return nil
+}
