@@ -115,20 +115,41 @@ func (c *Client) Version(ctx context.Context) (string, error) {
 	if c.version != "" {
 		return c.version, nil
 	}
-	// serverinfo exists since 2.4 and answers under any version at or above it.
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base.String()+"/api/2.4/serverinfo", nil)
+	// serverinfo exists since 2.4 and answers under any version at or above
+	// it; an old version in the path works on old and new servers alike. A
+	// server that refuses it (404) is asked again under 3.0.
+	var err error
+	for _, probe := range []string{"2.4", "3.0"} {
+		var v string
+		var status int
+		v, status, err = c.serverInfo(ctx, probe)
+		if err == nil {
+			c.version = v
+			c.log.Info("tableau REST API version", zap.String("version", v))
+			return v, nil
+		}
+		if status != http.StatusNotFound {
+			break
+		}
+	}
+	return "", err
+}
+
+func (c *Client) serverInfo(ctx context.Context, probe string) (string, int, error) {
+	where := c.base.Redacted() + "/api/" + probe + "/serverinfo"
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base.String()+"/api/"+probe+"/serverinfo", nil)
 	if err != nil {
-		return "", err
+		return "", 0, err
 	}
 	req.Header.Set("Accept", "application/json")
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return "", fmt.Errorf("cannot reach Tableau at %s: %w", c.base.Redacted(), err)
+		return "", 0, fmt.Errorf("cannot reach Tableau at %s: %w", c.base.Redacted(), redactURLError(err))
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if resp.StatusCode/100 != 2 {
-		return "", fmt.Errorf("reading the REST API version from %s/api/2.4/serverinfo: %w (set TABLEAU_API_VERSION to skip this)", c.base.Redacted(), ParseError(resp.StatusCode, body))
+		return "", resp.StatusCode, fmt.Errorf("reading the REST API version from %s: %w (set TABLEAU_API_VERSION to skip this)", where, ParseError(resp.StatusCode, body))
 	}
 	var info struct {
 		ServerInfo struct {
@@ -136,11 +157,9 @@ func (c *Client) Version(ctx context.Context) (string, error) {
 		} `json:"serverInfo"`
 	}
 	if err := json.Unmarshal(body, &info); err != nil || !validVersion(string(info.ServerInfo.RestAPIVersion)) {
-		return "", fmt.Errorf("serverinfo at %s did not give a REST API version (set TABLEAU_API_VERSION)", c.base.Redacted())
+		return "", resp.StatusCode, fmt.Errorf("serverinfo at %s did not give a REST API version (is TABLEAU_SERVER_URL a Tableau server? set TABLEAU_API_VERSION to skip this)", where)
 	}
-	c.version = string(info.ServerInfo.RestAPIVersion)
-	c.log.Info("tableau REST API version", zap.String("version", c.version))
-	return c.version, nil
+	return string(info.ServerInfo.RestAPIVersion), resp.StatusCode, nil
 }
 
 func (c *Client) signIn(ctx context.Context) (Session, time.Time, error) {

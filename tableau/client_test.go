@@ -243,3 +243,22 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 		}
 	}
 }
+
+func TestVersionProbeFallsBackWhenOldPathIsRefused(t *testing.T) {
+	f := &factServer{}
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/api/2.4/") {
+			w.WriteHeader(404)
+			io.WriteString(w, `{"error":{"code":"404003","summary":"Not Found","detail":"unknown version"}}`)
+			return
+		}
+		f.ServeHTTP(w, r)
+	})
+	c := newTestClient(t, h, "")
+	if _, err := c.Invoke(context.Background(), listWorkbooks); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := c.Version(context.Background()); v != "3.27" {
+		t.Fatalf("version %q", v)
+	}
+}
