@@ -192,3 +192,54 @@ func TestScalekitErrorsTellWhatToDo(t *testing.T) {
 	f.sk.SetAccountStatus("tableau", demo.DemoIdentifier, "EXPIRED")
 	s.Fail("tableau_workbooks_list", nil, "expired or been revoked", "Re-authorise")
 }
+
+// TestHTTPCallersActAsThemselvesThroughScalekit serves the Scalekit backend
+// over both HTTP transports: each bearer token's identifier reaches Scalekit,
+// and each caller sees the site of its own connected account.
+func TestHTTPCallersActAsThemselvesThroughScalekit(t *testing.T) {
+	f := scalekitFixture(t)
+	pat := f.tab.DefaultPAT()
+	f.sk.AddAccount(scalekitemu.Account{Identifier: "alice", PATName: pat.Name, PATSecret: pat.Secret, SiteContentURL: pat.SiteContentURL})
+	bobUser, _ := f.tab.UserIDByName("", "default.creator@example.com")
+	bobPAT := tableauemu.PAT{Name: "bob-pat", Secret: "bob-secret", SiteContentURL: "", UserID: bobUser}
+	if err := f.tab.AddPAT(bobPAT); err != nil {
+		t.Fatal(err)
+	}
+	f.sk.AddAccount(scalekitemu.Account{Identifier: "bob", PATName: bobPAT.Name, PATSecret: bobPAT.Secret})
+
+	for _, tr := range []string{"http", "sse"} {
+		t.Run(tr, func(t *testing.T) {
+			s := serve(t, server.Options{Backend: f.backend}, server.HTTPOptions{Transport: tr, Auth: tokenAuth(t)})
+			sites := map[string]string{}
+			for who, tok := range map[string]string{"alice": aliceToken, "bob": bobToken} {
+				sess, err := s.connect(t, tr, bearer(tok))
+				if err != nil {
+					t.Fatal(err)
+				}
+				sites[who] = Str(sess.OK("tableau_session_get", nil), "session", "site", "name")
+				// A tool Scalekit lacks goes over the proxy with the same identity.
+				groups := List(sess.OK("tableau_groups_list", nil), "groups", "group")
+				if len(groups) == 0 {
+					t.Fatalf("%s sees no groups", who)
+				}
+				sess.OK("tableau_group_users_list", args{"group_id": groups[0]["id"]})
+			}
+			if !strings.Contains(sites["alice"], "sample data") || sites["bob"] != "Default" {
+				t.Errorf("alice on %q, bob on %q", sites["alice"], sites["bob"])
+			}
+		})
+	}
+	for _, r := range f.sk.Requests() {
+		who := r.Header.Get("identifier")
+		if r.Path == "/api/v1/execute_tool" {
+			var body struct{ Identifier string }
+			json.Unmarshal(r.Body, &body)
+			who = body.Identifier
+		} else if !strings.HasPrefix(r.Path, "/proxy/") {
+			continue
+		}
+		if who != "alice" && who != "bob" {
+			t.Errorf("%s acted for %q", r.Path, who)
+		}
+	}
+}
