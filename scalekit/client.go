@@ -430,3 +430,7 @@ func (c *Client) Token(ctx context.Context) error {
 	_, err := c.token.Get(ctx)
 	return err
 }
+
+// Ready reports whether Scalekit issues this server an access token (for
+// /readyz). Connected accounts are per caller and are not checked here.
+func (c *Client) Ready(ctx context.Context) error { return c.Token(ctx) }
