@@ -20,16 +20,7 @@ func (c *call) projectJSON(p *project) obj {
 }
 
 func hProjectsList(c *call) {
-	page, pg, err := query(c.site, c.site.projects, projectFields, c.q)
-	if err != nil {
-		c.fail(err)
-		return
-	}
-	list := make([]obj, len(page))
-	for i, p := range page {
-		list[i] = c.projectJSON(p)
-	}
-	c.ok(http.StatusOK, obj{"pagination": pg, "projects": collection("project", list)})
+	listReply(c, c.site.projects, projectFields, "projects", "project", func(p *project) obj { return c.projectJSON(p) })
 }
 
 // projectBody reads and checks the project members of a create or update.
@@ -235,16 +226,7 @@ func badRole(role string) *apiErr {
 }
 
 func hUsersList(c *call) {
-	page, pg, err := query(c.site, c.site.users, userFields, c.q)
-	if err != nil {
-		c.fail(err)
-		return
-	}
-	list := make([]obj, len(page))
-	for i, u := range page {
-		list[i] = userJSON(u)
-	}
-	c.ok(http.StatusOK, obj{"pagination": pg, "users": collection("user", list)})
+	listReply(c, c.site.users, userFields, "users", "user", func(u *user) obj { return userJSON(u) })
 }
 
 func hUserGet(c *call) {
@@ -480,16 +462,7 @@ func (c *call) findGroup() (*group, bool) {
 }
 
 func hGroupsList(c *call) {
-	page, pg, err := query(c.site, c.site.groups, groupFields, c.q)
-	if err != nil {
-		c.fail(err)
-		return
-	}
-	list := make([]obj, len(page))
-	for i, g := range page {
-		list[i] = groupJSON(g)
-	}
-	c.ok(http.StatusOK, obj{"pagination": pg, "groups": collection("group", list)})
+	listReply(c, c.site.groups, groupFields, "groups", "group", func(g *group) obj { return groupJSON(g) })
 }
 
 func (c *call) readGroup(required bool) (name, role string, hasName, hasRole bool, err *apiErr) {
@@ -604,16 +577,7 @@ func hGroupUsers(c *call) {
 			members = append(members, u)
 		}
 	}
-	page, pg, err := query(c.site, members, userFields, c.q)
-	if err != nil {
-		c.fail(err)
-		return
-	}
-	list := make([]obj, len(page))
-	for i, u := range page {
-		list[i] = userJSON(u)
-	}
-	c.ok(http.StatusOK, obj{"pagination": pg, "users": collection("user", list)})
+	listReply(c, members, userFields, "users", "user", func(u *user) obj { return userJSON(u) })
 }
 
 func (g *group) has(uid string) bool {

@@ -176,16 +176,7 @@ func hSitesList(c *call) {
 			mine = append(mine, s)
 		}
 	}
-	page, pg, err := query(c.site, mine, siteFields, c.q)
-	if err != nil {
-		c.fail(err)
-		return
-	}
-	list := make([]obj, len(page))
-	for i, s := range page {
-		list[i] = siteJSON(s, false)
-	}
-	c.ok(http.StatusOK, obj{"pagination": pg, "sites": collection("site", list)})
+	listReply(c, mine, siteFields, "sites", "site", func(s *site) obj { return siteJSON(s, false) })
 }
 
 // hSiteGet answers the signed-in site, named by LUID or, with

@@ -96,16 +96,7 @@ func (c *call) findDatasource() (*datasource, bool) {
 // ---- workbooks ----
 
 func hWorkbooksList(c *call) {
-	page, pg, err := query(c.site, c.site.workbooks, workbookFields, c.q)
-	if err != nil {
-		c.fail(err)
-		return
-	}
-	list := make([]obj, len(page))
-	for i, w := range page {
-		list[i] = c.workbookJSON(w, false)
-	}
-	c.ok(http.StatusOK, obj{"pagination": pg, "workbooks": collection("workbook", list)})
+	listReply(c, c.site.workbooks, workbookFields, "workbooks", "workbook", func(w *workbook) obj { return c.workbookJSON(w, false) })
 }
 
 func hWorkbookGet(c *call) {
@@ -310,16 +301,7 @@ func (c *call) startJob(kind, id, name, jobType string) *job {
 // ---- views ----
 
 func hViewsList(c *call) {
-	page, pg, err := query(c.site, c.site.views, viewFields, c.q)
-	if err != nil {
-		c.fail(err)
-		return
-	}
-	list := make([]obj, len(page))
-	for i, v := range page {
-		list[i] = c.viewJSON(v)
-	}
-	c.ok(http.StatusOK, obj{"pagination": pg, "views": collection("view", list)})
+	listReply(c, c.site.views, viewFields, "views", "view", func(v *view) obj { return c.viewJSON(v) })
 }
 
 func hViewGet(c *call) {
@@ -334,16 +316,7 @@ func hViewGet(c *call) {
 // ---- data sources ----
 
 func hDatasourcesList(c *call) {
-	page, pg, err := query(c.site, c.site.datasources, datasourceFields, c.q)
-	if err != nil {
-		c.fail(err)
-		return
-	}
-	list := make([]obj, len(page))
-	for i, d := range page {
-		list[i] = c.datasourceJSON(d)
-	}
-	c.ok(http.StatusOK, obj{"pagination": pg, "datasources": collection("datasource", list)})
+	listReply(c, c.site.datasources, datasourceFields, "datasources", "datasource", func(d *datasource) obj { return c.datasourceJSON(d) })
 }
 
 func hDatasourceGet(c *call) {

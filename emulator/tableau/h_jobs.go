@@ -67,16 +67,7 @@ func hJobsList(c *call) {
 		c.fail(err)
 		return
 	}
-	page, pg, err := query(c.site, c.site.jobs, jobFields, c.q)
-	if err != nil {
-		c.fail(err)
-		return
-	}
-	list := make([]obj, len(page))
-	for i, j := range page {
-		list[i] = backgroundJobJSON(j)
-	}
-	c.ok(http.StatusOK, obj{"pagination": pg, "backgroundJobs": collection("backgroundJob", list)})
+	listReply(c, c.site.jobs, jobFields, "backgroundJobs", "backgroundJob", func(j *job) obj { return backgroundJobJSON(j) })
 }
 
 func (c *call) findJob() (*job, bool) {
@@ -124,16 +115,7 @@ func (c *call) taskJSON(t *task) obj {
 }
 
 func hTasksList(c *call) {
-	page, pg, err := query(c.site, c.site.tasks, taskFields, c.q)
-	if err != nil {
-		c.fail(err)
-		return
-	}
-	list := make([]obj, len(page))
-	for i, t := range page {
-		list[i] = c.taskJSON(t)
-	}
-	c.ok(http.StatusOK, obj{"pagination": pg, "tasks": collection("task", list)})
+	listReply(c, c.site.tasks, taskFields, "tasks", "task", func(t *task) obj { return c.taskJSON(t) })
 }
 
 func (c *call) findTask() (*task, bool) {
@@ -325,16 +307,7 @@ func monthDayMatches(day time.Time, monthDays []string, weekDays map[string]bool
 }
 
 func hSchedulesList(c *call) {
-	page, pg, err := query(c.site, c.e.schedules, scheduleFields, c.q)
-	if err != nil {
-		c.fail(err)
-		return
-	}
-	list := make([]obj, len(page))
-	for i, x := range page {
-		list[i] = scheduleJSON(x, c.now)
-	}
-	c.ok(http.StatusOK, obj{"pagination": pg, "schedules": collection("schedule", list)})
+	listReply(c, c.e.schedules, scheduleFields, "schedules", "schedule", func(x *schedule) obj { return scheduleJSON(x, c.now) })
 }
 
 func (c *call) findSchedule() (*schedule, bool) {

@@ -418,3 +418,18 @@ func query[T any](s *site, items []T, fs fields[T], q url.Values) ([]T, obj, *ap
 	}
 	return page, obj{"pageNumber": itoa(number), "pageSize": itoa(size), "totalAvailable": itoa(total)}, nil
 }
+
+// listReply answers a list request: the page of items chosen by the
+// request's filter, sort and paging, as {"pagination":{...},"<plural>":{"<singular>":[...]}}.
+func listReply[T any](c *call, items []T, fs fields[T], plural, singular string, toJSON func(T) obj) {
+	page, pg, err := query(c.site, items, fs, c.q)
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	list := make([]obj, len(page))
+	for i, x := range page {
+		list[i] = toJSON(x)
+	}
+	c.ok(http.StatusOK, obj{"pagination": pg, plural: collection(singular, list)})
+}
