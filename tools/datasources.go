@@ -18,8 +18,7 @@ type DatasourceUpdateArgs struct {
 	Name              string `json:"name,omitempty" jsonschema_description:"New name."`
 	IsCertified       *bool  `json:"is_certified,omitempty" jsonschema_description:"Mark the data source as certified (true) or not (false)."`
 	CertificationNote string `json:"certification_note,omitempty" jsonschema_description:"Note shown with the certification."`
-	NewOwnerID        string `json:"new_owner_id,omitempty" jsonschema_description:"LUID of the user to become owner, from tableau_users_list (users.user[].id)."`
-	NewProjectID      string `json:"new_project_id,omitempty" jsonschema_description:"LUID of the project to move it to, from tableau_projects_list (projects.project[].id)."`
+	Relocation
 }
 
 // Validate requires something to change.
@@ -61,12 +60,7 @@ var datasourceTools = []Tool{
 		putIf(ds, "name", a.Name)
 		putIf(ds, "isCertified", a.IsCertified)
 		putIf(ds, "certificationNote", a.CertificationNote)
-		if a.NewProjectID != "" {
-			ds["project"] = ref(a.NewProjectID)
-		}
-		if a.NewOwnerID != "" {
-			ds["owner"] = ref(a.NewOwnerID)
-		}
+		a.Relocation.fill(ds)
 		return send(http.MethodPut, backend.SiteScope, datasourcePath(a.DatasourceID), map[string]any{"datasource": ds})
 	}),
 	restTool(Tool{

@@ -37,10 +37,25 @@ type WorkbookGetArgs struct {
 // WorkbookUpdateArgs are the arguments of tableau_workbook_update.
 type WorkbookUpdateArgs struct {
 	WorkbookRef
-	Description  string `json:"description,omitempty" jsonschema_description:"New description."`
+	Description string `json:"description,omitempty" jsonschema_description:"New description."`
+	Relocation
+	ShowTabs *bool `json:"show_tabs,omitempty" jsonschema_description:"Show the workbook's views as tabs."`
+}
+
+// Relocation gives content a new owner or moves it to another project.
+type Relocation struct {
 	NewOwnerID   string `json:"new_owner_id,omitempty" jsonschema_description:"LUID of the user to become owner, from tableau_users_list (users.user[].id)."`
-	NewProjectID string `json:"new_project_id,omitempty" jsonschema_description:"LUID of the project to move the workbook to, from tableau_projects_list (projects.project[].id)."`
-	ShowTabs     *bool  `json:"show_tabs,omitempty" jsonschema_description:"Show the workbook's views as tabs."`
+	NewProjectID string `json:"new_project_id,omitempty" jsonschema_description:"LUID of the project to move it to, from tableau_projects_list (projects.project[].id)."`
+}
+
+// fill sets project{id} and owner{id} in an update body when given.
+func (r Relocation) fill(m map[string]any) {
+	if r.NewProjectID != "" {
+		m["project"] = ref(r.NewProjectID)
+	}
+	if r.NewOwnerID != "" {
+		m["owner"] = ref(r.NewOwnerID)
+	}
 }
 
 // Validate requires something to change.
@@ -101,12 +116,7 @@ var workbookTools = []Tool{
 		wb := map[string]any{}
 		putIf(wb, "description", a.Description)
 		putIf(wb, "showTabs", a.ShowTabs)
-		if a.NewProjectID != "" {
-			wb["project"] = ref(a.NewProjectID)
-		}
-		if a.NewOwnerID != "" {
-			wb["owner"] = ref(a.NewOwnerID)
-		}
+		a.Relocation.fill(wb)
 		return send(http.MethodPut, backend.SiteScope, workbookPath(a.WorkbookID), map[string]any{"workbook": wb})
 	}),
 	restTool(Tool{
