@@ -6,6 +6,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/tableau-mcp/tableau-mcp/backend"
 )
@@ -47,7 +48,19 @@ type fieldInfo struct {
 }
 
 // fieldsOf lists the parameters of an argument struct, embedded structs included.
+// fieldsOf is read on every call, so each type's answer is kept.
 func fieldsOf(t reflect.Type) []fieldInfo {
+	if v, ok := fieldCache.Load(t); ok {
+		return v.([]fieldInfo)
+	}
+	out := readFields(t)
+	fieldCache.Store(t, out)
+	return out
+}
+
+var fieldCache sync.Map // reflect.Type -> []fieldInfo
+
+func readFields(t reflect.Type) []fieldInfo {
 	var out []fieldInfo
 	for _, f := range reflect.VisibleFields(t) {
 		if f.Anonymous || !f.IsExported() {
