@@ -84,7 +84,7 @@ func (s *spy) identities() []string {
 	return append([]string(nil), s.ids...)
 }
 
-func tokenAuth(t *testing.T) *auth.Bearer {
+func tokenAuth(t testing.TB) *auth.Bearer {
 	t.Helper()
 	p := filepath.Join(t.TempDir(), "tokens")
 	os.WriteFile(p, []byte("alice "+aliceToken+"\nbob "+auth.HashToken(bobToken)+"\n"), 0o600)
@@ -102,7 +102,7 @@ type served struct {
 }
 
 // serve runs ServeListener on 127.0.0.1 until the test ends or stop is called.
-func serve(t *testing.T, opts server.Options, ho server.HTTPOptions) *served {
+func serve(t testing.TB, opts server.Options, ho server.HTTPOptions) *served {
 	t.Helper()
 	if opts.Version == "" {
 		opts.Version = "test"
@@ -139,7 +139,7 @@ func serve(t *testing.T, opts server.Options, ho server.HTTPOptions) *served {
 }
 
 // connect opens an MCP session over the server's transport with headers.
-func (s *served) connect(t *testing.T, kind string, headers map[string]string, opts ...client.ClientOption) (*Session, error) {
+func (s *served) connect(t testing.TB, kind string, headers map[string]string, opts ...client.ClientOption) (*Session, error) {
 	t.Helper()
 	var c *client.Client
 	switch kind {
@@ -160,7 +160,7 @@ func (s *served) connect(t *testing.T, kind string, headers map[string]string, o
 }
 
 // startSession is mcptest.Start returning the error instead of failing.
-func startSession(t *testing.T, c *client.Client) (sess *Session, err error) {
+func startSession(t testing.TB, c *client.Client) (sess *Session, err error) {
 	t.Helper()
 	// The SSE transport keeps its stream on the context Start is given.
 	if err := c.Start(context.Background()); err != nil {

@@ -7,6 +7,7 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/tableau-mcp/tableau-mcp/demo"
+	. "github.com/tableau-mcp/tableau-mcp/internal/mcptest"
 	"github.com/tableau-mcp/tableau-mcp/server"
 )
 
@@ -47,4 +48,26 @@ func BenchmarkToolCall(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkHTTPToolCallParallel measures tool calls over streamable HTTP
+// with bearer authentication, several clients at once, against the demo site.
+func BenchmarkHTTPToolCallParallel(b *testing.B) {
+	be, _, _ := demo.New(nil)
+	s := serve(b, server.Options{Backend: be}, server.HTTPOptions{Transport: "http", Auth: tokenAuth(b)})
+	b.ReportAllocs()
+	b.RunParallel(func(pb *testing.PB) {
+		sess, err := s.connect(b, "http", bearer(aliceToken))
+		if err != nil {
+			b.Error(err)
+			return
+		}
+		for pb.Next() {
+			res := sess.Call("tableau_workbooks_list", map[string]any{"page_size": 10})
+			if res.IsError {
+				b.Error(Text(res))
+				return
+			}
+		}
+	})
 }
