@@ -35,6 +35,9 @@ type HTTPOptions struct {
 	// NoAuth serves MCP without authentication. ServeListener allows it only
 	// on a loopback listener.
 	NoAuth bool
+	// NoAuthIdentity, with NoAuth, is the identity every request acts for
+	// (the configured SCALEKIT_IDENTIFIER of a single-user loopback server).
+	NoAuthIdentity string
 
 	// AllowedOrigins lists the browser origins (scheme://host[:port]) that
 	// may call; a request with any other Origin is refused. CORS headers are
@@ -241,6 +244,9 @@ func corsHeaders(hd http.Header, origin string) {
 func (h *httpHandler) authenticate(w http.ResponseWriter, r *http.Request) *http.Request {
 	if h.o.Auth == nil {
 		if h.o.NoAuth {
+			if h.o.NoAuthIdentity != "" {
+				return r.WithContext(auth.WithIdentity(r.Context(), h.o.NoAuthIdentity))
+			}
 			return r
 		}
 		h.unauthorized(w, r, "no authentication configured", false)

@@ -100,6 +100,16 @@ func TestNoAuthenticationIsRefusedUnlessLoopbackNoAuth(t *testing.T) {
 	if ids := b.identities(); len(ids) != 1 || ids[0] != "" {
 		t.Errorf("identities %q", ids)
 	}
+	// With a configured identity (SCALEKIT_IDENTIFIER), tools act for it.
+	b = newSpy(t)
+	srv = serve(t, server.Options{Backend: b}, server.HTTPOptions{NoAuth: true, NoAuthIdentity: "user_123"})
+	if sess, err = srv.connect(t, "http", nil); err != nil {
+		t.Fatal(err)
+	}
+	sess.OK("tableau_workbooks_list", nil)
+	if ids := b.identities(); len(ids) != 1 || ids[0] != "user_123" {
+		t.Errorf("identities %q, want user_123", ids)
+	}
 }
 
 func TestTokenMapsToItsIdentifier(t *testing.T) {

@@ -199,7 +199,7 @@ func serve(ctx context.Context, cfg *config, log *zap.Logger, stdin io.Reader, s
 	}
 	return server.ServeHTTP(ctx, s, server.HTTPOptions{
 		Transport: cfg.Transport, Listen: cfg.Listen, Logger: log,
-		Auth: authn, NoAuth: sw.noAuth, AllowedOrigins: sw.origins, AllowedHosts: sw.hosts,
+		Auth: authn, NoAuth: sw.noAuth, NoAuthIdentity: cfg.ScalekitIdentifier, AllowedOrigins: sw.origins, AllowedHosts: sw.hosts,
 		Metrics: metrics, Ready: readiness(b), ShutdownGrace: sw.grace,
 	})
 }
