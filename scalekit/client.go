@@ -86,7 +86,6 @@ func New(cfg Config) (*Client, error) {
 		c.log = zap.NewNop()
 	}
 	c.token.Fetch = c.fetchToken
-	c.token.Skew = 5 * time.Minute
 	return c, nil
 }
 
@@ -140,7 +139,10 @@ func (c *Client) fetchToken(ctx context.Context) (string, time.Time, error) {
 	}
 	var exp time.Time
 	if secs > 0 {
-		exp = time.Now().Add(time.Duration(secs) * time.Second)
+		// Renew shortly before expiry: five minutes early, or a tenth of the
+		// lifetime early for tokens that live less than fifty minutes.
+		life := time.Duration(secs * float64(time.Second))
+		exp = time.Now().Add(life - min(5*time.Minute, life/10))
 	}
 	c.log.Info("obtained scalekit access token", zap.Float64("expires_in_s", secs))
 	return tok.AccessToken, exp, nil

@@ -141,3 +141,26 @@ func TestConfigErrors(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+func TestShortLivedTokensAreReusedUntilNearExpiry(t *testing.T) {
+	var tokens atomic.Int32
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/oauth/token" {
+			tokens.Add(1)
+			io.WriteString(w, `{"access_token":"at-1","token_type":"Bearer","expires_in":60}`)
+			return
+		}
+		io.WriteString(w, `{"data":{}}`)
+	})
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	c, _ := New(Config{EnvironmentURL: srv.URL, ClientID: "a", ClientSecret: "b"})
+	for i := 0; i < 5; i++ {
+		if _, err := c.Invoke(ctxA, backend.Call{Tool: "tableau_workbooks_list", Forward: true}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if tokens.Load() != 1 {
+		t.Errorf("%d token requests for 5 calls with a 60 s token, want 1", tokens.Load())
+	}
+}
