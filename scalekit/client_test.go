@@ -164,3 +164,19 @@ func TestShortLivedTokensAreReusedUntilNearExpiry(t *testing.T) {
 		t.Errorf("%d token requests for 5 calls with a 60 s token, want 1", tokens.Load())
 	}
 }
+
+func TestUnknownToolAndAccountAreToldApart(t *testing.T) {
+	for _, c := range []struct{ msg, want string }{
+		{"tool tableau_nope not found", "does not know the tool"},
+		{"connected account not found for identifier user_123", "no connected account for identifier \"user_123\""},
+	} {
+		f := &fake{execute: func(w http.ResponseWriter, _ map[string]any) {
+			w.WriteHeader(404)
+			io.WriteString(w, `{"code":5,"message":"`+c.msg+`","details":[{"@type":"type.googleapis.com/scalekit.v1.errdetails.ErrorInfo","error_code":"NOT_FOUND"}]}`)
+		}}
+		_, err := newFake(t, f).Invoke(ctxA, backend.Call{Tool: "tableau_nope", Forward: true})
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%q: got %v", c.msg, err)
+		}
+	}
+}

@@ -74,3 +74,42 @@ func TestStdioThroughScalekitDemo(t *testing.T) {
 	}
 	s.OK("tableau_group_users_list", map[string]any{"group_id": groups[0]["id"]}) // over the proxy
 }
+
+// TestScalekitSecretsStayOutOfLogs runs a Scalekit call at debug level and
+// looks for the client secret and every access token in what was logged.
+func TestScalekitSecretsStayOutOfLogs(t *testing.T) {
+	tab, tabSettings := startEmulator(t)
+	sk := scalekitemu.New(scalekitemu.Config{ClientID: "cid", ClientSecret: "super-secret-client-value", TableauURL: tabSettings["TABLEAU_SERVER_URL"]})
+	pat := tab.DefaultPAT()
+	sk.AddAccount(scalekitemu.Account{Identifier: "u1", PATName: pat.Name, PATSecret: pat.Secret, SiteContentURL: pat.SiteContentURL})
+	srv := httptest.NewServer(sk)
+	t.Cleanup(srv.Close)
+	setEnv(t, map[string]string{"SCALEKIT_ENVIRONMENT_URL": srv.URL, "SCALEKIT_CLIENT_ID": "cid", "SCALEKIT_CLIENT_SECRET": "super-secret-client-value", "SCALEKIT_IDENTIFIER": "u1"})
+	var out, errb bytes.Buffer
+	if err := run([]string{"--log-level", "debug", "--toolsets", "all", "call", "tableau_group_users_list", `{"group_id":"00000000-0000-4000-8000-000000000001"}`}, nil, &out, &errb); err == nil {
+		t.Log("the unknown group was expected to fail")
+	}
+	logs := errb.String()
+	if !strings.Contains(logs, "scalekit access token") {
+		t.Fatalf("no token log line; logs: %s", logs)
+	}
+	secrets := []string{"super-secret-client-value", pat.Secret}
+	for _, r := range sk.Requests() {
+		if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+			secrets = append(secrets, tok)
+		}
+	}
+	for _, r := range tab.Requests() {
+		if tok := r.Header.Get("X-Tableau-Auth"); tok != "" {
+			secrets = append(secrets, tok)
+		}
+	}
+	if len(secrets) < 4 {
+		t.Fatalf("expected access and session tokens to look for, have %d secrets", len(secrets))
+	}
+	for _, s := range secrets {
+		if strings.Contains(logs, s) {
+			t.Errorf("a secret (%d characters) appears in the logs", len(s))
+		}
+	}
+}
