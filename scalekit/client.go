@@ -53,8 +53,15 @@ type Client struct {
 	log   *zap.Logger
 	token auth.Renewer[string]
 
-	mu    sync.Mutex
-	sites map[string]*auth.Renewer[string] // identifier -> site LUID
+	mu      sync.Mutex
+	sites   map[string]*auth.Renewer[string] // identifier -> site LUID
+	lacking map[string]bool                  // tools the connector answered it does not know
+}
+
+func (c *Client) lacks(tool string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.lacking[tool]
 }
 
 // New checks the configuration; it makes no request.
@@ -78,7 +85,7 @@ func New(cfg Config) (*Client, error) {
 	if cfg.RetryBase <= 0 {
 		cfg.RetryBase = 250 * time.Millisecond
 	}
-	c := &Client{cfg: cfg, base: u.String(), http: cfg.HTTPClient, log: cfg.Logger, sites: map[string]*auth.Renewer[string]{}}
+	c := &Client{cfg: cfg, base: u.String(), http: cfg.HTTPClient, log: cfg.Logger, sites: map[string]*auth.Renewer[string]{}, lacking: map[string]bool{}}
 	if c.http == nil {
 		c.http = tableau.DefaultHTTPClient()
 	}
@@ -238,8 +245,19 @@ func (c *Client) Invoke(ctx context.Context, call backend.Call) (json.RawMessage
 	if err != nil {
 		return nil, err
 	}
-	if call.Forward {
-		return c.ExecuteTool(ctx, id, call.Tool, call.Params)
+	if call.Forward && !c.lacks(call.Tool) {
+		raw, err := c.ExecuteTool(ctx, id, call.Tool, call.Params)
+		var unknown *unknownToolError
+		if !errors.As(err, &unknown) || call.Request.Method == "" {
+			return raw, err
+		}
+		// The connector's catalogue lacks this tool (it differs between
+		// Scalekit versions): run the tool's own REST call over the proxy,
+		// now and from now on.
+		c.log.Info("scalekit connector lacks the tool; using the proxy", zap.String("tool", call.Tool))
+		c.mu.Lock()
+		c.lacking[call.Tool] = true
+		c.mu.Unlock()
 	}
 	resp, err := c.proxy(ctx, id, call.Request, "application/json")
 	if err != nil {

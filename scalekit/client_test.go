@@ -174,9 +174,42 @@ func TestUnknownToolAndAccountAreToldApart(t *testing.T) {
 			w.WriteHeader(404)
 			io.WriteString(w, `{"code":5,"message":"`+c.msg+`","details":[{"@type":"type.googleapis.com/scalekit.v1.errdetails.ErrorInfo","error_code":"NOT_FOUND"}]}`)
 		}}
-		_, err := newFake(t, f).Invoke(ctxA, backend.Call{Tool: "tableau_nope", Forward: true})
+		_, err := newFake(t, f).ExecuteTool(context.Background(), "user_123", "tableau_nope", nil)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%q: got %v", c.msg, err)
 		}
+	}
+}
+
+// TestToolTheConnectorLacksFallsBackToTheProxy: when Scalekit's connector
+// answers that it does not know a tool, the tool's own REST call runs over
+// the proxy, then and on later calls, without asking execute_tool again.
+func TestToolTheConnectorLacksFallsBackToTheProxy(t *testing.T) {
+	var executes, proxied atomic.Int32
+	f := &fake{
+		execute: func(w http.ResponseWriter, body map[string]any) {
+			if body["tool_name"] == "tableau_session_get" {
+				io.WriteString(w, `{"data":{"session":{"site":{"id":"9f2c1b52-6d1e-4c1a-8a4e-0c6f3a1b2d3e"}}}}`)
+				return
+			}
+			executes.Add(1)
+			w.WriteHeader(404)
+			io.WriteString(w, `{"code":5,"message":"tool not found","details":[{"error_code":"NOT_FOUND"}]}`)
+		},
+		proxy: func(w http.ResponseWriter, r *http.Request) {
+			proxied.Add(1)
+			io.WriteString(w, `{"views":{"view":[{"id":"v1"}]}}`)
+		},
+	}
+	c := newFake(t, f)
+	call := backend.Call{Tool: "tableau_list_views", Forward: true, Request: backend.Request{Method: "GET", Path: "/workbooks/w/views"}}
+	for i := 0; i < 2; i++ {
+		raw, err := c.Invoke(ctxA, call)
+		if err != nil || !strings.Contains(string(raw), "v1") {
+			t.Fatalf("%s %v", raw, err)
+		}
+	}
+	if executes.Load() != 1 || proxied.Load() != 2 {
+		t.Errorf("%d execute_tool and %d proxied calls, want 1 and 2", executes.Load(), proxied.Load())
 	}
 }

@@ -116,7 +116,7 @@ func (c *Client) translate(e *Error, identifier, tool string) error {
 	case e.Status == http.StatusNotFound && strings.Contains(lower, "account"):
 		return backend.Userf("Scalekit has no connected account for identifier %q on connection %q. Create one: in the Scalekit dashboard (Agent Auth → Connections → %s → Connected Accounts → Add account, with the Tableau server domain, PAT name, PAT secret and site content URL) or with POST /api/v1/connected_accounts; then run `tableau-mcp doctor`.", identifier, conn, conn)
 	case e.Status == http.StatusNotFound && strings.Contains(lower, "tool"):
-		return backend.Userf("Scalekit's Tableau connector does not know the tool %q (%s). The connection %q may not be a Tableau connection (check SCALEKIT_CONNECTION_NAME).", tool, e.Message, conn)
+		return &unknownToolError{backend.UserError{Msg: fmt.Sprintf("Scalekit's Tableau connector does not know the tool %q (%s). The connection %q may not be a Tableau connection (check SCALEKIT_CONNECTION_NAME).", tool, e.Message, conn)}}
 	case e.Status == http.StatusNotFound:
 		return backend.Userf("Scalekit answered not found for %s (%s): check SCALEKIT_CONNECTION_NAME (%q) and the connected account for %q.", tool, e.Message, conn, identifier)
 	case e.Status == http.StatusUnauthorized:
@@ -151,3 +151,9 @@ func (c *Client) proxyError(status int, body []byte, identifier string) error {
 	ae.Via = "scalekit proxy"
 	return ae
 }
+
+// unknownToolError says Scalekit's connector has no such tool; the client
+// then runs the tool's own REST call over the proxy instead.
+type unknownToolError struct{ backend.UserError }
+
+func (e *unknownToolError) Unwrap() error { return &e.UserError }
