@@ -1,6 +1,7 @@
 package demo
 
 import (
+	"context"
 	tableauemu "github.com/tableau-mcp/tableau-mcp/emulator/tableau"
 	vizqlemu "github.com/tableau-mcp/tableau-mcp/emulator/vizql"
 )
@@ -12,7 +13,7 @@ import (
 // Scalekit demo, `tableau-mcp emulator`, test fixtures) builds it here.
 func NewSite(cfg tableauemu.Config) (*tableauemu.Emulator, *vizqlemu.Service) {
 	var emu *tableauemu.Emulator
-	vds := vizqlemu.New(func(luid string) (string, bool) { return emu.DatasourceName(luid) })
+	vds := vizqlemu.New(func(ctx context.Context, luid string) (string, bool) { return emu.DatasourceNameOnSite(ctx, luid) })
 	cfg.VizQL = vds
 	emu = tableauemu.New(cfg)
 	return emu, vds

@@ -147,11 +147,18 @@ func TestIdentitiesNeverSeeEachOthersData(t *testing.T) {
 		t.Fatal("both identities see the same groups")
 	}
 	// The proxy path (a tool Scalekit lacks) uses each identity's own site.
+	// VizQL Data Service: A's data source is unknown on B's site.
+	dsA := List(a.OK("tableau_datasources_list", args{"filter": "name:eq:Superstore Orders"}), "datasources", "datasource")
+	if len(dsA) != 1 {
+		t.Fatalf("%d Superstore Orders for A", len(dsA))
+	}
+	a.OK("tableau_datasource_metadata_get", args{"datasource_luid": dsA[0]["id"]})
+	b.Fail("tableau_datasource_metadata_get", args{"datasource_luid": dsA[0]["id"]}, "404")
 	gb := groupsB[0]["id"].(string)
 	b.OK("tableau_group_users_list", args{"group_id": gb})
 	a.Fail("tableau_group_users_list", args{"group_id": gb}, "404")
 	for _, r := range f.sk.Requests() {
-		if strings.HasPrefix(r.Path, "/proxy/") {
+		if strings.HasPrefix(r.Path, "/proxy/api/3") {
 			wantSite := siteA
 			if r.Header.Get("identifier") == "user_b" {
 				wantSite = siteB

@@ -1,6 +1,7 @@
 package scalekitemu
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
@@ -17,7 +18,7 @@ import (
 func realEnv(t *testing.T) (*env, *tableauemu.Emulator) {
 	t.Helper()
 	var tab *tableauemu.Emulator
-	vds := vizqlemu.New(func(luid string) (string, bool) { return tab.DatasourceName(luid) })
+	vds := vizqlemu.New(func(ctx context.Context, luid string) (string, bool) { return tab.DatasourceNameOnSite(ctx, luid) })
 	tab = tableauemu.New(tableauemu.Config{VizQL: vds})
 	ts := httptest.NewServer(tab)
 	t.Cleanup(ts.Close)

@@ -255,6 +255,25 @@ func (e *Emulator) DatasourceName(id string) (string, bool) {
 	return "", false
 }
 
+// DatasourceNameOnSite is DatasourceName limited to the site of the session
+// the emulator checked for this request (SessionFromContext), as a VizQL Data
+// Service handler mounted with Config.VizQL sees it: a data source of another
+// site is unknown, as on Tableau.
+func (e *Emulator) DatasourceNameOnSite(ctx context.Context, id string) (string, bool) {
+	sess, ok := SessionFromContext(ctx)
+	if !ok {
+		return e.DatasourceName(id)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if s := e.siteByID(sess.SiteID); s != nil {
+		if d := s.datasource(id); d != nil {
+			return d.name, true
+		}
+	}
+	return "", false
+}
+
 // ViewChart tells what the view with this LUID charts.
 func (e *Emulator) ViewChart(viewID string) (ViewChart, bool) {
 	e.mu.Lock()

@@ -2,6 +2,7 @@ package vizqlemu
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"math"
 	"net/http"
@@ -29,7 +30,7 @@ func newService() *Service {
 		luidLeads:      sampledata.MarketingLeads,
 		luidHR:         sampledata.HRHeadcount,
 	}
-	return New(func(luid string) (string, bool) {
+	return New(func(_ context.Context, luid string) (string, bool) {
 		name, ok := byLUID[luid]
 		return name, ok
 	})

@@ -1,6 +1,7 @@
 package vizqlemu
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -98,12 +99,12 @@ type readMetadataRequest struct {
 	Options    json.RawMessage `json:"options"`
 }
 
-func (s *Service) readMetadata(body []byte) (any, *apiError) {
+func (s *Service) readMetadata(ctx context.Context, body []byte) (any, *apiError) {
 	var req readMetadataRequest
 	if e := decodeBody(body, &req); e != nil {
 		return nil, e
 	}
-	table, e := s.datasource(req.Datasource)
+	table, e := s.datasource(ctx, req.Datasource)
 	if e != nil {
 		return nil, e
 	}
@@ -132,7 +133,7 @@ type datasourceJSON struct {
 }
 
 // datasource validates the Datasource member and finds its dataset.
-func (s *Service) datasource(raw json.RawMessage) (*sampledata.Table, *apiError) {
+func (s *Service) datasource(ctx context.Context, raw json.RawMessage) (*sampledata.Table, *apiError) {
 	if isAbsent(raw) {
 		return nil, errSpec("Missing required property 'datasource'.")
 	}
@@ -147,7 +148,7 @@ func (s *Service) datasource(raw json.RawMessage) (*sampledata.Table, *apiError)
 	if strings.TrimSpace(luid) == "" {
 		return nil, errInvalid("datasource.datasourceLuid must not be empty.")
 	}
-	name, ok := s.resolve(luid)
+	name, ok := s.resolve(ctx, luid)
 	if !ok {
 		return nil, errUnknownDatasource(luid)
 	}

@@ -1,6 +1,7 @@
 package vizqlemu
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -168,12 +169,12 @@ type plan struct {
 	arrays       bool
 }
 
-func (s *Service) queryDatasource(body []byte) (any, *apiError) {
+func (s *Service) queryDatasource(ctx context.Context, body []byte) (any, *apiError) {
 	var req queryRequest
 	if e := decodeBody(body, &req); e != nil {
 		return nil, e
 	}
-	table, e := s.datasource(req.Datasource)
+	table, e := s.datasource(ctx, req.Datasource)
 	if e != nil {
 		return nil, e
 	}

@@ -47,6 +47,7 @@ package vizqlemu
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -66,7 +67,7 @@ const (
 
 // Service is the emulated VizQL Data Service. It is safe for concurrent use.
 type Service struct {
-	resolve func(datasourceLUID string) (datasetName string, ok bool)
+	resolve func(ctx context.Context, datasourceLUID string) (datasetName string, ok bool)
 
 	mu       sync.Mutex
 	faults   []*apiError
@@ -75,9 +76,9 @@ type Service struct {
 
 // New returns a Service that maps a data source LUID to a sampledata dataset
 // name with resolve. With a nil resolve, the LUID is taken as the dataset name.
-func New(resolve func(datasourceLUID string) (datasetName string, ok bool)) *Service {
+func New(resolve func(ctx context.Context, datasourceLUID string) (datasetName string, ok bool)) *Service {
 	if resolve == nil {
-		resolve = func(luid string) (string, bool) { return luid, true }
+		resolve = func(_ context.Context, luid string) (string, bool) { return luid, true }
 	}
 	return &Service{resolve: resolve}
 }
@@ -170,9 +171,9 @@ func (s *Service) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case "simple-request":
 		answer = "OK"
 	case "read-metadata":
-		answer, apiErr = s.readMetadata(body)
+		answer, apiErr = s.readMetadata(r.Context(), body)
 	case "query-datasource":
-		answer, apiErr = s.queryDatasource(body)
+		answer, apiErr = s.queryDatasource(r.Context(), body)
 	}
 	if apiErr != nil {
 		apiErr.debug = withDefault(apiErr.debug, "endpoint", endpoint)
