@@ -12,6 +12,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"reflect"
+	"sync"
 
 	"github.com/invopop/jsonschema"
 )
@@ -25,8 +26,23 @@ var reflector = jsonschema.Reflector{
 }
 
 // For returns the input schema of an argument struct type as JSON: an object
-// schema with properties, required and additionalProperties false.
+// schema with properties, required and additionalProperties false. Tools
+// that share an argument type (every list tool takes the same filter, sort
+// and paging) share one generated schema.
 func For(t reflect.Type) (json.RawMessage, error) {
+	if v, ok := cache.Load(t); ok {
+		return v.(json.RawMessage), nil
+	}
+	raw, err := generate(t)
+	if err == nil {
+		cache.Store(t, raw)
+	}
+	return raw, err
+}
+
+var cache sync.Map // reflect.Type -> json.RawMessage
+
+func generate(t reflect.Type) (json.RawMessage, error) {
 	if t.Kind() != reflect.Struct {
 		return nil, fmt.Errorf("argument type %s is not a struct", t)
 	}

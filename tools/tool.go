@@ -91,12 +91,28 @@ type Validator interface {
 	Validate() error
 }
 
-// MCP returns the tool definition clients see.
+// MCP returns the tool definition clients see. Its input schema is the one
+// recorded in the tool's snapshot (kept equal to the generated one by
+// TestToolSnapshots), so that start-up does no reflection; a tool without a
+// snapshot yet has its schema generated.
 func (t Tool) MCP() (mcp.Tool, error) {
+	if schema, ok := schemas.Snapshot(t.Name); ok {
+		return t.definition(schema), nil
+	}
+	return t.Generated()
+}
+
+// Generated returns the tool definition with its input schema generated
+// from the argument struct now.
+func (t Tool) Generated() (mcp.Tool, error) {
 	schema, err := schemas.For(t.args)
 	if err != nil {
 		return mcp.Tool{}, fmt.Errorf("%s: %w", t.Name, err)
 	}
+	return t.definition(schema), nil
+}
+
+func (t Tool) definition(schema json.RawMessage) mcp.Tool {
 	def := mcp.NewToolWithRawSchema(t.Name, t.Description, schema)
 	def.Annotations = mcp.ToolAnnotation{
 		Title:           t.Title,
@@ -105,7 +121,7 @@ func (t Tool) MCP() (mcp.Tool, error) {
 		IdempotentHint:  mcp.ToBoolPtr(t.Idempotent),
 		OpenWorldHint:   mcp.ToBoolPtr(true),
 	}
-	return def, nil
+	return def
 }
 
 // Handle decodes and checks the arguments, runs the tool and turns every
