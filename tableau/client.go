@@ -60,6 +60,14 @@ func New(cfg Config) (*Client, error) {
 	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 		return nil, fmt.Errorf("TABLEAU_SERVER_URL %q is not an http(s) URL such as https://tableau.example.com", cfg.ServerURL)
 	}
+	if u.Fragment != "" || u.RawQuery != "" {
+		hint := ""
+		if _, site, ok := strings.Cut(u.Fragment, "/site/"); ok {
+			site, _, _ = strings.Cut(site, "/")
+			hint = fmt.Sprintf("; the site %q goes in TABLEAU_SITE", site)
+		}
+		return nil, fmt.Errorf("TABLEAU_SERVER_URL %q is a page address: give the server only, such as %s://%s%s", cfg.ServerURL, u.Scheme, u.Host, hint)
+	}
 	if cfg.PATName == "" || cfg.PATSecret == "" {
 		return nil, fmt.Errorf("a Personal Access Token needs both TABLEAU_PAT_NAME and TABLEAU_PAT_SECRET")
 	}

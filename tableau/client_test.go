@@ -237,6 +237,7 @@ func TestConfigErrorsNameTheSetting(t *testing.T) {
 		{Config{ServerURL: "ftp://x", PATName: "a", PATSecret: "b"}, "TABLEAU_SERVER_URL"},
 		{Config{ServerURL: "https://x", PATName: "a"}, "TABLEAU_PAT_SECRET"},
 		{Config{ServerURL: "https://x", PATName: "a", PATSecret: "b", APIVersion: "latest"}, "TABLEAU_API_VERSION"},
+		{Config{ServerURL: "https://10ax.online.tableau.com/#/site/mysite/home", PATName: "a", PATSecret: "b"}, `give the server only, such as https://10ax.online.tableau.com; the site "mysite" goes in TABLEAU_SITE`},
 	} {
 		if _, err := New(c.cfg); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%+v: %v", c.cfg, err)
