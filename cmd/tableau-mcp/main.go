@@ -188,6 +188,9 @@ func serve(ctx context.Context, cfg *config, log *zap.Logger, stdin io.Reader, s
 	log.Info("tableau-mcp starting", zap.String("version", version), zap.String("backend", b.Name()), zap.String("transport", cfg.Transport),
 		zap.Int("tools", len(list)), zap.Bool("read_only", sw.selection.ReadOnly), zap.Bool("scoped", sw.scope.Active()))
 	if !overHTTP {
+		if b.Name() == "scalekit" && cfg.ScalekitIdentifier == "" {
+			log.Warn("no SCALEKIT_IDENTIFIER: every tool call will fail until it names the connected account this process acts for")
+		}
 		return server.ServeStdio(ctx, s, stdin, stdout, cfg.ScalekitIdentifier, log)
 	}
 	if tokens != nil {
