@@ -52,9 +52,6 @@ func num(v any) float64 {
 
 func day(v any) time.Time { return v.(time.Time) }
 
-// expected is one aggregate per group, built by a loop over the raw rows.
-type expected map[string]any
-
 func near(a, b float64) bool { return math.Abs(a-b) <= 1e-6*math.Max(1, math.Abs(b)) }
 
 // compare checks the tool's rows against the expected groups: same group

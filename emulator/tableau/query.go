@@ -164,9 +164,7 @@ func parseFilter[T any](expr string, fs fields[T]) ([]cond, *apiErr) {
 			if !strings.HasPrefix(raw, "[") || !strings.HasSuffix(raw, "]") {
 				return nil, badFilter("The 'in' operator takes a bracketed list, for example %s:in:[a,b]; got '%s'.", name, raw)
 			}
-			for _, v := range strings.Split(raw[1:len(raw)-1], ",") {
-				c.values = append(c.values, v)
-			}
+			c.values = append(c.values, strings.Split(raw[1:len(raw)-1], ",")...)
 		} else {
 			c.values = []string{raw}
 		}
