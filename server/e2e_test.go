@@ -4,10 +4,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
 
-	"github.com/tableau-mcp/tableau-mcp/demo"
 	tableauemu "github.com/tableau-mcp/tableau-mcp/emulator/tableau"
 	. "github.com/tableau-mcp/tableau-mcp/internal/mcptest"
 	"github.com/tableau-mcp/tableau-mcp/server"
@@ -18,20 +16,8 @@ type args = map[string]any
 
 func demoSession(t *testing.T) (*Session, *tableauemu.Emulator) {
 	t.Helper()
-	b, emu, err := demo.New(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
 	// Destructive tools run without asking: this client has no elicitation.
-	s, err := server.New(server.Options{Version: "test", Backend: b, AllowDestructive: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := client.NewInProcessClient(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return Start(t, c), emu
+	return demoSessionWith(t, func(o *server.Options) { o.AllowDestructive = true })
 }
 
 const unknownID = "00000000-0000-4000-8000-00000000beef"

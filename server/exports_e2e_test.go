@@ -19,7 +19,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/tableau-mcp/tableau-mcp/demo"
@@ -120,26 +119,6 @@ func pdfPages(t *testing.T, b []byte) (pages int, mediaBox string) {
 	return pages, mediaBox
 }
 
-func openZip(t *testing.T, b []byte) map[string][]byte {
-	t.Helper()
-	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
-	if err != nil {
-		t.Fatalf("not a zip: %v", err)
-	}
-	out := map[string][]byte{}
-	for _, f := range zr.File {
-		rc, err := f.Open()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if out[f.Name], err = io.ReadAll(rc); err != nil {
-			t.Fatalf("%s: %v", f.Name, err)
-		}
-		rc.Close()
-	}
-	return out
-}
-
 // xmlRoot checks a whole XML document and names its root element.
 func xmlRoot(t *testing.T, b []byte) string {
 	t.Helper()
@@ -162,7 +141,7 @@ func xmlRoot(t *testing.T, b []byte) string {
 // sheetRows reads the first worksheet of an .xlsx: cell texts per row.
 func sheetRows(t *testing.T, b []byte) [][]string {
 	t.Helper()
-	files := openZip(t, b)
+	files := Unzip(t, b)
 	if _, ok := files["[Content_Types].xml"]; !ok {
 		t.Fatal("xlsx without [Content_Types].xml")
 	}
@@ -262,7 +241,7 @@ func walkExports(t *testing.T, s *Session, viewID, wbID, dsID string) {
 	}
 
 	wb := ok(t, s, "tableau_workbook_download", args{"workbook_id": wbID})
-	files := openZip(t, embedded(t, wb, "application/zip"))
+	files := Unzip(t, embedded(t, wb, "application/zip"))
 	twb := 0
 	for name, b := range files {
 		if strings.HasSuffix(name, ".twb") && !strings.Contains(name, "/") {
@@ -280,7 +259,7 @@ func walkExports(t *testing.T, s *Session, viewID, wbID, dsID string) {
 		t.Errorf("without the extract: %s", Text(plain))
 	}
 	ds := ok(t, s, "tableau_datasource_download", args{"datasource_id": dsID})
-	dsFiles := openZip(t, embedded(t, ds, "application/zip"))
+	dsFiles := Unzip(t, embedded(t, ds, "application/zip"))
 	found := false
 	for name, b := range dsFiles {
 		if strings.HasSuffix(name, ".tds") {
@@ -297,19 +276,7 @@ func walkExports(t *testing.T, s *Session, viewID, wbID, dsID string) {
 // exportSession is a demo session with export options.
 func exportSession(t *testing.T, opts tools.ExportOptions) (*Session, *tableauemu.Emulator) {
 	t.Helper()
-	b, emu, err := demo.New(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := server.New(server.Options{Version: "test", Backend: b, Exports: opts})
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := client.NewInProcessClient(s)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return Start(t, c), emu
+	return demoSessionWith(t, func(o *server.Options) { o.Exports = opts })
 }
 
 // idOf finds the first item named name in a list tool's answer.
@@ -426,7 +393,7 @@ func TestResourceTemplatesAreListedAndRead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	openZip(t, blob(t, c, "application/zip"))
+	Unzip(t, blob(t, c, "application/zip"))
 	dsID, _ := emu.DatasourceIDByName("demo", "Superstore Orders")
 	c, err = readResource(t, s, "tableau://datasources/"+dsID+"/content?include_extract=false")
 	if err != nil {

@@ -368,13 +368,14 @@ func (c *config) switches() (switches, error) {
 	return sw, nil
 }
 
-// selectedTools applies the tool selection.
-func (c *config) selectedTools() ([]tools.Tool, error) {
+// selectedTools parses the safety switches and applies their tool selection.
+func (c *config) selectedTools() (switches, []tools.Tool, error) {
 	sw, err := c.switches()
 	if err != nil {
-		return nil, err
+		return sw, nil, err
 	}
-	return tools.Select(tools.All(), sw.selection)
+	list, err := tools.Select(tools.All(), sw.selection)
+	return sw, list, err
 }
 
 // authenticator builds the HTTP authentication from the settings: the

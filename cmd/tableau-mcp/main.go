@@ -146,11 +146,7 @@ func serve(ctx context.Context, cfg *config, log *zap.Logger, stdin io.Reader, s
 	if err != nil {
 		return err
 	}
-	sw, err := cfg.switches()
-	if err != nil {
-		return err
-	}
-	list, err := tools.Select(tools.All(), sw.selection)
+	sw, list, err := cfg.selectedTools()
 	if err != nil {
 		return err
 	}
@@ -261,7 +257,7 @@ func closeBackend(b backend.Backend, log *zap.Logger) {
 
 // listTools prints the tools the current settings would serve.
 func listTools(cfg *config, w io.Writer) error {
-	list, err := cfg.selectedTools()
+	_, list, err := cfg.selectedTools()
 	if err != nil {
 		return err
 	}
@@ -281,11 +277,7 @@ func callTool(ctx context.Context, cfg *config, log *zap.Logger, args []string, 
 	if err != nil {
 		return err
 	}
-	sw, err := cfg.switches()
-	if err != nil {
-		return err
-	}
-	list, err := tools.Select(tools.All(), sw.selection)
+	sw, list, err := cfg.selectedTools()
 	if err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/xml"
+	. "github.com/tableau-mcp/tableau-mcp/internal/mcptest"
 	"image/color"
 	"image/png"
 	"io"
@@ -294,28 +295,6 @@ func filename(t *testing.T, a answer) string {
 	return params["filename"]
 }
 
-// unzip returns the entries of a zip with their contents.
-func unzip(t *testing.T, b []byte) map[string][]byte {
-	t.Helper()
-	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
-	if err != nil {
-		t.Fatalf("not a zip: %v", err)
-	}
-	out := map[string][]byte{}
-	for _, f := range zr.File {
-		rc, err := f.Open()
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[f.Name], err = io.ReadAll(rc)
-		if err != nil {
-			t.Fatalf("%s: %v", f.Name, err)
-		}
-		rc.Close()
-	}
-	return out
-}
-
 func TestContentDownloadsArePackagedLikeTableaus(t *testing.T) {
 	e, c := signedIn(t, Config{ExtractBytes: 200 << 10})
 	wb := luid("demo/workbook/Superstore Sales")
@@ -324,7 +303,7 @@ func TestContentDownloadsArePackagedLikeTableaus(t *testing.T) {
 	if filename(t, a) != "Superstore Sales.twbx" {
 		t.Errorf("file name %q", filename(t, a))
 	}
-	files := unzip(t, a.raw)
+	files := Unzip(t, a.raw)
 	wellFormed(t, files["Superstore Sales.twb"], "workbook")
 	if !bytes.Contains(files["Superstore Sales.twb"], []byte("Sales by Region")) || !bytes.Contains(files["Superstore Sales.twb"], []byte("[Order Date]")) {
 		t.Error("the workbook document lacks its views or fields")
@@ -347,14 +326,14 @@ func TestContentDownloadsArePackagedLikeTableaus(t *testing.T) {
 	if filename(t, a) != "Finance P&L.twbx" {
 		t.Errorf("Finance P&L: %q", filename(t, a))
 	}
-	unzip(t, a.raw)
+	Unzip(t, a.raw)
 
 	ds, _ := e.DatasourceIDByName("demo", "Superstore Orders")
 	a = c.do("GET", c.site("datasources/"+ds+"/content"), nil)
 	if filename(t, a) != "Superstore Orders.tdsx" {
 		t.Errorf("data source file name %q", filename(t, a))
 	}
-	files = unzip(t, a.raw)
+	files = Unzip(t, a.raw)
 	wellFormed(t, files["Superstore Orders.tds"], "datasource")
 	if len(files["Data/Extracts/Superstore Orders.hyper"]) != 200<<10 {
 		t.Error("data source extract missing or of the wrong size")
@@ -371,7 +350,7 @@ func TestContentDownloadsArePackagedLikeTableaus(t *testing.T) {
 
 	e.SetExtractBytes(3 << 20)
 	a = c.do("GET", c.site("workbooks/"+wb+"/content"), nil)
-	if n := len(unzip(t, a.raw)["Data/Extracts/Superstore Sales.hyper"]); n != 3<<20 {
+	if n := len(Unzip(t, a.raw)["Data/Extracts/Superstore Sales.hyper"]); n != 3<<20 {
 		t.Errorf("after SetExtractBytes: extract of %d bytes", n)
 	}
 	wantError(t, c.do("GET", c.site("workbooks/"+wb+"/content?includeExtract=maybe"), nil), 400, "400000")
