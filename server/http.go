@@ -9,9 +9,7 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/netip"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -139,17 +137,8 @@ func (h *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, fmt.Sprintf("Forbidden: Host %q is not one this server answers to", r.Host), http.StatusForbidden)
 		return
 	}
-	origin := r.Header.Get("Origin")
-	if origin != "" && !h.origins[strings.ToLower(strings.TrimRight(origin, "/"))] {
-		http.Error(w, "Forbidden: requests from this Origin are not allowed (see --allowed-origins)", http.StatusForbidden)
-		return
-	}
-	if origin != "" && r.Method == http.MethodOptions && r.Header.Get("Access-Control-Request-Method") != "" {
-		corsHeaders(w.Header(), origin)
-		w.Header().Set("Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS")
-		w.Header().Set("Access-Control-Allow-Headers", "Authorization, Content-Type, Mcp-Session-Id, Mcp-Protocol-Version, Last-Event-ID")
-		w.Header().Set("Access-Control-Max-Age", "600")
-		w.WriteHeader(http.StatusNoContent)
+	origin, done := h.checkOrigin(w, r)
+	if done {
 		return
 	}
 	switch r.URL.Path {
@@ -177,104 +166,6 @@ func (h *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	http.NotFound(w, r)
-}
-
-func (h *httpHandler) ready(w http.ResponseWriter, r *http.Request) {
-	w.Header().Set("Content-Type", "text/plain")
-	if h.draining.Load() {
-		w.WriteHeader(http.StatusServiceUnavailable)
-		io.WriteString(w, "not ready: shutting down\n")
-		return
-	}
-	if h.o.Ready != nil {
-		ctx, cancel := context.WithTimeout(r.Context(), 10*time.Second)
-		defer cancel()
-		if err := h.o.Ready(ctx); err != nil {
-			w.WriteHeader(http.StatusServiceUnavailable)
-			io.WriteString(w, "not ready: "+err.Error()+"\n")
-			return
-		}
-	}
-	io.WriteString(w, "ready\n")
-}
-
-// hostAllowed is the DNS-rebinding protection.
-func (h *httpHandler) hostAllowed(r *http.Request) bool {
-	if len(h.o.AllowedHosts) > 0 {
-		name := hostname(r.Host)
-		for _, a := range h.o.AllowedHosts {
-			a = strings.TrimSpace(a)
-			if strings.EqualFold(a, r.Host) || (!strings.Contains(strings.TrimPrefix(a, "["), ":") && strings.EqualFold(a, name)) {
-				return true
-			}
-		}
-		return false
-	}
-	if la, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok && isLoopback(la.String()) {
-		return isLoopback(r.Host)
-	}
-	return true
-}
-
-func hostname(hostport string) string {
-	if h, _, err := net.SplitHostPort(hostport); err == nil {
-		return h
-	}
-	return strings.Trim(hostport, "[]")
-}
-
-// isLoopback reports whether a host or host:port names the loopback interface.
-func isLoopback(hostport string) bool {
-	h := hostname(hostport)
-	if strings.EqualFold(h, "localhost") {
-		return true
-	}
-	ip, err := netip.ParseAddr(h)
-	return err == nil && ip.IsLoopback()
-}
-
-func corsHeaders(hd http.Header, origin string) {
-	hd.Set("Access-Control-Allow-Origin", origin)
-	hd.Add("Vary", "Origin")
-	hd.Set("Access-Control-Expose-Headers", "Mcp-Session-Id, WWW-Authenticate")
-}
-
-// authenticate returns the request with the caller's identity in its
-// context, or answers 401 and returns nil.
-func (h *httpHandler) authenticate(w http.ResponseWriter, r *http.Request) *http.Request {
-	if h.o.Auth == nil {
-		if h.o.NoAuth {
-			if h.o.NoAuthIdentity != "" {
-				return r.WithContext(auth.WithIdentity(r.Context(), h.o.NoAuthIdentity))
-			}
-			return r
-		}
-		h.unauthorized(w, r, "no authentication configured", false)
-		return nil
-	}
-	id, err := h.o.Auth.Authenticate(r)
-	if err != nil {
-		if errors.Is(err, auth.ErrNoCredentials) {
-			h.unauthorized(w, r, "missing credentials", false)
-		} else {
-			h.unauthorized(w, r, err.Error(), true)
-		}
-		return nil
-	}
-	return r.WithContext(auth.WithIdentity(r.Context(), id))
-}
-
-func (h *httpHandler) unauthorized(w http.ResponseWriter, r *http.Request, reason string, presented bool) {
-	label := "missing"
-	challenge := `Bearer realm="tableau-mcp"`
-	if presented {
-		label = "invalid"
-		challenge += `, error="invalid_token"`
-	}
-	h.o.Metrics.unauthorized(label)
-	h.log.Info("unauthorized request", zap.String("path", r.URL.Path), zap.String("remote", r.RemoteAddr), zap.String("reason", reason))
-	w.Header().Set("WWW-Authenticate", challenge)
-	http.Error(w, "Unauthorized: "+reason, http.StatusUnauthorized)
 }
 
 // rpcHead is what the server reads of a JSON-RPC message it passes on.
@@ -326,23 +217,9 @@ func (h *httpHandler) serveMCP(w http.ResponseWriter, r *http.Request, origin st
 	}
 
 	// Sessions belong to the identity that opened them.
-	var sessionID string
-	if h.sse != nil && r.URL.Path == "/message" {
-		sessionID = r.URL.Query().Get("sessionId")
-	} else if h.stream != nil {
-		sessionID = r.Header.Get(mcpserver.HeaderKeySessionID)
-	}
-	if sessionID != "" {
-		owner, known := h.sessions.owner(sessionID)
-		switch {
-		case !known:
-			http.Error(w, "Not Found: unknown or ended session; initialize a new one", http.StatusNotFound)
-			return
-		case owner != who:
-			h.log.Warn("request for another caller's session refused", zap.String("identity", nonEmpty(who)), zap.String("path", r.URL.Path))
-			http.Error(w, "Forbidden: this session was opened with other credentials", http.StatusForbidden)
-			return
-		}
+	sessionID, ok := h.checkSession(w, r, who)
+	if !ok {
+		return
 	}
 
 	rw := &respWriter{ResponseWriter: w}
@@ -438,175 +315,6 @@ func (w *respWriter) Flush() {
 
 func (w *respWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
-// sessionBinder remembers which identity opened each session.
-type sessionBinder struct {
-	mu        sync.Mutex
-	m         map[string]*boundSession
-	lastSweep time.Time
-}
-
-type boundSession struct {
-	identity string
-	seen     time.Time
-}
-
-// sessionIdle is how long an unused streamable HTTP session stays bound.
-const sessionIdle = 24 * time.Hour
-
-func newSessionBinder() *sessionBinder { return &sessionBinder{m: map[string]*boundSession{}} }
-
-func (b *sessionBinder) bind(id, identity string) {
-	now := time.Now()
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if now.Sub(b.lastSweep) > time.Minute {
-		for k, s := range b.m {
-			if now.Sub(s.seen) > sessionIdle {
-				delete(b.m, k)
-			}
-		}
-		b.lastSweep = now
-	}
-	b.m[id] = &boundSession{identity: identity, seen: now}
-}
-
-func (b *sessionBinder) owner(id string) (string, bool) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	s, ok := b.m[id]
-	if !ok {
-		return "", false
-	}
-	s.seen = time.Now()
-	return s.identity, true
-}
-
-func (b *sessionBinder) unbind(id string) {
-	b.mu.Lock()
-	delete(b.m, id)
-	b.mu.Unlock()
-}
-
-// tracker counts the MCP requests being answered, so that a shutdown can
-// wait for them: streamable HTTP requests until their answer is written, SSE
-// requests until their answer has been written to the session's stream.
-type tracker struct {
-	mu      sync.Mutex
-	n       int
-	idle    chan struct{}
-	pending map[string]map[string]bool // SSE session -> request IDs
-}
-
-func newTracker() *tracker {
-	t := &tracker{idle: make(chan struct{}), pending: map[string]map[string]bool{}}
-	close(t.idle)
-	return t
-}
-
-func (t *tracker) add() {
-	t.mu.Lock()
-	t.addLocked()
-	t.mu.Unlock()
-}
-
-func (t *tracker) addLocked() {
-	if t.n == 0 {
-		t.idle = make(chan struct{})
-	}
-	t.n++
-}
-
-func (t *tracker) done() {
-	t.mu.Lock()
-	t.doneLocked(1)
-	t.mu.Unlock()
-}
-
-func (t *tracker) doneLocked(k int) {
-	t.n -= k
-	if t.n <= 0 && k > 0 {
-		t.n = 0
-		close(t.idle)
-	}
-}
-
-// normID gives equal JSON-RPC IDs one spelling (1 and 1.0 alike).
-func normID(raw json.RawMessage) string {
-	var v any
-	if json.Unmarshal(raw, &v) != nil {
-		return string(raw)
-	}
-	b, _ := json.Marshal(v)
-	return string(b)
-}
-
-func (t *tracker) sseRequest(session string, id json.RawMessage) {
-	key := normID(id)
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	p := t.pending[session]
-	if p == nil {
-		p = map[string]bool{}
-		t.pending[session] = p
-	}
-	if !p[key] {
-		p[key] = true
-		t.addLocked()
-	}
-}
-
-// sseWritten sees an event written to a session's stream; an answer to a
-// tracked request ends it.
-func (t *tracker) sseWritten(session string, p []byte) {
-	_, data, ok := bytes.Cut(p, []byte("\ndata:"))
-	if !ok {
-		return
-	}
-	var m struct {
-		ID     json.RawMessage `json:"id"`
-		Method string          `json:"method"`
-	}
-	if json.Unmarshal(bytes.TrimSpace(data), &m) != nil || m.Method != "" || len(m.ID) == 0 {
-		return
-	}
-	key := normID(m.ID)
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if pend := t.pending[session]; pend[key] {
-		delete(pend, key)
-		t.doneLocked(1)
-	}
-}
-
-// sseEnded forgets what a closed stream can no longer deliver.
-func (t *tracker) sseEnded(session string) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if k := len(t.pending[session]); k > 0 {
-		t.doneLocked(k)
-	}
-	delete(t.pending, session)
-}
-
-func (t *tracker) count() int {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.n
-}
-
-// wait returns when nothing is in flight or ctx ends.
-func (t *tracker) wait(ctx context.Context) error {
-	t.mu.Lock()
-	idle := t.idle
-	t.mu.Unlock()
-	select {
-	case <-idle:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
 // ServeHTTP listens on o.Listen until ctx ends, then shuts down gracefully.
 func ServeHTTP(ctx context.Context, s *mcpserver.MCPServer, o HTTPOptions) error {
 	if err := checkAuthConfig(o, o.Listen); err != nil {
@@ -617,20 +325,6 @@ func ServeHTTP(ctx context.Context, s *mcpserver.MCPServer, o HTTPOptions) error
 		return err
 	}
 	return ServeListener(ctx, s, ln, o)
-}
-
-// checkAuthConfig refuses to serve without authentication except on loopback.
-func checkAuthConfig(o HTTPOptions, addr string) error {
-	if o.Auth != nil {
-		return nil
-	}
-	if !o.NoAuth {
-		return errors.New("no authentication is configured for HTTP: set --auth-file, --jwt-public-key or --jwks-url, or --trusted-header; or --no-auth on a loopback --listen address")
-	}
-	if !isLoopback(addr) {
-		return fmt.Errorf("--no-auth is allowed only when --listen is a loopback address such as 127.0.0.1:8080, not %q: anyone who can reach the port could act on Tableau", addr)
-	}
-	return nil
 }
 
 // ServeListener is ServeHTTP on an existing listener. When ctx ends it
@@ -676,28 +370,7 @@ func ServeListener(ctx context.Context, s *mcpserver.MCPServer, ln net.Listener,
 		return err
 	case <-ctx.Done():
 	}
-	grace := o.ShutdownGrace
-	if grace <= 0 {
-		grace = defaultGrace
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), grace)
-	defer cancel()
-	h.draining.Store(true)
-	log.Info("shutting down: finishing the calls in flight", zap.Duration("grace", grace), zap.Int("in_flight", h.track.count()))
-	if err := h.track.wait(sctx); err != nil {
-		log.Warn("shutdown grace period over with calls still in flight", zap.Int("in_flight", h.track.count()))
-	}
-	// Streams never go idle by themselves: end them so Shutdown can finish.
-	if h.sse != nil {
-		h.sse.CloseSessions()
-	}
-	if h.stream != nil {
-		h.stream.CloseSessions(sctx)
-	}
-	if err := srv.Shutdown(sctx); err != nil {
-		log.Warn("closing the connections still open", zap.Error(err))
-		srv.Close()
-	}
+	h.drain(srv, o.ShutdownGrace, log)
 	log.Info("HTTP listener closed")
 	return nil
 }
