@@ -38,6 +38,26 @@ type Request struct {
 	Query url.Values
 	// Body is marshalled as JSON when not nil.
 	Body any
+	// Idempotent marks a write that changes nothing more when sent again
+	// (the tool is marked idempotent), so that it may be repeated after a
+	// transient failure like a read.
+	Idempotent bool
+}
+
+// Repeatable reports whether the request may be sent again once it may
+// have reached Tableau: GETs, the VizQL Data Service reads (POSTs that
+// change nothing) and requests marked Idempotent. Any other write is sent
+// once, and again only when it provably never left this process.
+func (r Request) Repeatable() bool {
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		return true
+	case http.MethodPost:
+		if r.Scope == VDSScope && (r.Path == "/read-metadata" || r.Path == "/query-datasource") {
+			return true
+		}
+	}
+	return r.Idempotent
 }
 
 // Call is one tool invocation handed to a backend.
@@ -53,6 +73,11 @@ type Call struct {
 	// Request is the REST call that implements the tool directly.
 	Request Request
 }
+
+// Repeatable reports whether the call may be sent again after a transient
+// failure (see Request.Repeatable); through Scalekit's execute_tool the
+// same rule applies to the tool as a whole.
+func (c Call) Repeatable() bool { return c.Request.Repeatable() }
 
 // Backend runs calls against Tableau.
 type Backend interface {

@@ -26,7 +26,7 @@ import (
 
 	"github.com/tableau-mcp/tableau-mcp/auth"
 	"github.com/tableau-mcp/tableau-mcp/backend"
-	"github.com/tableau-mcp/tableau-mcp/tableau"
+	"github.com/tableau-mcp/tableau-mcp/backend/upstream"
 )
 
 // Config holds the Scalekit settings.
@@ -87,7 +87,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	c := &Client{cfg: cfg, base: u.String(), http: cfg.HTTPClient, log: cfg.Logger, sites: map[string]*auth.Renewer[string]{}, lacking: map[string]bool{}}
 	if c.http == nil {
-		c.http = tableau.DefaultHTTPClient()
+		c.http = upstream.DefaultHTTPClient()
 	}
 	if c.log == nil {
 		c.log = zap.NewNop()
@@ -360,7 +360,11 @@ func (c *Client) Open(ctx context.Context, req backend.Request) (*http.Response,
 	if err != nil {
 		return nil, err
 	}
-	return c.proxy(ctx, id, req, "application/json, */*;q=0.8")
+	resp, err := c.proxy(ctx, id, req, "application/json, */*;q=0.8")
+	if err != nil {
+		return nil, err
+	}
+	return upstream.CheckDownload(resp)
 }
 
 func (c *Client) proxy(ctx context.Context, identifier string, r backend.Request, accept string) (*http.Response, error) {

@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/tableau-mcp/tableau-mcp/backend"
-	"github.com/tableau-mcp/tableau-mcp/tableau"
+	"github.com/tableau-mcp/tableau-mcp/backend/upstream"
 )
 
 // Error is an error answered by Scalekit's API.
@@ -138,7 +138,7 @@ func (e *Error) detail() string {
 	return e.Message
 }
 
-// asTableau reads an error answer of the proxy: Tableau's own body passed
+// proxyError reads an error answer of the proxy: Tableau's own body passed
 // through, or a Scalekit error body.
 func (c *Client) proxyError(status int, body []byte, identifier string) error {
 	trimmed := bytes.TrimSpace(body)
@@ -147,7 +147,7 @@ func (c *Client) proxyError(status int, body []byte, identifier string) error {
 			return c.translate(se, identifier, "the proxied request")
 		}
 	}
-	ae := tableau.ParseError(status, trimmed)
+	ae := upstream.ParseError(status, trimmed)
 	ae.Via = "scalekit proxy"
 	return ae
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/tableau-mcp/tableau-mcp/auth"
 	"github.com/tableau-mcp/tableau-mcp/backend"
+	"github.com/tableau-mcp/tableau-mcp/backend/upstream"
 )
 
 // Config holds the direct Tableau settings.
@@ -76,23 +77,13 @@ func New(cfg Config) (*Client, error) {
 	}
 	c := &Client{base: u, cfg: cfg, http: cfg.HTTPClient, log: cfg.Logger, version: cfg.APIVersion}
 	if c.http == nil {
-		c.http = DefaultHTTPClient()
+		c.http = upstream.DefaultHTTPClient()
 	}
 	if c.log == nil {
 		c.log = zap.NewNop()
 	}
 	c.session.Fetch = c.signIn
 	return c, nil
-}
-
-// DefaultHTTPClient is an HTTP client with connection reuse and time limits
-// suited to REST calls and long downloads alike (no overall timeout: the
-// request context bounds each call).
-func DefaultHTTPClient() *http.Client {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConnsPerHost = 16
-	t.ResponseHeaderTimeout = 120 * time.Second
-	return &http.Client{Transport: t}
 }
 
 func validVersion(v string) bool {
@@ -157,11 +148,11 @@ func (c *Client) serverInfo(ctx context.Context, probe string) (string, int, err
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if resp.StatusCode/100 != 2 {
-		return "", resp.StatusCode, fmt.Errorf("reading the REST API version from %s: %w (set TABLEAU_API_VERSION to skip this)", where, ParseError(resp.StatusCode, body))
+		return "", resp.StatusCode, fmt.Errorf("reading the REST API version from %s: %w (set TABLEAU_API_VERSION to skip this)", where, upstream.ParseError(resp.StatusCode, body))
 	}
 	var info struct {
 		ServerInfo struct {
-			RestAPIVersion flexString `json:"restApiVersion"`
+			RestAPIVersion upstream.FlexString `json:"restApiVersion"`
 		} `json:"serverInfo"`
 	}
 	if err := json.Unmarshal(body, &info); err != nil || !validVersion(string(info.ServerInfo.RestAPIVersion)) {
@@ -187,7 +178,7 @@ func (c *Client) signIn(ctx context.Context) (Session, time.Time, error) {
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if resp.StatusCode/100 != 2 {
-		apiErr := ParseError(resp.StatusCode, raw)
+		apiErr := upstream.ParseError(resp.StatusCode, raw)
 		c.log.Warn("tableau sign-in failed", zap.Int("status", resp.StatusCode), zap.String("code", codeOf(apiErr)))
 		return Session{}, time.Time{}, &SignInError{Site: c.cfg.Site, PATName: c.cfg.PATName, Err: apiErr}
 	}
@@ -307,7 +298,7 @@ func (c *Client) do(ctx context.Context, req backend.Request, accept string) (*h
 		}
 		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 		resp.Body.Close()
-		apiErr := ParseError(resp.StatusCode, raw)
+		apiErr := upstream.ParseError(resp.StatusCode, raw)
 		if resp.StatusCode == http.StatusUnauthorized && attempt == 0 {
 			c.log.Info("tableau session rejected; signing in again", zap.String("code", apiErr.Code))
 			if sess, err = c.session.Renew(ctx, sess); err != nil {
@@ -341,7 +332,7 @@ func (c *Client) Invoke(ctx context.Context, call backend.Call) (json.RawMessage
 		return json.RawMessage(`{}`), nil
 	}
 	if !json.Valid(raw) {
-		return nil, fmt.Errorf("Tableau answered %d with a body that is not JSON (%s); is TABLEAU_SERVER_URL the Tableau server itself and not a login page or proxy?", resp.StatusCode, snippet(raw))
+		return nil, fmt.Errorf("Tableau answered %d with a body that is not JSON (%s); is TABLEAU_SERVER_URL the Tableau server itself and not a login page or proxy?", resp.StatusCode, upstream.Snippet(raw))
 	}
 	return raw, nil
 }
@@ -349,7 +340,11 @@ func (c *Client) Invoke(ctx context.Context, call backend.Call) (json.RawMessage
 // Open runs a request whose answer is streamed to the caller; it accepts
 // any content type (images, PDFs, files).
 func (c *Client) Open(ctx context.Context, req backend.Request) (*http.Response, error) {
-	return c.do(ctx, req, acceptAny)
+	resp, err := c.do(ctx, req, acceptAny)
+	if err != nil {
+		return nil, err
+	}
+	return upstream.CheckDownload(resp)
 }
 
 // SiteID returns the LUID of the signed-in site, signing in if needed.
@@ -375,7 +370,7 @@ func (c *Client) SignOut(ctx context.Context) error {
 	defer resp.Body.Close()
 	io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
 	if resp.StatusCode/100 != 2 && resp.StatusCode != http.StatusUnauthorized {
-		return ParseError(resp.StatusCode, nil)
+		return upstream.ParseError(resp.StatusCode, nil)
 	}
 	c.log.Info("signed out of tableau")
 	return nil

@@ -210,25 +210,6 @@ func TestBadSignInExplainsWhatToCheck(t *testing.T) {
 	}
 }
 
-func TestParseErrorForms(t *testing.T) {
-	cases := []struct {
-		body          string
-		code, summary string
-	}{
-		{`{"error":{"code":"404011","summary":"Not Found","detail":"d"}}`, "404011", "Not Found"},
-		{`{"error":{"code":409000,"summary":"Conflict","detail":"d"}}`, "409000", "Conflict"},
-		{`<tsResponse><error code="403133"><summary>Forbidden</summary><detail>x</detail></error></tsResponse>`, "403133", "Forbidden"},
-		{`{"errorCode":"400803","message":"Unknown Field: Foo.","datetime":"2026-01-01T00:00:00Z"}`, "400803", "Unknown Field: Foo."},
-		{`<html><body>Sign in</body></html>`, "", "Bad Gateway"},
-	}
-	for _, c := range cases {
-		e := ParseError(502, []byte(c.body))
-		if e.Code != c.code || e.Summary != c.summary {
-			t.Errorf("%s: got %q %q", c.body, e.Code, e.Summary)
-		}
-	}
-}
-
 func TestConfigErrorsNameTheSetting(t *testing.T) {
 	for _, c := range []struct {
 		cfg  Config

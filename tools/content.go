@@ -4,7 +4,6 @@ import (
 	"archive/zip"
 	"bytes"
 	"encoding/csv"
-	"encoding/json"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -214,7 +213,7 @@ func sniff(head []byte, formats []format) (format, bool) {
 var htmlTitle = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`)
 
 // unexpected explains an answer of status 2xx that is not the file asked
-// for: a sign-in or proxy page, or an error that came with status 200.
+// for: a sign-in or proxy page, or something else that is not the file.
 func unexpected(what string, want []format, status int, contentType string, body []byte) error {
 	var names []string
 	for _, f := range want {
@@ -233,62 +232,14 @@ func unexpected(what string, want []format, status int, contentType string, body
 		}
 		return backend.Userf("Tableau answered %d with an HTML page%s instead of %s (%s). That is usually a sign-in page or a proxy in front of Tableau: check that the server URL points at Tableau itself and that the session is valid.", status, title, wanted, what)
 	case t[0] == '{':
-		var e struct {
-			Error *struct {
-				Code    json.RawMessage `json:"code"`
-				Summary string          `json:"summary"`
-				Detail  string          `json:"detail"`
-			} `json:"error"`
-			ErrorCode json.RawMessage `json:"errorCode"`
-			Message   string          `json:"message"`
-		}
-		if json.Unmarshal(t, &e) == nil {
-			var parts []string
-			if e.Error != nil {
-				parts = append(parts, unquote(e.Error.Code), e.Error.Summary, e.Error.Detail)
-			} else {
-				parts = append(parts, unquote(e.ErrorCode), e.Message)
-			}
-			if msg := joinNonEmpty(parts); msg != "" {
-				return backend.Userf("Tableau answered %d but the body is an error, not %s (%s): %s.", status, wanted, what, strings.TrimSuffix(msg, "."))
-			}
-		}
+		// Tableau's own error bodies were turned into errors by the backend.
 		return backend.Userf("Tableau answered %d with JSON instead of %s (%s): %s", status, wanted, what, snippet(t))
-	case t[0] == '<' && rootElement(t) == "tsResponse":
-		var x struct {
-			Error struct {
-				Code    string `xml:"code,attr"`
-				Summary string `xml:"summary"`
-				Detail  string `xml:"detail"`
-			} `xml:"error"`
-		}
-		_ = xml.Unmarshal(t, &x)
-		return backend.Userf("Tableau answered %d but the body is an error, not %s (%s): %s.", status, wanted, what,
-			strings.TrimSuffix(joinNonEmpty([]string{x.Error.Code, x.Error.Summary, x.Error.Detail}), "."))
 	}
 	ct := ""
 	if contentType != "" {
 		ct = ", Content-Type " + contentType
 	}
 	return backend.Userf("Tableau answered %d with something that is not %s (%s%s); it starts with %s.", status, wanted, what, ct, snippet(t))
-}
-
-func unquote(raw json.RawMessage) string {
-	var s string
-	if json.Unmarshal(raw, &s) == nil {
-		return s
-	}
-	return strings.Trim(string(raw), `"`)
-}
-
-func joinNonEmpty(parts []string) string {
-	var out []string
-	for _, p := range parts {
-		if p = strings.TrimSpace(p); p != "" {
-			out = append(out, p)
-		}
-	}
-	return strings.Join(out, ": ")
 }
 
 func snippet(b []byte) string {

@@ -284,11 +284,7 @@ func TestWrongAnswersWithStatus200BecomeClearErrors(t *testing.T) {
 	}{
 		{"login page", "<!DOCTYPE html><html><head><title>Sign In - Tableau</title></head><body>...</body></html>", "tableau_view_image_get",
 			[]string{"HTML page", `"Sign In - Tableau"`, "PNG image", "sign-in page"}, []string{"Content-Type", "text/html"}},
-		{"json error", `{"error":{"code":"403157","summary":"Forbidden","detail":"Export is disabled for this site."}}`, "tableau_view_pdf_get",
-			[]string{"error", "403157", "Export is disabled", "PDF document"}, nil},
-		{"vds-style error", `{"errorCode":"500000","message":"Internal"}`, "tableau_view_data_get", []string{"500000", "Internal"}, nil},
-		{"xml error", `<?xml version='1.0'?><tsResponse xmlns="http://tableau.com/api"><error code="404004"><summary>Not Found</summary><detail>View gone.</detail></error></tsResponse>`,
-			"tableau_workbook_download", []string{"404004", "View gone", ".twbx"}, nil},
+		{"json that is no file", `{"hello":1}`, "tableau_view_pdf_get", []string{"JSON instead of PDF document"}, nil},
 		{"empty", "", "tableau_view_crosstab_get", []string{"empty body", "Excel workbook"}, nil},
 		{"text for a png", "hello", "tableau_view_image_get", []string{"not PNG image", `"hello"`}, nil},
 		{"broken png", "\x89PNG\r\n\x1a\nnonsense", "tableau_view_image_get", []string{"not a valid PNG image", "does not decode"}, nil},

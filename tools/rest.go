@@ -27,6 +27,7 @@ func restTool[A any](t Tool, build func(a *A) backend.Request) Tool {
 
 // call packages a request with the tool's arguments in Scalekit's form.
 func (t Tool) call(args any, req backend.Request) backend.Call {
+	req.Idempotent = t.Idempotent
 	return backend.Call{Tool: t.Name, Forward: t.Source != New, Params: params(args), Request: req}
 }
 

@@ -4,12 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"encoding/xml"
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
 	"sync"
+
+	"github.com/tableau-mcp/tableau-mcp/backend/upstream"
 )
 
 // tableauSession is the Tableau sign-in of one connected account. Its mutex
@@ -225,64 +226,10 @@ func toolStatus(upstream int) int {
 // tableauError turns a Tableau error answer into a TOOL_ERROR.
 func tableauError(resp *http.Response, execID string) *apiError {
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	code, msg := parseTableauError(body)
-	if msg == "" {
+	e := upstream.ParseError(resp.StatusCode, body)
+	code, msg := e.Code, upstream.Message(e)
+	if len(bytes.TrimSpace(body)) == 0 {
 		msg = fmt.Sprintf("Tableau answered %d %s", resp.StatusCode, http.StatusText(resp.StatusCode))
 	}
 	return toolError(toolStatus(resp.StatusCode), execID, msg, code)
-}
-
-// parseTableauError reads the REST JSON, REST XML and VizQL Data Service
-// error forms.
-func parseTableauError(body []byte) (code, message string) {
-	var js struct {
-		Error *struct {
-			Code    json.RawMessage `json:"code"`
-			Summary string          `json:"summary"`
-			Detail  string          `json:"detail"`
-		} `json:"error"`
-		ErrorCode json.RawMessage `json:"errorCode"`
-		Message   string          `json:"message"`
-	}
-	if json.Unmarshal(body, &js) == nil {
-		if js.Error != nil {
-			return rawString(js.Error.Code), joinMsg(js.Error.Summary, js.Error.Detail)
-		}
-		if len(js.ErrorCode) > 0 || js.Message != "" {
-			return rawString(js.ErrorCode), js.Message
-		}
-	}
-	var xe struct {
-		Error struct {
-			Code    string `xml:"code,attr"`
-			Summary string `xml:"summary"`
-			Detail  string `xml:"detail"`
-		} `xml:"error"`
-	}
-	if xml.Unmarshal(body, &xe) == nil && (xe.Error.Code != "" || xe.Error.Summary != "") {
-		return xe.Error.Code, joinMsg(xe.Error.Summary, xe.Error.Detail)
-	}
-	s := strings.TrimSpace(string(body))
-	if len(s) > 300 {
-		s = s[:300]
-	}
-	return "", s
-}
-
-func rawString(r json.RawMessage) string {
-	var s string
-	if json.Unmarshal(r, &s) == nil {
-		return s
-	}
-	return strings.TrimSpace(string(r))
-}
-
-func joinMsg(summary, detail string) string {
-	switch {
-	case summary == "":
-		return detail
-	case detail == "":
-		return summary
-	}
-	return summary + ": " + detail
 }

@@ -1,0 +1,16 @@
+package upstream
+
+import (
+	"net/http"
+	"time"
+)
+
+// DefaultHTTPClient is an HTTP client with connection reuse, suited to REST
+// calls and long downloads alike. It has no overall timeout: each call's
+// context bounds it (see Policy.Timeout).
+func DefaultHTTPClient() *http.Client {
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConnsPerHost = 16
+	t.ResponseHeaderTimeout = 120 * time.Second
+	return &http.Client{Transport: t}
+}
