@@ -66,7 +66,11 @@ func CheckIdentifier(id string) error {
 }
 
 // BearerToken returns the token of an "Authorization: Bearer" header.
+// A request with more than one Authorization header has none that counts.
 func BearerToken(r *http.Request) (string, bool) {
+	if len(r.Header.Values("Authorization")) != 1 {
+		return "", false
+	}
 	h := r.Header.Get("Authorization")
 	scheme, tok, ok := strings.Cut(h, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") {
@@ -87,6 +91,9 @@ type Bearer struct {
 func (b *Bearer) Authenticate(r *http.Request) (string, error) {
 	tok, ok := BearerToken(r)
 	if !ok {
+		if len(r.Header.Values("Authorization")) > 1 {
+			return "", invalid("the Authorization header appears more than once")
+		}
 		if r.Header.Get("Authorization") != "" {
 			return "", invalid("the Authorization header is not a Bearer token")
 		}

@@ -38,11 +38,20 @@ func NewTrustedHeader(header, secret string) (*TrustedHeader, error) {
 func (t *TrustedHeader) Header() string { return t.header }
 
 // Authenticate implements Authenticator.
+// A request carrying either header more than once is refused: which copy a
+// gateway set and which one the caller sent cannot be told apart.
 func (t *TrustedHeader) Authenticate(r *http.Request) (string, error) {
-	id, sec := r.Header.Get(t.header), r.Header.Get(GatewaySecretHeader)
-	if id == "" && sec == "" {
+	ids, secs := r.Header.Values(t.header), r.Header.Values(GatewaySecretHeader)
+	if len(ids) == 0 && len(secs) == 0 {
 		return "", ErrNoCredentials
 	}
+	if len(ids) > 1 {
+		return "", invalid("the identity header " + t.header + " appears more than once")
+	}
+	if len(secs) > 1 {
+		return "", invalid("the " + GatewaySecretHeader + " header appears more than once")
+	}
+	id, sec := first(ids), first(secs)
 	d := sha256.Sum256([]byte(sec))
 	if sec == "" || subtle.ConstantTimeCompare(d[:], t.secret[:]) != 1 {
 		return "", invalid("the gateway secret is missing or wrong")
@@ -51,4 +60,11 @@ func (t *TrustedHeader) Authenticate(r *http.Request) (string, error) {
 		return "", invalid("the identity header: " + err.Error())
 	}
 	return id, nil
+}
+
+func first(v []string) string {
+	if len(v) == 0 {
+		return ""
+	}
+	return v[0]
 }

@@ -51,6 +51,14 @@ type HTTPOptions struct {
 	// Ready reports whether the backend can serve (for /readyz); nil: always.
 	Ready func(ctx context.Context) error
 
+	// SessionIdleTimeout ends a session unused for this long (default
+	// DefaultSessionIdleTimeout); a session with an open stream is in use.
+	SessionIdleTimeout time.Duration
+	// MaxSessionsPerIdentity bounds the sessions one identity holds
+	// (default DefaultMaxSessionsPerIdentity); opening one more closes the
+	// least recently used.
+	MaxSessionsPerIdentity int
+
 	// ShutdownGrace bounds how long in-flight calls may finish (default 20s).
 	ShutdownGrace time.Duration
 	// MaxBodyBytes bounds a request body (default 4 MiB).
@@ -88,14 +96,22 @@ func Handler(s *mcpserver.MCPServer, o HTTPOptions) http.Handler {
 
 type sseSessionKey struct{}
 
+// sseStream is filled in when an SSE stream's session is made.
+type sseStream struct {
+	id     string
+	cancel context.CancelFunc
+	done   func()
+}
+
 func newHTTPHandler(s *mcpserver.MCPServer, o HTTPOptions) *httpHandler {
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = defaultMaxBody
 	}
-	h := &httpHandler{o: o, log: o.Logger, origins: map[string]bool{}, sessions: newSessionBinder(), track: newTracker()}
+	h := &httpHandler{o: o, log: o.Logger, origins: map[string]bool{}, track: newTracker()}
 	if h.log == nil {
 		h.log = zap.NewNop()
 	}
+	h.sessions = newSessionBinder(o.SessionIdleTimeout, o.MaxSessionsPerIdentity, h.closeSession)
 	for _, origin := range o.AllowedOrigins {
 		if origin = strings.TrimRight(strings.TrimSpace(origin), "/"); origin != "" {
 			h.origins[strings.ToLower(origin)] = true
@@ -111,8 +127,9 @@ func newHTTPHandler(s *mcpserver.MCPServer, o HTTPOptions) *httpHandler {
 			mcpserver.WithSessionIDGenerator(func(ctx context.Context, r *http.Request) (string, error) {
 				id := uuid.NewString()
 				h.sessions.bind(id, identityKey(r.Context()))
-				if p, ok := r.Context().Value(sseSessionKey{}).(*string); ok {
-					*p = id
+				if p, ok := r.Context().Value(sseSessionKey{}).(*sseStream); ok {
+					p.id = id
+					p.done = h.sessions.addStream(id, p.cancel)
 				}
 				return id, nil
 			}),
@@ -243,12 +260,16 @@ func (h *httpHandler) serveMCP(w http.ResponseWriter, r *http.Request, origin st
 
 	switch {
 	case h.sse != nil && r.URL.Path == "/sse" && r.Method == http.MethodGet:
-		var sid string
-		r = r.WithContext(context.WithValue(r.Context(), sseSessionKey{}, &sid))
-		rw.after = func(p []byte) { h.track.sseWritten(sid, p) }
+		// Closing the session (idle, or one too many) ends this stream.
+		ctx, cancel := context.WithCancel(r.Context())
+		defer cancel()
+		st := &sseStream{cancel: cancel, done: func() {}}
+		r = r.WithContext(context.WithValue(ctx, sseSessionKey{}, st))
+		rw.after = func(p []byte) { h.track.sseWritten(st.id, p) }
 		h.sse.ServeHTTP(rw, r)
-		h.track.sseEnded(sid)
-		h.sessions.unbind(sid)
+		st.done()
+		h.track.sseEnded(st.id)
+		h.sessions.unbind(st.id)
 	case h.sse != nil && r.URL.Path == "/message":
 		if head.isRequest() && r.Method == http.MethodPost {
 			h.track.sseRequest(sessionID, head.ID)
@@ -258,6 +279,12 @@ func (h *httpHandler) serveMCP(w http.ResponseWriter, r *http.Request, origin st
 		if r.Method == http.MethodPost {
 			h.track.add()
 			defer h.track.done()
+		}
+		if r.Method == http.MethodGet && sessionID != "" {
+			ctx, cancel := context.WithCancel(r.Context())
+			defer cancel()
+			defer h.sessions.addStream(sessionID, cancel)()
+			r = r.WithContext(ctx)
 		}
 		h.stream.ServeHTTP(rw, r)
 		if r.Method == http.MethodDelete && sessionID != "" && (rw.status == 0 || rw.status/100 == 2) {

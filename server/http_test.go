@@ -362,3 +362,48 @@ func TestHealthAndReadiness(t *testing.T) {
 	_ = mcp.LATEST_PROTOCOL_VERSION
 	_ = Text
 }
+
+// A gateway header the caller could have added beside the gateway's own, or
+// one holding control characters, is refused with 401; so is a doubled
+// Authorization header.
+func TestDoubledOrControlGatewayHeadersAreRefused(t *testing.T) {
+	b := newSpy(t)
+	th, err := auth.NewTrustedHeader("X-User", gwSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := serve(t, server.Options{Backend: b}, server.HTTPOptions{Auth: auth.Chain(th, tokenAuth(t))})
+	send := func(lines [][2]string) int {
+		req, _ := http.NewRequest(http.MethodPost, s.URL+"/mcp", strings.NewReader(initBody))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json, text/event-stream")
+		for _, l := range lines {
+			req.Header[l[0]] = append(req.Header[l[0]], l[1])
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	for name, lines := range map[string][][2]string{
+		"identity twice":             {{"X-User", "mallory"}, {"X-User", "alice"}, {auth.GatewaySecretHeader, gwSecret}},
+		"identity twice, other case": {{"X-User", "mallory"}, {"x-user", "alice"}, {auth.GatewaySecretHeader, gwSecret}},
+		"secret twice":               {{"X-User", "alice"}, {auth.GatewaySecretHeader, gwSecret}, {auth.GatewaySecretHeader, gwSecret}},
+		"tab in identity":            {{"X-User", "ali\tce"}, {auth.GatewaySecretHeader, gwSecret}},
+		"C1 control in identity":     {{"X-User", "ali\u0085ce"}, {auth.GatewaySecretHeader, gwSecret}},
+		"authorization twice":        {{"Authorization", "Bearer " + bobToken}, {"Authorization", "Bearer " + aliceToken}},
+	} {
+		if code := send(lines); code != http.StatusUnauthorized {
+			t.Errorf("%s: status %d, want 401", name, code)
+		}
+	}
+	if code := send([][2]string{{"X-User", "alice"}, {auth.GatewaySecretHeader, gwSecret}}); code != http.StatusOK {
+		t.Errorf("one identity header with the secret: status %d, want 200", code)
+	}
+	if ids := b.identities(); len(ids) != 0 {
+		t.Errorf("tools ran for %q", ids)
+	}
+}

@@ -66,6 +66,7 @@ type config struct {
 	ReadOnly, Toolsets, Tools, ExcludeTools, AllowDestructive  string
 	ScopeProjects, ScopeWorkbooks, ScopeDatasources, ScopeTags string
 	MaxConcurrentCalls, MaxCallsPerMinute, ShutdownGrace       string
+	SessionIdleTimeout, MaxSessionsPerIdentity                 string
 
 	settings []setting
 }
@@ -111,6 +112,8 @@ func (c *config) define(fs *flag.FlagSet) {
 		{"TABLEAU_MCP_MAX_CONCURRENT_CALLS", "max-concurrent-calls", "tool calls one identity may run at once (0: no limit)", "8", false, &c.MaxConcurrentCalls, false},
 		{"TABLEAU_MCP_MAX_CALLS_PER_MINUTE", "max-calls-per-minute", "tool calls one identity may start per minute (0: no limit)", "120", false, &c.MaxCallsPerMinute, false},
 		{"TABLEAU_MCP_SHUTDOWN_GRACE", "shutdown-grace", "how long calls in flight may finish after SIGTERM", "20s", false, &c.ShutdownGrace, false},
+		{"TABLEAU_MCP_SESSION_IDLE_TIMEOUT", "session-idle-timeout", "an HTTP or SSE session unused for this long is closed", "30m", false, &c.SessionIdleTimeout, false},
+		{"TABLEAU_MCP_MAX_SESSIONS_PER_IDENTITY", "max-sessions-per-identity", "sessions one identity may hold; opening one more closes its least recently used", "64", false, &c.MaxSessionsPerIdentity, false},
 
 		{"TABLEAU_MCP_METADATA_TTL", "metadata-ttl", "how long tableau_query_view reuses a data source's metadata for its checks, a Go duration such as 5m (0: read it for every query)", "5m", false, &c.metadataTTL, false},
 		{"TABLEAU_MCP_QUERY_CHECK", "query-check", "on or off: check queries against the data source's fields before sending them", "on", false, &c.queryCheck, false},
@@ -290,6 +293,8 @@ type switches struct {
 	scope            server.Scope
 	limits           server.Limits
 	grace            time.Duration
+	sessionIdle      time.Duration
+	maxSessions      int
 	allowDestructive bool
 	noAuth           bool
 	origins, hosts   []string
@@ -363,6 +368,12 @@ func (c *config) switches() (switches, error) {
 	}
 	if sw.grace, err = time.ParseDuration(c.ShutdownGrace); err != nil || sw.grace <= 0 {
 		return sw, fmt.Errorf("--shutdown-grace %q is not a duration such as 20s", c.ShutdownGrace)
+	}
+	if sw.sessionIdle, err = time.ParseDuration(c.SessionIdleTimeout); err != nil || sw.sessionIdle <= 0 {
+		return sw, fmt.Errorf("--session-idle-timeout %q is not a positive duration such as 30m", c.SessionIdleTimeout)
+	}
+	if sw.maxSessions, err = strconv.Atoi(c.MaxSessionsPerIdentity); err != nil || sw.maxSessions <= 0 {
+		return sw, fmt.Errorf("--max-sessions-per-identity %q is not a whole number of 1 or more", c.MaxSessionsPerIdentity)
 	}
 	sw.origins, sw.hosts = commaList(c.AllowedOrigins), commaList(c.AllowedHosts)
 	return sw, nil
