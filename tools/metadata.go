@@ -128,6 +128,11 @@ type dsMetadata struct {
 	fields     []fieldMeta
 	parameters []map[string]any
 	byCaption  map[string]*fieldMeta
+
+	// members keeps the members of text dimensions read to check SET
+	// filter values, for as long as the metadata itself is kept.
+	mu      sync.Mutex
+	members map[string][]string
 }
 
 // parseMetadata reads the /read-metadata answer
@@ -261,7 +266,8 @@ func functionProblem(fn string, f *fieldMeta) string {
 // checkQuery checks a validated query against the data source's fields:
 // every caption exists, every function fits its field's type, every filter
 // fits its field. All problems are reported at once.
-func checkQuery(md *dsMetadata, fields []Field, filters []Filter) error {
+func checkQuery(md *dsMetadata, a *QueryViewArgs) error {
+	fields, filters := a.query, a.Filters
 	var p problems
 	unknown := false
 	lookup := func(where, caption string) *fieldMeta {
@@ -273,16 +279,27 @@ func checkQuery(md *dsMetadata, fields []Field, filters []Filter) error {
 		return nil
 	}
 	for i, f := range fields {
+		where := fmt.Sprintf("fields[%d]", i)
 		if f.Calculation != "" {
+			if _, clash := md.byCaption[f.FieldCaption]; clash {
+				p.add("%s.fieldCaption '%s' is already a field of the data source, and the calculation's column would shadow it; name the result differently, e.g. '%s'", where, f.FieldCaption, md.freeCaption(f.FieldCaption))
+			}
 			continue
 		}
-		where := fmt.Sprintf("fields[%d]", i)
-		if m := lookup(where, f.FieldCaption); m != nil {
+		m := lookup(where, f.FieldCaption)
+		switch {
+		case m == nil:
+		case f.BinSize != nil:
+			if m.role() != "MEASURE" || !isNumeric(m.DataType) {
+				p.add("%s.binSize: bins group a numeric measure (INTEGER or REAL), and '%s' is a %s %s; drop binSize%s", where, m.FieldCaption, m.DataType, strings.ToLower(m.role()), md.binnable())
+			}
+		default:
 			if msg := functionProblem(f.Function, m); msg != "" {
 				p.add("%s: %s", where, msg)
 			}
 		}
 	}
+	checkParameters(md, a.Parameters, &p)
 	for i, f := range filters {
 		where := fmt.Sprintf("filters[%d]", i)
 		if f.Field.Calculation != "" {
@@ -350,6 +367,9 @@ func filterTypeProblem(f Filter, m *fieldMeta) string {
 			return fmt.Sprintf("needs a number, and %s is %s; %s", what, vt, instead())
 		}
 	case "QUANTITATIVE_DATE", "DATE":
+		if contains(datePartFunctions, f.Field.Function) && isDate(m.DataType) {
+			return datePartFilterProblem(f, what)
+		}
 		if !isDate(vt) {
 			return fmt.Sprintf("needs a date, and %s is %s; %s", what, vt, instead())
 		}
@@ -445,4 +465,65 @@ func levenshtein(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(rb)]
+}
+
+// datePartFilterProblem explains why a date filter cannot take a date part:
+// YEAR, QUARTER, MONTH, WEEK and DAY yield numbers (2025, 3), while
+// minDate, maxDate and the relative periods are dates.
+func datePartFilterProblem(f Filter, what string) string {
+	c := f.Field.FieldCaption
+	msg := fmt.Sprintf("%s is a number (INTEGER), not a date, while %s compares dates; ", what, f.FilterType)
+	if f.Field.Function == "YEAR" && f.FilterType == "QUANTITATIVE_DATE" {
+		lo, hi := "2025", "2025"
+		if t, ok := parseDay(f.MinDate); ok {
+			lo = t.Format("2006")
+		}
+		if t, ok := parseDay(f.MaxDate); ok {
+			hi = t.Format("2006")
+		}
+		return msg + fmt.Sprintf("filter '%s' itself (no function) with minDate %s-01-01 and maxDate %s-12-31, or use QUANTITATIVE_NUMERICAL on YEAR(%s) with min %s and max %s", c, lo, hi, c, lo, hi)
+	}
+	return msg + fmt.Sprintf("filter '%s' itself (no function, or a TRUNC_* truncation, which stays a date), or use QUANTITATIVE_NUMERICAL or SET on %s", c, what)
+}
+
+// freeCaption proposes a caption for a calculation that clashes with none.
+func (md *dsMetadata) freeCaption(c string) string {
+	for n := 1; ; n++ {
+		s := c + " (calculated)"
+		if n > 1 {
+			s = fmt.Sprintf("%s (calculated %d)", c, n)
+		}
+		if _, clash := md.byCaption[s]; !clash {
+			return s
+		}
+	}
+}
+
+// binnable names up to three measures that can be binned.
+func (md *dsMetadata) binnable() string {
+	var out []string
+	for _, f := range md.fields {
+		if !f.Hidden && f.role() == "MEASURE" && isNumeric(f.DataType) && len(out) < 3 {
+			out = append(out, "'"+f.FieldCaption+"'")
+		}
+	}
+	if len(out) == 0 {
+		return ""
+	}
+	return ", or bin " + strings.Join(out, " or ")
+}
+
+// bareMeasures lists the measures queried without a function: the service
+// then groups by each distinct value instead of aggregating.
+func bareMeasures(md *dsMetadata, fields []Field) []*fieldMeta {
+	var out []*fieldMeta
+	for _, f := range fields {
+		if f.Calculation != "" || f.BinSize != nil || (f.Function != "" && f.Function != "NONE") {
+			continue
+		}
+		if m, ok := md.byCaption[f.FieldCaption]; ok && m.role() == "MEASURE" {
+			out = append(out, m)
+		}
+	}
+	return out
 }

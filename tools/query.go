@@ -46,13 +46,15 @@ var queryTools = []Tool{
 
 // runQuery checks the query, sends it and shapes the answer.
 func runQuery(ctx context.Context, env *Env, a *QueryViewArgs) (*mcp.CallToolResult, error) {
+	var md *dsMetadata
 	if !env.SkipQueryCheck {
-		md, err := metadata(ctx, env, a.DatasourceLUID)
+		m, err := metadata(ctx, env, a.DatasourceLUID)
 		switch {
 		case err == nil:
-			if err := checkQuery(md, a.query, a.Filters); err != nil {
+			if err := checkQuery(m, a); err != nil {
 				return nil, err
 			}
+			md = m
 		case ctx.Err() != nil:
 			return nil, ctx.Err()
 		default:
@@ -65,6 +67,15 @@ func runQuery(ctx context.Context, env *Env, a *QueryViewArgs) (*mcp.CallToolRes
 		}
 	}
 	limit := a.rowLimit()
+	var notes []string
+	if md != nil {
+		if bare := bareMeasures(md, a.query); len(bare) > 0 {
+			notes = append(notes, bareMeasureNote(bare))
+			if a.MaxRows == 0 {
+				limit = bareMeasureRows
+			}
+		}
+	}
 	raw, err := env.Backend.Invoke(ctx, a.call(limit))
 	if err != nil {
 		if isUnknownField(err) {
@@ -72,7 +83,38 @@ func runQuery(ctx context.Context, env *Env, a *QueryViewArgs) (*mcp.CallToolRes
 		}
 		return nil, err
 	}
-	return queryResult(raw, limit)
+	ans, err := queryResult(raw, limit, a.MaxRows > 0)
+	if err != nil {
+		return nil, err
+	}
+	if ans.Truncated && limit != a.rowLimit() {
+		ans.Note = fmt.Sprintf("Only the first %d rows are shown until then; more exist.", limit)
+	}
+	if md != nil {
+		notes = append(notes, setValueNotes(ctx, env, md, a)...)
+	}
+	if ans.Note != "" {
+		notes = append(notes, ans.Note)
+	}
+	ans.Note = strings.Join(notes, " ")
+	return jsonValue(ans)
+}
+
+// bareMeasureRows is the answer's size when a measure lacks its function
+// and the caller chose no max_rows: enough rows to see the mistake, few
+// enough not to pay for it.
+const bareMeasureRows = 20
+
+func bareMeasureNote(bare []*fieldMeta) string {
+	var parts []string
+	for _, m := range bare {
+		fn := m.DefaultAggregation
+		if !contains(aggregateFunctions, fn) {
+			fn = "SUM"
+		}
+		parts = append(parts, fmt.Sprintf("'%s' is a measure queried without a function, so each of its distinct values is a row; add \"function\":\"%s\" to aggregate it", m.FieldCaption, fn))
+	}
+	return strings.Join(parts, "; ") + "."
 }
 
 // call builds the backend call. One row more than max_rows is asked for,
@@ -82,6 +124,9 @@ func (a *QueryViewArgs) call(limit int) backend.Call {
 	query := map[string]any{"fields": a.query}
 	if len(a.Filters) > 0 {
 		query["filters"] = []Filter(a.Filters)
+	}
+	if len(a.Parameters) > 0 {
+		query["parameters"] = []Parameter(a.Parameters)
 	}
 	body := map[string]any{
 		"datasource": map[string]any{"datasourceLuid": a.DatasourceLUID},
@@ -98,8 +143,10 @@ func (a *QueryViewArgs) call(limit int) backend.Call {
 	if len(a.Filters) > 0 {
 		params["filters"] = compactJSON([]Filter(a.Filters))
 	}
+	// Scalekit's connector takes no parameters: a query setting them goes
+	// over the proxy as the service's own request.
 	return backend.Call{
-		Tool: "tableau_query_view", Forward: true, Params: params,
+		Tool: "tableau_query_view", Forward: len(a.Parameters) == 0, Params: params,
 		Request: backend.Request{Method: http.MethodPost, Scope: backend.VDSScope, Path: "/query-datasource", Body: body},
 	}
 }
@@ -121,8 +168,9 @@ type queryAnswer struct {
 }
 
 // queryResult reads the service's {"data":[...]} (rows kept byte for byte,
-// so their keys stay in field order) and trims the probe row.
-func queryResult(raw json.RawMessage, limit int) (*mcp.CallToolResult, error) {
+// so their keys stay in field order) and trims the probe row. chosen says
+// the caller set max_rows: a cut is then what it asked for.
+func queryResult(raw json.RawMessage, limit int, chosen bool) (*queryAnswer, error) {
 	var out struct {
 		Data []json.RawMessage `json:"data"`
 	}
@@ -136,7 +184,11 @@ func queryResult(raw json.RawMessage, limit int) (*mcp.CallToolResult, error) {
 	if len(ans.Rows) > limit {
 		ans.Rows = ans.Rows[:limit]
 		ans.Truncated = true
-		ans.Note = fmt.Sprintf("The answer was cut at max_rows=%d: more rows exist. Raise max_rows (up to %d), add filters, or aggregate more (fewer dimensions, coarser dates such as YEAR or TRUNC_MONTH, or a TOP filter).", limit, maxMaxRows)
+		if chosen {
+			ans.Note = fmt.Sprintf("Cut at max_rows=%d as asked: more rows exist.", limit)
+		} else {
+			ans.Note = fmt.Sprintf("The answer was cut at max_rows=%d: more rows exist. Raise max_rows (up to %d), add filters, or aggregate more (fewer dimensions, coarser dates such as YEAR or TRUNC_MONTH, or a TOP filter).", limit, maxMaxRows)
+		}
 	}
 	ans.RowCount = len(ans.Rows)
 	if ans.RowCount == 0 {
@@ -148,7 +200,7 @@ func queryResult(raw json.RawMessage, limit int) (*mcp.CallToolResult, error) {
 			ans.Rows[i] = buf.Bytes()
 		}
 	}
-	return jsonValue(ans)
+	return &ans, nil
 }
 
 func jsonValue(v any) (*mcp.CallToolResult, error) {

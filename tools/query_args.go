@@ -32,13 +32,14 @@ const (
 // Field is one column of a query: a data source field, grouped by (no
 // function) or with an aggregation, date part or truncation applied.
 type Field struct {
-	FieldCaption     string `json:"fieldCaption" jsonschema:"required" jsonschema_description:"Caption of a data source field exactly as tableau_datasource_metadata_get lists it (case-sensitive), e.g. Region or Sales; with calculation, the name of the computed column."`
-	Function         string `json:"function,omitempty" jsonschema:"enum=SUM,enum=AVG,enum=MEDIAN,enum=COUNT,enum=COUNTD,enum=MIN,enum=MAX,enum=STDEV,enum=VAR,enum=COLLECT,enum=YEAR,enum=QUARTER,enum=MONTH,enum=WEEK,enum=DAY,enum=TRUNC_YEAR,enum=TRUNC_QUARTER,enum=TRUNC_MONTH,enum=TRUNC_WEEK,enum=TRUNC_DAY,enum=AGG,enum=NONE" jsonschema_description:"Aggregation of a measure (SUM AVG MEDIAN COUNT COUNTD MIN MAX STDEV VAR; COUNT COUNTD MIN MAX also fit text), or for a date a part (YEAR QUARTER MONTH WEEK DAY) or truncation (TRUNC_*). Leave it out to group by the field."`
-	FieldAlias       string `json:"fieldAlias,omitempty" jsonschema_description:"Key of this column in the rows instead of Caption or FUNCTION(Caption)."`
-	MaxDecimalPlaces *int   `json:"maxDecimalPlaces,omitempty" jsonschema:"minimum=0" jsonschema_description:"Round numbers to at most this many decimals."`
-	SortDirection    string `json:"sortDirection,omitempty" jsonschema:"enum=ASC,enum=DESC" jsonschema_description:"Sort the rows by this column: ASC or DESC."`
-	SortPriority     int    `json:"sortPriority,omitempty" jsonschema:"minimum=1" jsonschema_description:"Order among sorted columns; 1 sorts first."`
-	Calculation      string `json:"calculation,omitempty" jsonschema_description:"A Tableau calculation computing this column, e.g. SUM([Profit])/SUM([Sales]); fieldCaption then names the result."`
+	FieldCaption     string   `json:"fieldCaption" jsonschema:"required" jsonschema_description:"Caption of a data source field exactly as tableau_datasource_metadata_get lists it (case-sensitive), e.g. Region or Sales; with calculation, the name of the computed column."`
+	Function         string   `json:"function,omitempty" jsonschema:"enum=SUM,enum=AVG,enum=MEDIAN,enum=COUNT,enum=COUNTD,enum=MIN,enum=MAX,enum=STDEV,enum=VAR,enum=COLLECT,enum=YEAR,enum=QUARTER,enum=MONTH,enum=WEEK,enum=DAY,enum=TRUNC_YEAR,enum=TRUNC_QUARTER,enum=TRUNC_MONTH,enum=TRUNC_WEEK,enum=TRUNC_DAY,enum=AGG,enum=NONE" jsonschema_description:"Aggregation of a measure (SUM AVG MEDIAN COUNT COUNTD MIN MAX STDEV VAR; COUNT COUNTD MIN MAX also fit text), or for a date a part (YEAR QUARTER MONTH WEEK DAY) or truncation (TRUNC_*). Leave it out to group by the field."`
+	FieldAlias       string   `json:"fieldAlias,omitempty" jsonschema_description:"Key of this column in the rows instead of Caption or FUNCTION(Caption)."`
+	MaxDecimalPlaces *int     `json:"maxDecimalPlaces,omitempty" jsonschema:"minimum=0" jsonschema_description:"Round numbers to at most this many decimals."`
+	SortDirection    string   `json:"sortDirection,omitempty" jsonschema:"enum=ASC,enum=DESC" jsonschema_description:"Sort the rows by this column: ASC or DESC."`
+	SortPriority     int      `json:"sortPriority,omitempty" jsonschema:"minimum=1" jsonschema_description:"Order among sorted columns; 1 sorts first."`
+	Calculation      string   `json:"calculation,omitempty" jsonschema_description:"A Tableau calculation computing this column, e.g. SUM([Profit])/SUM([Sales]); fieldCaption then names the result."`
+	BinSize          *float64 `json:"binSize,omitempty" jsonschema_description:"Group a numeric measure into bins of this width, without function; each row is a bin's lower edge."`
 }
 
 func (Field) listName() string { return "fields" }
@@ -51,7 +52,7 @@ func (f Field) key() string {
 	switch {
 	case f.FieldAlias != "":
 		return f.FieldAlias
-	case f.Function != "" && f.Function != "NONE" && f.Calculation == "":
+	case f.Function != "" && f.Function != "NONE" && f.Calculation == "" && f.BinSize == nil:
 		return f.Function + "(" + f.FieldCaption + ")"
 	}
 	return f.FieldCaption
@@ -109,6 +110,17 @@ type Sort struct {
 	SortPriority  int    `json:"sortPriority,omitempty" jsonschema:"minimum=1" jsonschema_description:"1 sorts first; default: the position in sort."`
 }
 
+// Parameter sets one of the data source's parameters for this query.
+type Parameter struct {
+	ParameterCaption string `json:"parameterCaption" jsonschema:"required" jsonschema_description:"Caption of a parameter that tableau_datasource_metadata_get lists."`
+	Value            any    `json:"value" jsonschema:"required" jsonschema_description:"Its value, of the parameter's dataType."`
+}
+
+func (Parameter) listName() string { return "parameters" }
+func (Parameter) listExample() string {
+	return `[{"parameterCaption":"Profit Target","value":0.2}]`
+}
+
 func (Sort) listName() string { return "sort" }
 func (Sort) listExample() string {
 	return `[{"fieldCaption":"Sales","function":"SUM","sortDirection":"DESC"}]`
@@ -156,11 +168,12 @@ func parseDay(s string) (time.Time, bool) {
 
 // QueryViewArgs are the arguments of tableau_query_view.
 type QueryViewArgs struct {
-	DatasourceLUID string           `json:"datasource_luid" jsonschema:"required" jsonschema_description:"LUID of the published data source, from tableau_datasources_list (datasources.datasource[].id)."`
-	Fields         JSONList[Field]  `json:"fields" jsonschema:"required" jsonschema_description:"The answer's columns: dimensions to group by (no function) and measures with a function, e.g. [{\"fieldCaption\":\"Region\"},{\"fieldCaption\":\"Sales\",\"function\":\"SUM\"}]. A string holding the JSON array is accepted too."`
-	Filters        JSONList[Filter] `json:"filters,omitempty" jsonschema_description:"Filters, all of which a row must pass, e.g. [{\"field\":{\"fieldCaption\":\"Order Date\"},\"filterType\":\"DATE\",\"periodType\":\"QUARTERS\",\"dateRangeType\":\"LAST\"}] for last quarter. A string holding the JSON array is accepted too."`
-	Sort           JSONList[Sort]   `json:"sort,omitempty" jsonschema_description:"How to order the rows, e.g. [{\"fieldCaption\":\"Sales\",\"function\":\"SUM\",\"sortDirection\":\"DESC\"}]; each entry names one of fields. A string holding the JSON array is accepted too."`
-	MaxRows        int              `json:"max_rows,omitempty" jsonschema:"minimum=1,maximum=10000" jsonschema_description:"Most rows to return, 1 to 10000 (default 1000); the answer says when more rows exist."`
+	DatasourceLUID string              `json:"datasource_luid" jsonschema:"required" jsonschema_description:"LUID of the published data source, from tableau_datasources_list (datasources.datasource[].id)."`
+	Fields         JSONList[Field]     `json:"fields" jsonschema:"required" jsonschema_description:"The answer's columns: dimensions to group by (no function) and measures with a function, e.g. [{\"fieldCaption\":\"Region\"},{\"fieldCaption\":\"Sales\",\"function\":\"SUM\"}]. A string holding the JSON array is accepted too."`
+	Filters        JSONList[Filter]    `json:"filters,omitempty" jsonschema_description:"Filters, all of which a row must pass, e.g. [{\"field\":{\"fieldCaption\":\"Order Date\"},\"filterType\":\"DATE\",\"periodType\":\"QUARTERS\",\"dateRangeType\":\"LAST\"}] for last quarter. A string holding the JSON array is accepted too."`
+	Sort           JSONList[Sort]      `json:"sort,omitempty" jsonschema_description:"How to order the rows, e.g. [{\"fieldCaption\":\"Sales\",\"function\":\"SUM\",\"sortDirection\":\"DESC\"}]; each entry names one of fields. A string holding the JSON array is accepted too."`
+	Parameters     JSONList[Parameter] `json:"parameters,omitempty" jsonschema_description:"Values for the data source's parameters, e.g. [{\"parameterCaption\":\"Profit Target\",\"value\":0.2}]. A string holding the JSON array is accepted too."`
+	MaxRows        int                 `json:"max_rows,omitempty" jsonschema:"minimum=1,maximum=10000" jsonschema_description:"Most rows to return, 1 to 10000 (default 1000); the answer says when more rows exist."`
 
 	// query is fields with the sort merged in, set by Validate.
 	query []Field
@@ -196,6 +209,16 @@ func (a *QueryViewArgs) Validate() error {
 		if f.MaxDecimalPlaces != nil && *f.MaxDecimalPlaces < 0 {
 			p.add("%s.maxDecimalPlaces must be 0 or more", where)
 		}
+		if f.BinSize != nil {
+			switch {
+			case !(*f.BinSize > 0):
+				p.add("%s.binSize must be greater than 0: the width of each bin, e.g. 100 for Sales in steps of 100", where)
+			case f.Calculation != "":
+				p.add("%s.binSize cannot apply to a calculation; bin a data source measure", where)
+			case f.Function != "":
+				p.add("%s.binSize groups the measure's own values, so the field takes no function; drop function %s (to count rows per bin add another field such as {\"fieldCaption\":\"%s\",\"function\":\"COUNT\"})", where, f.Function, f.FieldCaption)
+			}
+		}
 		if f.FieldCaption != "" {
 			k := f.key()
 			if j, dup := seen[k]; dup {
@@ -207,6 +230,27 @@ func (a *QueryViewArgs) Validate() error {
 	}
 	for i := range a.Filters {
 		a.Filters[i].validate(fmt.Sprintf("filters[%d]", i), &p)
+	}
+	a.sameFieldFilters(&p)
+	named := map[string]int{}
+	for i := range a.Parameters {
+		q := &a.Parameters[i]
+		where := fmt.Sprintf("parameters[%d]", i)
+		q.ParameterCaption = strings.TrimSpace(q.ParameterCaption)
+		switch q.Value.(type) {
+		case nil:
+			p.add("%s needs a value, of the parameter's dataType", where)
+		case string, float64, bool:
+		default:
+			p.add("%s.value must be a string, number or boolean", where)
+		}
+		if q.ParameterCaption == "" {
+			p.add("%s needs a parameterCaption (tableau_datasource_metadata_get lists the parameters)", where)
+		} else if j, dup := named[q.ParameterCaption]; dup {
+			p.add("%s sets '%s' again (parameters[%d] sets it too); give each parameter once", where, q.ParameterCaption, j)
+		} else {
+			named[q.ParameterCaption] = i
+		}
 	}
 	if len(p) == 0 {
 		a.query = a.mergeSort(&p)
@@ -319,6 +363,13 @@ func (f *Filter) validateQuantitative(where string, p *problems) {
 	}
 	q := f.QuantitativeFilterType
 	label := fmt.Sprintf("%s (%s, %s)", where, f.FilterType, q)
+	if f.IncludeNulls != nil && (q == "ONLY_NULL" || q == "ONLY_NON_NULL") {
+		keeps := "keeps only the null values"
+		if q == "ONLY_NON_NULL" {
+			keeps = "drops the null values"
+		}
+		p.add("%s.includeNulls applies only to RANGE, MIN and MAX filters, and %s already %s; drop includeNulls", where, q, keeps)
+	}
 	needLo, needHi := q == "RANGE" || q == "MIN", q == "RANGE" || q == "MAX"
 	if f.FilterType == "QUANTITATIVE_NUMERICAL" {
 		hasLo, hasHi := f.Min != nil, f.Max != nil
@@ -425,4 +476,40 @@ func (a *QueryViewArgs) rowLimit() int {
 		return defaultMaxRows
 	}
 	return a.MaxRows
+}
+
+// sameFieldFilters refuses two filters on one field. The service's schema
+// does not say how it would combine them, and a model writing two usually
+// means one (East or West, between two bounds) while the rows would show
+// the other (both at once); the error says how to write it as one filter.
+func (a *QueryViewArgs) sameFieldFilters(p *problems) {
+	first := map[string]int{}
+	for j, f := range a.Filters {
+		c := f.Field.FieldCaption
+		if c == "" || f.Field.Calculation != "" {
+			continue
+		}
+		i, seen := first[c]
+		if !seen {
+			first[c] = j
+			continue
+		}
+		p.add("filters[%d] filters '%s' again (so does filters[%d]); give each field one filter: %s", j, c, i, oneFilter(a.Filters[i], f))
+	}
+}
+
+// oneFilter says how two filters on one field are written as one.
+func oneFilter(x, y Filter) string {
+	switch {
+	case x.FilterType == "SET" && y.FilterType == "SET" && (x.Exclude != nil && *x.Exclude) == (y.Exclude != nil && *y.Exclude):
+		vals := append(append([]any{}, x.Values...), y.Values...)
+		return fmt.Sprintf("one SET filter listing every value, \"values\":%s", clip(compactJSON(vals)))
+	case x.FilterType == y.FilterType && (x.FilterType == "QUANTITATIVE_NUMERICAL" || x.FilterType == "QUANTITATIVE_DATE") && x.Field.Function == y.Field.Function:
+		lo, hi := "min", "max"
+		if x.FilterType == "QUANTITATIVE_DATE" {
+			lo, hi = "minDate", "maxDate"
+		}
+		return fmt.Sprintf("one %s filter with quantitativeFilterType RANGE and both %s and %s", x.FilterType, lo, hi)
+	}
+	return "a SET filter lists every value to keep, a RANGE filter takes both bounds, a MATCH filter takes contains, startsWith and endsWith together, and exclude:true inverts a SET or MATCH filter"
 }

@@ -33,6 +33,7 @@ const metadataAnswer = `{"data":[
 // vds is a backend that answers the two VDS endpoints: the metadata
 // above, and rows rows of data for a query.
 type vds struct {
+	meta     string // the metadata answer; metadataAnswer when empty
 	calls    []backend.Call
 	rows     int
 	queryErr error
@@ -50,6 +51,9 @@ func (v *vds) Invoke(_ context.Context, c backend.Call) (json.RawMessage, error)
 		if v.metaErr != nil {
 			return nil, v.metaErr
 		}
+		if v.meta != "" {
+			return json.RawMessage(v.meta), nil
+		}
 		return json.RawMessage(metadataAnswer), nil
 	case "/query-datasource":
 		if v.queryErr != nil {
@@ -62,6 +66,11 @@ func (v *vds) Invoke(_ context.Context, c backend.Call) (json.RawMessage, error)
 		return json.RawMessage(`{"data":[` + strings.Join(rows, ",") + `]}`), nil
 	}
 	return nil, fmt.Errorf("unexpected path %s", c.Request.Path)
+}
+
+// isMembersCall tells the query that reads a field's members.
+func isMembersCall(c backend.Call) bool {
+	return c.Params["max_rows"] == maxMembers+1 && !strings.Contains(c.Params["fields"].(string), "},{")
 }
 
 func (v *vds) paths() string {
@@ -92,12 +101,13 @@ func query(t *testing.T, b *vds, args string) *mcp.CallToolResult {
 
 func withLUID(rest string) string { return `{"datasource_luid":"` + dsLUID + `",` + rest + `}` }
 
-// sent is the VDS body and the Scalekit params of the last query call.
+// sent is the VDS body and the Scalekit params of the last query call
+// (not counting the reading of a field's members for a SET filter).
 func sent(t *testing.T, b *vds) (body map[string]any, params map[string]any) {
 	t.Helper()
 	for i := len(b.calls) - 1; i >= 0; i-- {
 		c := b.calls[i]
-		if c.Request.Path != "/query-datasource" {
+		if c.Request.Path != "/query-datasource" || isMembersCall(c) {
 			continue
 		}
 		raw, _ := json.Marshal(c.Request.Body)
@@ -340,7 +350,7 @@ func TestQueriesAreCheckedAgainstTheMetadata(t *testing.T) {
 		{`"fields":[{"fieldCaption":"Region"}],"filters":[{"field":{"fieldCaption":"Region"},"filterType":"DATE","periodType":"YEARS","dateRangeType":"CURRENT"}]`,
 			"filters[0] (DATE): needs a date, and 'Region' is STRING"},
 		{`"fields":[{"fieldCaption":"Region"}],"filters":[{"field":{"fieldCaption":"Order Date","function":"YEAR"},"filterType":"QUANTITATIVE_DATE","quantitativeFilterType":"MIN","minDate":"2025-01-01"}]`,
-			"filters[0] (QUANTITATIVE_DATE): needs a date, and YEAR(Order Date) is INTEGER; use QUANTITATIVE_NUMERICAL"},
+			"filters[0] (QUANTITATIVE_DATE): YEAR(Order Date) is a number (INTEGER), not a date, while QUANTITATIVE_DATE compares dates; filter 'Order Date' itself (no function) with minDate 2025-01-01 and maxDate 2025-12-31, or use QUANTITATIVE_NUMERICAL on YEAR(Order Date) with min 2025 and max 2025"},
 		{`"fields":[{"fieldCaption":"Region"}],"filters":[{"field":{"fieldCaption":"Region"},"filterType":"TOP","howMany":2,"fieldToMeasure":{"fieldCaption":"Order Date"}}]`,
 			"filters[0].fieldToMeasure needs a function"},
 		{`"fields":[{"fieldCaption":"Region"}],"filters":[{"field":{"fieldCaption":"Regio"},"filterType":"SET","values":["East"]}]`,
@@ -459,8 +469,9 @@ func TestTheAnswerSaysWhenTheLimitCutIt(t *testing.T) {
 	}
 	// The service returned max_rows+1 rows: more exist.
 	b := &vds{rows: 4}
+	// A max_rows the caller chose is not second-guessed.
 	a := decode(query(t, b, withLUID(`"fields":[{"fieldCaption":"Region"}],"max_rows":3`)))
-	if a.RowCount != 3 || len(a.Rows) != 3 || !a.Truncated || !strings.Contains(a.Note, "max_rows=3") || !strings.Contains(a.Note, "Raise max_rows") {
+	if a.RowCount != 3 || len(a.Rows) != 3 || !a.Truncated || a.Note != "Cut at max_rows=3 as asked: more rows exist." {
 		t.Errorf("cut answer: %+v", a)
 	}
 	body, _ := sent(t, b)
@@ -480,6 +491,11 @@ func TestTheAnswerSaysWhenTheLimitCutIt(t *testing.T) {
 	a = decode(query(t, &vds{rows: 0}, withLUID(`"fields":[{"fieldCaption":"Region"}]`)))
 	if a.RowCount != 0 || a.Rows == nil || !strings.Contains(a.Note, "No rows matched") {
 		t.Errorf("empty answer: %+v", a)
+	}
+	// Cut at the default limit: the note says how to get more.
+	a = decode(query(t, &vds{rows: defaultMaxRows + 1}, withLUID(`"fields":[{"fieldCaption":"Region"}]`)))
+	if a.RowCount != defaultMaxRows || !a.Truncated || !strings.Contains(a.Note, "cut at max_rows=1000") || !strings.Contains(a.Note, "Raise max_rows") {
+		t.Errorf("default cut: %d %v %q", a.RowCount, a.Truncated, a.Note)
 	}
 	// The default limit.
 	b = &vds{rows: 1}
