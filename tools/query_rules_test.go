@@ -102,11 +102,11 @@ func TestParametersAreCheckedAndSent(t *testing.T) {
 	}
 	// Shape mistakes are refused before the metadata is read.
 	for params, want := range map[string]string{
-		`[{"parameterCaption":"Label"}]`:                                                   "parameters[0] needs a value",
-		`[{"value":1}]`:                                                                    "parameters[0] needs a parameterCaption",
-		`[{"parameterCaption":"Label","value":[1]}]`:                                       "parameters[0].value must be a string, number or boolean",
+		`[{"parameterCaption":"Label"}]`:             "parameters[0] needs a value",
+		`[{"value":1}]`:                              "parameters[0] needs a parameterCaption",
+		`[{"parameterCaption":"Label","value":[1]}]`: "parameters[0].value must be a string, number or boolean",
 		`[{"parameterCaption":"Label","value":"a"},{"parameterCaption":"Label","value":"b"}]`: "parameters[1] sets 'Label' again (parameters[0] sets it too)",
-		`[{"parameterCaption":"Label","val":"a"}]`:                                         `parameters[0] has no member "val"; its members are: parameterCaption, value`,
+		`[{"parameterCaption":"Label","val":"a"}]`:                                            `parameters[0] has no member "val"; its members are: parameterCaption, value`,
 	} {
 		b := &vds{meta: paramMetadata, rows: 1}
 		res := query(t, b, withLUID(`"fields":[{"fieldCaption":"Region"}],"parameters":`+params))
