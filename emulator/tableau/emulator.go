@@ -48,6 +48,10 @@ type PAT struct {
 // Stats counts what the emulator has served.
 type Stats struct {
 	SignIns, SignOuts, Requests int
+	// JWTSignIns counts the connected-app sign-ins among SignIns, and
+	// SignInsByUser those per user name.
+	JWTSignIns    int
+	SignInsByUser map[string]int
 	// ByRoute counts requests per "METHOD /api/{v}/pattern" of the routes
 	// that matched, e.g. "GET /api/{v}/sites/{site}/workbooks".
 	ByRoute map[string]int
@@ -78,6 +82,8 @@ type session struct {
 	token, patKey    string
 	siteID, userID   string
 	created, lastUse time.Time
+	// scopes of a connected-app session; nil for a PAT session (no limit).
+	scopes []string
 }
 
 type fault struct {
@@ -96,9 +102,12 @@ type Emulator struct {
 
 	sites      []*site
 	schedules  []*schedule
-	pats       map[string]PAT      // site contentUrl + "\x00" + name
-	sessions   map[string]*session // token -> session
-	patSession map[string]string   // PAT key -> live token
+	pats       map[string]PAT          // site contentUrl + "\x00" + name
+	sessions   map[string]*session     // token -> session
+	patSession map[string]string       // PAT key -> live token
+	apps       map[string]ConnectedApp // secret ID -> connected app
+	jtis       map[string]time.Time    // used JWT IDs -> their exp
+	jtiPrune   int
 	seq        int
 
 	faults   []fault
@@ -128,7 +137,10 @@ func New(cfg Config) *Emulator {
 		pats:       map[string]PAT{},
 		sessions:   map[string]*session{},
 		patSession: map[string]string{},
-		stats:      Stats{ByRoute: map[string]int{}},
+		apps:       map[string]ConnectedApp{},
+		jtis:       map[string]time.Time{},
+		jtiPrune:   1024,
+		stats:      Stats{ByRoute: map[string]int{}, SignInsByUser: map[string]int{}},
 	}
 	var ok bool
 	if e.maxMajor, e.maxMinor, ok = parseVersion(cfg.APIVersion); !ok {
@@ -319,6 +331,10 @@ func (e *Emulator) Stats() Stats {
 	s.ByRoute = make(map[string]int, len(e.stats.ByRoute))
 	for k, v := range e.stats.ByRoute {
 		s.ByRoute[k] = v
+	}
+	s.SignInsByUser = make(map[string]int, len(e.stats.SignInsByUser))
+	for k, v := range e.stats.SignInsByUser {
+		s.SignInsByUser[k] = v
 	}
 	return s
 }
@@ -515,7 +531,10 @@ func (e *Emulator) serveVizQL(w http.ResponseWriter, r *http.Request, body []byt
 	case r.Header.Get("X-Tableau-Auth") == "":
 		denyMsg = "Missing authentication token in header X-Tableau-Auth."
 	default:
-		if s := e.liveSession(r.Header.Get("X-Tableau-Auth")); s != nil {
+		if s := e.liveSession(r.Header.Get("X-Tableau-Auth")); s != nil && !s.allows(scopeVDS) {
+			f = &fault{status: http.StatusForbidden, code: "403157"}
+			denyMsg = "This session was signed in with a connected-app JWT whose scopes do not include '" + scopeVDS + "'."
+		} else if s != nil {
 			info = SessionInfo{SiteID: s.siteID, UserID: s.userID}
 			e.stats.ByRoute[r.Method+" /api/v1/vizql-data-service/*"]++
 		} else {
@@ -532,6 +551,8 @@ func (e *Emulator) serveVizQL(w http.ResponseWriter, r *http.Request, body []byt
 		_, _ = fmt.Fprintf(sw, `{"errorCode":%q,"message":%q,"datetime":%q}`, code, msg, now.UTC().Format(time.RFC3339Nano))
 	}
 	switch {
+	case f != nil && denyMsg != "":
+		vdsError(f.status, f.code, denyMsg)
 	case f != nil:
 		vdsError(f.status, f.code, "Injected fault for testing.")
 	case handler == nil:

@@ -29,8 +29,23 @@ func hSignIn(c *call) {
 		c.fail(err)
 		return
 	}
-	if _, ok := m["jwt"]; ok {
-		c.fail(signInError("Only personal access token sign-in is emulated; connected-app JWTs are not accepted."))
+	if tok, ok := m["jwt"]; ok {
+		raw, _ := tok.(string)
+		siteURL := ""
+		if so, ok, err := oval(m, "credentials", "site"); err != nil {
+			c.fail(err)
+			return
+		} else if ok {
+			if siteURL, _, err = sval(so, "credentials.site", "contentUrl"); err != nil {
+				c.fail(err)
+				return
+			}
+		}
+		if e.siteByURL(siteURL) == nil {
+			c.fail(signInError(fmt.Sprintf("Failed to sign in: there is no site with contentUrl '%s'.", siteURL)))
+			return
+		}
+		jwtSignIn(c, raw, siteURL)
 		return
 	}
 	name, _, err := sval(m, "credentials", "personalAccessTokenName")
@@ -92,6 +107,7 @@ func hSignIn(c *call) {
 	e.patSession[key] = token
 	u.lastLogin = c.now
 	e.stats.SignIns++
+	e.stats.SignInsByUser[u.name]++
 	left := e.cfg.SessionIdleTimeout
 	if e.cfg.SessionLifetime > 0 {
 		left = e.cfg.SessionLifetime

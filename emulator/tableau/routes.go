@@ -15,8 +15,9 @@ type route struct {
 	method  string
 	pattern string // after /api/{v}/, wildcards in braces
 	segs    []string
-	public  bool // no X-Tableau-Auth needed
-	site    bool // first wildcard is the site LUID, checked against the session
+	public  bool   // no X-Tableau-Auth needed
+	site    bool   // first wildcard is the site LUID, checked against the session
+	scope   string // JWT access scope a connected-app session needs
 	h       handlerFunc
 }
 
@@ -102,6 +103,11 @@ func init() {
 	add("GET", "sites/{site}/tasks/extractRefreshes/{id}", hTaskGet)
 	add("DELETE", "sites/{site}/tasks/extractRefreshes/{id}", hTaskDelete)
 	add("POST", "sites/{site}/tasks/extractRefreshes/{id}/runNow", hTaskRun)
+	for i := range routes {
+		if !routes[i].public {
+			routes[i].scope = routeScope(routes[i].method, routes[i].pattern)
+		}
+	}
 }
 
 func (rt *route) match(segs []string) ([]string, bool) {
@@ -181,6 +187,10 @@ func (e *Emulator) dispatch(c *call) {
 	if !found.public {
 		if err := e.authenticate(c); err != nil {
 			c.fail(err)
+			return
+		}
+		if !c.sess.allows(found.scope) {
+			c.fail(scopeDenied(found.scope))
 			return
 		}
 	}

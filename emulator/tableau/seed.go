@@ -189,6 +189,7 @@ func seed(e *Emulator) {
 	e.sites = []*site{def, demo}
 	admin := demo.userByName("admin@example.com")
 	e.pats[patKey("demo", "demo-pat")] = PAT{Name: "demo-pat", Secret: "demo-secret", SiteContentURL: "demo", UserID: admin.id}
+	seedConnectedApp(e)
 }
 
 func newSite(contentURL, name string) *site {
