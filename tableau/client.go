@@ -1,12 +1,14 @@
 // Package tableau is a client of the Tableau REST API and VizQL Data Service
-// that signs in once with a Personal Access Token and keeps that session for
-// every call: one upstream round trip per tool call in steady state.
+// that signs in once with a Personal Access Token, or once per user with a
+// connected app (Direct Trust), and keeps that session for every call: one
+// upstream round trip per tool call in steady state.
 package tableau
 
 import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -34,6 +36,12 @@ type Config struct {
 	Logger     *zap.Logger
 	// BackendName is what Name reports ("tableau" unless wrapped, e.g. "demo").
 	BackendName string
+	// ConnectedApp, when set, signs in with connected-app JWTs instead of
+	// the PAT (which must then be empty).
+	ConnectedApp ConnectedApp
+	// Scopes are the JWT scopes each connected-app sign-in asks for: those
+	// of the tools served (ToolScopes). Empty: those of every tool.
+	Scopes []string
 }
 
 // Session is what a PAT sign-in yields.
@@ -49,10 +57,18 @@ type Client struct {
 	cfg     Config
 	http    *http.Client
 	log     *zap.Logger
-	session auth.Renewer[Session]
+	session auth.Renewer[Session] // PAT
+	users   userSessions          // connected app: one session per user
 
 	verMu   sync.Mutex
 	version string
+
+	// verified is set once the configured credentials have signed in;
+	// credErr holds the last refusal of them (nil after a success).
+	credMu   sync.Mutex
+	verified bool
+	credErr  error
+	credAt   time.Time
 }
 
 // New checks the configuration; it makes no request.
@@ -69,7 +85,22 @@ func New(cfg Config) (*Client, error) {
 		}
 		return nil, fmt.Errorf("TABLEAU_SERVER_URL %q is a page address: give the server only, such as %s://%s%s", cfg.ServerURL, u.Scheme, u.Host, hint)
 	}
-	if cfg.PATName == "" || cfg.PATSecret == "" {
+	if cfg.ConnectedApp.set() {
+		if cfg.PATName != "" || cfg.PATSecret != "" {
+			return nil, fmt.Errorf("both a Personal Access Token (TABLEAU_PAT_NAME) and a connected app (TABLEAU_CONNECTED_APP_CLIENT_ID) are set; keep one way to sign in")
+		}
+		if err := cfg.ConnectedApp.check(); err != nil {
+			return nil, err
+		}
+		if len(cfg.Scopes) == 0 {
+			all := make([]string, 0, len(toolScopes))
+			for t := range toolScopes {
+				all = append(all, t)
+			}
+			cfg.Scopes, _ = ToolScopes(all)
+		}
+		cfg.Scopes = normalScopes(cfg.Scopes)
+	} else if cfg.PATName == "" || cfg.PATSecret == "" {
 		return nil, fmt.Errorf("a Personal Access Token needs both TABLEAU_PAT_NAME and TABLEAU_PAT_SECRET")
 	}
 	if cfg.APIVersion != "" && !validVersion(cfg.APIVersion) {
@@ -83,6 +114,9 @@ func New(cfg Config) (*Client, error) {
 		c.log = zap.NewNop()
 	}
 	c.session.Fetch = c.signIn
+	c.users.fetch = func(user string) func(context.Context) (Session, time.Time, error) {
+		return func(ctx context.Context) (Session, time.Time, error) { return c.signInAs(ctx, user) }
+	}
 	return c, nil
 }
 
@@ -162,25 +196,62 @@ func (c *Client) serverInfo(ctx context.Context, probe string) (string, int, err
 }
 
 func (c *Client) signIn(ctx context.Context) (Session, time.Time, error) {
-	v, err := c.Version(ctx)
+	sess, _, err := c.postSignIn(ctx, map[string]any{
+		"personalAccessTokenName":   c.cfg.PATName,
+		"personalAccessTokenSecret": c.cfg.PATSecret,
+	}, func(apiErr error) error { return &SignInError{Site: c.cfg.Site, PATName: c.cfg.PATName, Err: apiErr} })
+	c.noteSignIn(err)
 	if err != nil {
 		return Session{}, time.Time{}, err
 	}
-	body := map[string]any{"credentials": map[string]any{
-		"personalAccessTokenName":   c.cfg.PATName,
-		"personalAccessTokenSecret": c.cfg.PATSecret,
-		"site":                      map[string]any{"contentUrl": c.cfg.Site},
-	}}
-	resp, err := c.send(ctx, http.MethodPost, "/api/"+v+"/auth/signin", nil, body, "")
+	c.log.Info("signed in to tableau", zap.String("site", c.cfg.Site), zap.String("site_id", sess.SiteID), zap.String("pat_name", c.cfg.PATName))
+	return sess, time.Time{}, nil
+}
+
+// signInAs signs user in with a fresh connected-app JWT carrying the
+// configured scopes. The session is kept until Tableau says it ends.
+func (c *Client) signInAs(ctx context.Context, user string) (Session, time.Time, error) {
+	app := c.cfg.ConnectedApp
+	tok, err := app.token(user, c.cfg.Scopes, time.Now())
 	if err != nil {
 		return Session{}, time.Time{}, err
+	}
+	sess, left, err := c.postSignIn(ctx, map[string]any{"jwt": tok}, func(apiErr error) error {
+		return &ConnectedAppSignInError{Site: c.cfg.Site, ClientID: app.ClientID, User: user, Err: apiErr}
+	})
+	if app.Sub != IdentitySub {
+		c.noteSignIn(err)
+	}
+	if err != nil {
+		return Session{}, time.Time{}, err
+	}
+	var expires time.Time
+	if left > 0 {
+		expires = time.Now().Add(left)
+	}
+	c.log.Info("signed in to tableau with the connected app", zap.String("site", c.cfg.Site), zap.String("site_id", sess.SiteID),
+		zap.String("user", user), zap.Strings("scopes", c.cfg.Scopes))
+	return sess, expires, nil
+}
+
+// postSignIn sends credentials (plus the site) to auth/signin and reads the
+// session and, when given, its estimated time to expiration.
+func (c *Client) postSignIn(ctx context.Context, creds map[string]any, wrap func(error) error) (Session, time.Duration, error) {
+	v, err := c.Version(ctx)
+	if err != nil {
+		return Session{}, 0, err
+	}
+	creds["site"] = map[string]any{"contentUrl": c.cfg.Site}
+	resp, err := c.send(ctx, http.MethodPost, "/api/"+v+"/auth/signin", nil, map[string]any{"credentials": creds}, "")
+	if err != nil {
+		return Session{}, 0, err
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if resp.StatusCode/100 != 2 {
 		apiErr := upstream.ParseError(resp.StatusCode, raw)
 		c.log.Warn("tableau sign-in failed", zap.Int("status", resp.StatusCode), zap.String("code", codeOf(apiErr)))
-		return Session{}, time.Time{}, &SignInError{Site: c.cfg.Site, PATName: c.cfg.PATName, Err: apiErr}
+		return Session{}, 0, wrap(apiErr)
 	}
 	var out struct {
 		Credentials struct {
@@ -191,14 +262,64 @@ func (c *Client) signIn(ctx context.Context) (Session, time.Time, error) {
 			User struct {
 				ID string `json:"id"`
 			} `json:"user"`
+			Left string `json:"estimatedTimeToExpiration"`
 		} `json:"credentials"`
 	}
 	if err := json.Unmarshal(raw, &out); err != nil || out.Credentials.Token == "" || out.Credentials.Site.ID == "" {
-		return Session{}, time.Time{}, fmt.Errorf("tableau sign-in answered %d without a token and site id (is %s a Tableau server?)", resp.StatusCode, c.base.Redacted())
+		return Session{}, 0, fmt.Errorf("tableau sign-in answered %d without a token and site id (is %s a Tableau server?)", resp.StatusCode, c.base.Redacted())
 	}
-	c.log.Info("signed in to tableau", zap.String("site", c.cfg.Site), zap.String("site_id", out.Credentials.Site.ID), zap.String("pat_name", c.cfg.PATName))
-	return Session{Token: out.Credentials.Token, SiteID: out.Credentials.Site.ID, UserID: out.Credentials.User.ID}, time.Time{}, nil
+	left, _ := parseClock(out.Credentials.Left)
+	return Session{Token: out.Credentials.Token, SiteID: out.Credentials.Site.ID, UserID: out.Credentials.User.ID}, left, nil
 }
+
+// noteSignIn records whether the configured credentials were accepted. Only
+// a refusal of the credentials counts; an unreachable server does not.
+func (c *Client) noteSignIn(err error) {
+	c.credMu.Lock()
+	defer c.credMu.Unlock()
+	var pat *SignInError
+	var app *ConnectedAppSignInError
+	switch {
+	case err == nil:
+		c.verified, c.credErr = true, nil
+	case errors.As(err, &pat), errors.As(err, &app):
+		c.credErr, c.credAt = err, time.Now()
+	}
+}
+
+// Ready reports whether Tableau answers and the credentials are good (for
+// /readyz). It signs in only until the credentials have been accepted once;
+// after that each probe is one unauthenticated serverinfo request, so probes
+// never start sessions (and replicas sharing a PAT never sign each other out
+// through them). With TABLEAU_JWT_SUB={identity} there is no user to sign in
+// as: the server being reachable is what is checked.
+func (c *Client) Ready(ctx context.Context) error {
+	v, err := c.Version(ctx)
+	if err != nil {
+		return err
+	}
+	if _, _, err := c.serverInfo(ctx, v); err != nil {
+		return err
+	}
+	c.credMu.Lock()
+	verified, credErr, credAt := c.verified, c.credErr, c.credAt
+	c.credMu.Unlock()
+	if credErr != nil && time.Since(credAt) < readyRetry {
+		return credErr
+	}
+	if credErr != nil {
+		verified = false // refused a while ago: try once more
+	}
+	if verified || (c.directTrust() && c.cfg.ConnectedApp.Sub == IdentitySub) {
+		return nil
+	}
+	_, err = c.SiteID(ctx)
+	return err
+}
+
+// readyRetry is how long a refusal of the credentials is reported by Ready
+// before a probe tries them again.
+const readyRetry = 30 * time.Second
 
 // SignInError says the PAT could not sign in, with the settings to check.
 type SignInError struct {
@@ -280,7 +401,11 @@ func redactURLError(err error) error {
 // do runs req with the session, signing in again and replaying once on 401.
 // The response is returned open when its status is 2xx.
 func (c *Client) do(ctx context.Context, req backend.Request, accept string) (*http.Response, error) {
-	sess, err := c.session.Get(ctx)
+	sessions, err := c.sessionFor(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sess, err := sessions.Get(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -301,7 +426,7 @@ func (c *Client) do(ctx context.Context, req backend.Request, accept string) (*h
 		apiErr := upstream.ParseError(resp.StatusCode, raw)
 		if resp.StatusCode == http.StatusUnauthorized && attempt == 0 {
 			c.log.Info("tableau session rejected; signing in again", zap.String("code", apiErr.Code))
-			if sess, err = c.session.Renew(ctx, sess); err != nil {
+			if sess, err = sessions.Renew(ctx, sess); err != nil {
 				return nil, err
 			}
 			continue
@@ -349,13 +474,26 @@ func (c *Client) Open(ctx context.Context, req backend.Request) (*http.Response,
 
 // SiteID returns the LUID of the signed-in site, signing in if needed.
 func (c *Client) SiteID(ctx context.Context) (string, error) {
-	s, err := c.session.Get(ctx)
+	sessions, err := c.sessionFor(ctx)
+	if err != nil {
+		return "", err
+	}
+	s, err := sessions.Get(ctx)
 	return s.SiteID, err
 }
 
-// SignOut ends the session, if one is live. The next call signs in again.
+// SignOut ends the session of the call's user, if one is live. The next call
+// signs in again.
 func (c *Client) SignOut(ctx context.Context) error {
-	sess, had := c.session.Clear()
+	sessions, err := c.sessionFor(ctx)
+	if err != nil {
+		return err
+	}
+	return c.signOut(ctx, sessions)
+}
+
+func (c *Client) signOut(ctx context.Context, sessions *auth.Renewer[Session]) error {
+	sess, had := sessions.Clear()
 	if !had {
 		return nil
 	}
@@ -376,11 +514,36 @@ func (c *Client) SignOut(ctx context.Context) error {
 	return nil
 }
 
-// Close signs out (on shutdown).
-func (c *Client) Close(ctx context.Context) error { return c.SignOut(ctx) }
+// Close signs out every session (on shutdown).
+func (c *Client) Close(ctx context.Context) error {
+	if !c.directTrust() {
+		return c.signOut(ctx, &c.session)
+	}
+	var errs []error
+	for _, r := range c.users.all() {
+		errs = append(errs, c.signOut(ctx, r))
+	}
+	return errors.Join(errs...)
+}
 
 // SignIns counts sign-ins made by this client.
-func (c *Client) SignIns() int { return c.session.Fetches() }
+func (c *Client) SignIns() int {
+	if c.directTrust() {
+		n, _ := c.users.counts()
+		return n
+	}
+	return c.session.Fetches()
+}
 
 // Renewals counts sign-ins made because Tableau rejected the session.
-func (c *Client) Renewals() int { return c.session.Renewals() }
+func (c *Client) Renewals() int {
+	if c.directTrust() {
+		_, n := c.users.counts()
+		return n
+	}
+	return c.session.Renewals()
+}
+
+// DirectTrust reports whether the client signs in with a connected app, and
+// the scopes each of its JWTs carries.
+func (c *Client) DirectTrust() (bool, []string) { return c.directTrust(), c.cfg.Scopes }
