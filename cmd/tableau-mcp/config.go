@@ -42,6 +42,9 @@ type config struct {
 
 	TableauServerURL, TableauSite, TableauPATName, TableauPATSecret, TableauAPIVersion string
 
+	// Connected app (Direct Trust) sign-in, instead of the PAT.
+	ConnectedAppClientID, ConnectedAppSecretID, ConnectedAppSecretValue, JWTSub string
+
 	ScalekitEnvURL, ScalekitClientID, ScalekitClientSecret, ScalekitConnection, ScalekitIdentifier string
 
 	// MetadataTTL is how long data source metadata is kept for the query
@@ -81,6 +84,10 @@ func (c *config) define(fs *flag.FlagSet) {
 		{"TABLEAU_SITE", "tableau-site", "site content URL (empty for the Default site)", "", false, &c.TableauSite, false},
 		{"TABLEAU_PAT_NAME", "tableau-pat-name", "Personal Access Token name", "", false, &c.TableauPATName, false},
 		{"TABLEAU_PAT_SECRET", "tableau-pat-secret", "Personal Access Token secret (prefer the environment variable)", "", true, &c.TableauPATSecret, false},
+		{"TABLEAU_CONNECTED_APP_CLIENT_ID", "tableau-connected-app-client-id", "connected app (Direct Trust) client ID: sign in with short-lived JWTs instead of a PAT", "", false, &c.ConnectedAppClientID, false},
+		{"TABLEAU_CONNECTED_APP_SECRET_ID", "tableau-connected-app-secret-id", "connected app secret ID (the JWT's kid)", "", false, &c.ConnectedAppSecretID, false},
+		{"TABLEAU_CONNECTED_APP_SECRET_VALUE", "tableau-connected-app-secret-value", "connected app secret value that signs the JWTs (prefer the environment variable)", "", true, &c.ConnectedAppSecretValue, false},
+		{"TABLEAU_JWT_SUB", "tableau-jwt-sub", "Tableau user name the connected app signs in as, or {identity}: each HTTP caller as the user their identifier names", "", false, &c.JWTSub, false},
 		{"TABLEAU_API_VERSION", "tableau-api-version", "REST API version, e.g. 3.28 (default: read from serverinfo)", "", false, &c.TableauAPIVersion, false},
 		{"SCALEKIT_ENVIRONMENT_URL", "scalekit-environment-url", "Scalekit environment URL (SCALEKIT_ENV_URL is read too)", "", false, &c.ScalekitEnvURL, false},
 		{"SCALEKIT_CLIENT_ID", "scalekit-client-id", "Scalekit client ID", "", false, &c.ScalekitClientID, false},
@@ -183,7 +190,9 @@ func (c *config) resolve(fs *flag.FlagSet) error {
 // scalekit when Scalekit settings are present, tableau when Tableau settings
 // are, else demo. Partial settings are an error naming what is missing.
 func (c *config) chooseBackend() (string, error) {
-	tab := map[string]string{"TABLEAU_SERVER_URL": c.TableauServerURL, "TABLEAU_PAT_NAME": c.TableauPATName, "TABLEAU_PAT_SECRET": c.TableauPATSecret}
+	tab := map[string]string{"TABLEAU_SERVER_URL": c.TableauServerURL, "TABLEAU_PAT_NAME": c.TableauPATName, "TABLEAU_PAT_SECRET": c.TableauPATSecret,
+		"TABLEAU_CONNECTED_APP_CLIENT_ID": c.ConnectedAppClientID, "TABLEAU_CONNECTED_APP_SECRET_ID": c.ConnectedAppSecretID,
+		"TABLEAU_CONNECTED_APP_SECRET_VALUE": c.ConnectedAppSecretValue, "TABLEAU_JWT_SUB": c.JWTSub}
 	sk := map[string]string{"SCALEKIT_ENVIRONMENT_URL": c.ScalekitEnvURL, "SCALEKIT_CLIENT_ID": c.ScalekitClientID, "SCALEKIT_CLIENT_SECRET": c.ScalekitClientSecret}
 	b := c.Backend
 	if c.DemoViaScalekit {
@@ -205,8 +214,17 @@ func (c *config) chooseBackend() (string, error) {
 	switch b {
 	case "demo":
 	case "tableau":
+		if c.connectedApp() {
+			if miss := missing(tab, "TABLEAU_SERVER_URL", "TABLEAU_CONNECTED_APP_CLIENT_ID", "TABLEAU_CONNECTED_APP_SECRET_ID", "TABLEAU_CONNECTED_APP_SECRET_VALUE", "TABLEAU_JWT_SUB"); miss != "" {
+				return "", fmt.Errorf("connected-app sign-in needs %s (flags --tableau-server-url, --tableau-connected-app-client-id, --tableau-connected-app-secret-id, --tableau-connected-app-secret-value, --tableau-jwt-sub)", miss)
+			}
+			if c.TableauPATName != "" || c.TableauPATSecret != "" {
+				return "", fmt.Errorf("both a Personal Access Token (TABLEAU_PAT_NAME, TABLEAU_PAT_SECRET) and a connected app (TABLEAU_CONNECTED_APP_*) are set; keep one way to sign in")
+			}
+			break
+		}
 		if miss := missing(tab, "TABLEAU_SERVER_URL", "TABLEAU_PAT_NAME", "TABLEAU_PAT_SECRET"); miss != "" {
-			return "", fmt.Errorf("the tableau backend needs %s (flags --tableau-server-url, --tableau-pat-name, --tableau-pat-secret); set them, or unset the Tableau settings to run the demo", miss)
+			return "", fmt.Errorf("the tableau backend needs %s (flags --tableau-server-url, --tableau-pat-name, --tableau-pat-secret), or a connected app (TABLEAU_CONNECTED_APP_CLIENT_ID, TABLEAU_CONNECTED_APP_SECRET_ID, TABLEAU_CONNECTED_APP_SECRET_VALUE, TABLEAU_JWT_SUB); set them, or unset the Tableau settings to run the demo", miss)
 		}
 	case "scalekit":
 		if miss := missing(sk, "SCALEKIT_ENVIRONMENT_URL", "SCALEKIT_CLIENT_ID", "SCALEKIT_CLIENT_SECRET"); miss != "" {
@@ -216,6 +234,11 @@ func (c *config) chooseBackend() (string, error) {
 		return "", fmt.Errorf("--backend %q is not one of demo, tableau, scalekit", b)
 	}
 	return b, nil
+}
+
+// connectedApp reports whether any connected-app setting is given.
+func (c *config) connectedApp() bool {
+	return c.ConnectedAppClientID != "" || c.ConnectedAppSecretID != "" || c.ConnectedAppSecretValue != "" || c.JWTSub != ""
 }
 
 func anySet(m map[string]string) bool {

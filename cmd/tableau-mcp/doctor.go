@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"go.uber.org/zap"
@@ -34,7 +35,11 @@ func doctor(ctx context.Context, cfg *config, log *zap.Logger, w io.Writer) erro
 	if err != nil {
 		return fail("settings", err, "see `tableau-mcp --help` and the README's settings table")
 	}
-	b, err := openBackend(cfg, log)
+	_, served, err := cfg.selectedTools()
+	if err != nil {
+		return fail("settings", err, "correct the setting named above")
+	}
+	b, err := openBackend(cfg, log, served)
 	if err != nil {
 		return fail("settings", err, "correct the setting named above")
 	}
@@ -66,11 +71,31 @@ func doctor(ctx context.Context, cfg *config, log *zap.Logger, w io.Writer) erro
 			return fail("tableau server reachable", err, "check TABLEAU_SERVER_URL (https://your-server, no path), or set TABLEAU_API_VERSION")
 		}
 		ok("tableau server reachable", "REST API version "+v)
-		site, err := c.SiteID(ctx)
-		if err != nil {
-			return fail("sign in with the PAT", err, "")
+		direct, scopes := c.DirectTrust()
+		if !direct {
+			site, err := c.SiteID(ctx)
+			if err != nil {
+				return fail("sign in with the PAT", err, "")
+			}
+			ok("sign in with the PAT", "site "+site)
+			break
 		}
-		ok("sign in with the PAT", "site "+site)
+		user := cfg.JWTSub
+		if user == tableau.IdentitySub {
+			if identifier == "" {
+				ok("connected app", fmt.Sprintf("each HTTP caller signs in as the Tableau user their identifier names, with scopes %s", strings.Join(scopes, " ")))
+				fmt.Fprintln(w, "      (set SCALEKIT_IDENTIFIER to a Tableau user name to try a sign-in as that user)")
+				fmt.Fprintln(w, "all checks passed")
+				return nil
+			}
+			user = identifier
+		}
+		site, err := c.SiteID(auth.WithIdentity(ctx, user))
+		if err != nil {
+			return fail("sign in with the connected app", err, "")
+		}
+		ok("sign in with the connected app", fmt.Sprintf("site %s as %q, scopes %s", site, user, strings.Join(scopes, " ")))
+		identifier = user
 	}
 	if identifier != "" {
 		ctx = auth.WithIdentity(ctx, identifier)
@@ -99,6 +124,9 @@ func describeSettings(cfg *config, backendName string) string {
 		site := cfg.TableauSite
 		if site == "" {
 			site = "(Default)"
+		}
+		if cfg.connectedApp() {
+			return fmt.Sprintf("backend tableau: %s, site %s, connected app %q as %s", cfg.TableauServerURL, site, cfg.ConnectedAppClientID, cfg.JWTSub)
 		}
 		return fmt.Sprintf("backend tableau: %s, site %s, PAT %q", cfg.TableauServerURL, site, cfg.TableauPATName)
 	case "scalekit":

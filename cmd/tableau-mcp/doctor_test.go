@@ -57,6 +57,32 @@ func TestDoctorNamesTheFirstFailingStep(t *testing.T) {
 	}
 }
 
+func TestDoctorChecksTheConnectedApp(t *testing.T) {
+	emu, settings := startEmulator(t)
+	app := emu.DefaultConnectedApp()
+	delete(settings, "TABLEAU_PAT_NAME")
+	delete(settings, "TABLEAU_PAT_SECRET")
+	settings["TABLEAU_CONNECTED_APP_CLIENT_ID"] = app.ClientID
+	settings["TABLEAU_CONNECTED_APP_SECRET_ID"] = app.SecretID
+	settings["TABLEAU_CONNECTED_APP_SECRET_VALUE"] = app.SecretValue
+	settings["TABLEAU_JWT_SUB"] = "admin@example.com"
+	out, err := runDoctor(t, settings)
+	if err != nil || !strings.Contains(out, "ok    sign in with the connected app") || !strings.Contains(out, "tableau:content:read") || !strings.Contains(out, "all checks passed") {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	settings["TABLEAU_JWT_SUB"] = "Admin@example.com" // user names are case sensitive
+	out, err = runDoctor(t, settings)
+	if err == nil || !strings.Contains(out, "FAIL  sign in with the connected app") || !strings.Contains(out, "SYSTEM_USER_NOT_FOUND") || strings.Contains(out, app.SecretValue) {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	settings["TABLEAU_JWT_SUB"] = "{identity}"
+	settings["SCALEKIT_IDENTIFIER"] = "vic.viewer@example.com"
+	out, err = runDoctor(t, settings)
+	if err != nil || !strings.Contains(out, `as "vic.viewer@example.com"`) {
+		t.Fatalf("%v\n%s", err, out)
+	}
+}
+
 // TestStdioThroughScalekitDemo runs the binary with --demo-via-scalekit: the
 // whole path MCP -> Scalekit -> Tableau, with the stdio identity.
 func TestStdioThroughScalekitDemo(t *testing.T) {

@@ -23,7 +23,7 @@ func TestEmulatorCommandServesWhatItPrints(t *testing.T) {
 	}()
 	settings := map[string]string{}
 	sc := bufio.NewScanner(pr)
-	for len(settings) < 4 && sc.Scan() {
+	for settings["TABLEAU_JWT_SUB"] == "" && sc.Scan() {
 		if k, v, ok := strings.Cut(strings.TrimSpace(sc.Text()), "="); ok {
 			settings[k] = v
 		}
@@ -36,6 +36,17 @@ func TestEmulatorCommandServesWhatItPrints(t *testing.T) {
 	}
 	raw, err := c.Invoke(ctx, backend.Call{Request: backend.Request{Method: "GET", Path: "/workbooks"}})
 	if err != nil || !strings.Contains(string(raw), `"workbook"`) {
+		t.Fatalf("%s %v", raw, err)
+	}
+	// The connected-app values it prints sign in too, as the user printed.
+	app, err := tableau.New(tableau.Config{ServerURL: settings["TABLEAU_SERVER_URL"], Site: settings["TABLEAU_SITE"],
+		ConnectedApp: tableau.ConnectedApp{ClientID: settings["TABLEAU_CONNECTED_APP_CLIENT_ID"], SecretID: settings["TABLEAU_CONNECTED_APP_SECRET_ID"],
+			SecretValue: settings["TABLEAU_CONNECTED_APP_SECRET_VALUE"], Sub: settings["TABLEAU_JWT_SUB"]}})
+	if err != nil {
+		t.Fatalf("printed settings %v: %v", settings, err)
+	}
+	raw, err = app.Invoke(ctx, backend.Call{Request: backend.Request{Method: "GET", Scope: backend.APIScope, Path: "/sessions/current"}})
+	if err != nil || !strings.Contains(string(raw), settings["TABLEAU_JWT_SUB"]) {
 		t.Fatalf("%s %v", raw, err)
 	}
 	cancel()

@@ -111,19 +111,32 @@ func newLogger(level string, w io.Writer) (*zap.Logger, error) {
 	return zap.New(core), nil
 }
 
-// openBackend builds the configured backend. It makes no network call.
-func openBackend(cfg *config, log *zap.Logger) (backend.Backend, error) {
+// openBackend builds the configured backend for the tools served (their
+// connected-app scopes). It makes no network call.
+func openBackend(cfg *config, log *zap.Logger, served []tools.Tool) (backend.Backend, error) {
 	name, err := cfg.chooseBackend()
 	if err != nil {
 		return nil, err
 	}
 	switch name {
 	case "tableau":
-		return tableau.New(tableau.Config{
+		tc := tableau.Config{
 			ServerURL: cfg.TableauServerURL, Site: cfg.TableauSite,
 			PATName: cfg.TableauPATName, PATSecret: cfg.TableauPATSecret,
 			APIVersion: cfg.TableauAPIVersion, Logger: log,
-		})
+		}
+		if cfg.connectedApp() {
+			tc.ConnectedApp = tableau.ConnectedApp{ClientID: cfg.ConnectedAppClientID, SecretID: cfg.ConnectedAppSecretID,
+				SecretValue: cfg.ConnectedAppSecretValue, Sub: cfg.JWTSub}
+			names := make([]string, len(served))
+			for i, t := range served {
+				names[i] = t.Name
+			}
+			if tc.Scopes, err = tableau.ToolScopes(names); err != nil {
+				return nil, err
+			}
+		}
+		return tableau.New(tc)
 	case "scalekit":
 		if cfg.DemoViaScalekit {
 			log.Warn("serving the DEMO site through in-process Scalekit and Tableau emulators (sample data)", zap.String("identifier", cfg.ScalekitIdentifier))
@@ -164,7 +177,7 @@ func serve(ctx context.Context, cfg *config, log *zap.Logger, stdin io.Reader, s
 			return fmt.Errorf("--no-auth contradicts the authentication settings (--auth-file, --jwt-*, --jwks-url, --trusted-header); keep one or the other")
 		}
 	}
-	b, err := openBackend(cfg, log)
+	b, err := openBackend(cfg, log, list)
 	if err != nil {
 		return err
 	}
@@ -184,6 +197,9 @@ func serve(ctx context.Context, cfg *config, log *zap.Logger, stdin io.Reader, s
 	log.Info("tableau-mcp starting", zap.String("version", version), zap.String("backend", b.Name()), zap.String("transport", cfg.Transport),
 		zap.Int("tools", len(list)), zap.Bool("read_only", sw.selection.ReadOnly), zap.Bool("scoped", sw.scope.Active()))
 	if !overHTTP {
+		if cfg.JWTSub == tableau.IdentitySub && cfg.ScalekitIdentifier == "" {
+			log.Warn("TABLEAU_JWT_SUB is {identity} but no SCALEKIT_IDENTIFIER names the Tableau user this stdio process acts for: every tool call will fail")
+		}
 		if b.Name() == "scalekit" && cfg.ScalekitIdentifier == "" {
 			log.Warn("no SCALEKIT_IDENTIFIER: every tool call will fail until it names the connected account this process acts for")
 		}
@@ -295,7 +311,7 @@ func callTool(ctx context.Context, cfg *config, log *zap.Logger, args []string, 
 	if err != nil {
 		return err
 	}
-	b, err := openBackend(cfg, log)
+	b, err := openBackend(cfg, log, []tools.Tool{t})
 	if err != nil {
 		return err
 	}
@@ -372,9 +388,12 @@ func runEmulator(ctx context.Context, cfg *config, w io.Writer) error {
 		return err
 	}
 	pat := emu.DefaultPAT()
+	app := emu.DefaultConnectedApp()
 	url := "http://" + ln.Addr().String()
 	fmt.Fprintf(w, "Tableau emulator (sample data, VizQL Data Service included) listening on %s\nSign in with:\n  TABLEAU_SERVER_URL=%s\n  TABLEAU_SITE=%s\n  TABLEAU_PAT_NAME=%s\n  TABLEAU_PAT_SECRET=%s\n",
 		url, url, pat.SiteContentURL, pat.Name, pat.Secret)
+	fmt.Fprintf(w, "or, with the connected app (Direct Trust; several sessions per user may be live), instead of the PAT:\n  TABLEAU_CONNECTED_APP_CLIENT_ID=%s\n  TABLEAU_CONNECTED_APP_SECRET_ID=%s\n  TABLEAU_CONNECTED_APP_SECRET_VALUE=%s\n  TABLEAU_JWT_SUB=%s\n(TABLEAU_JWT_SUB={identity} signs each HTTP caller in as the site user their identifier names)\n",
+		app.ClientID, app.SecretID, app.SecretValue, "admin@example.com")
 	srv := &http.Server{Handler: emu, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
 		<-ctx.Done()

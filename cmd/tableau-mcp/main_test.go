@@ -90,6 +90,7 @@ func startEmulator(t *testing.T) (*tableauemu.Emulator, map[string]string) {
 
 func setEnv(t *testing.T, kv map[string]string) {
 	for _, k := range []string{"TABLEAU_SERVER_URL", "TABLEAU_SITE", "TABLEAU_PAT_NAME", "TABLEAU_PAT_SECRET", "TABLEAU_API_VERSION",
+		"TABLEAU_CONNECTED_APP_CLIENT_ID", "TABLEAU_CONNECTED_APP_SECRET_ID", "TABLEAU_CONNECTED_APP_SECRET_VALUE", "TABLEAU_JWT_SUB",
 		"SCALEKIT_ENVIRONMENT_URL", "SCALEKIT_ENV_URL", "SCALEKIT_CLIENT_ID", "SCALEKIT_CLIENT_SECRET", "SCALEKIT_IDENTIFIER", "TABLEAU_MCP_BACKEND",
 		"TABLEAU_MCP_METADATA_TTL", "TABLEAU_MCP_QUERY_CHECK"} {
 		t.Setenv(k, "")
@@ -166,6 +167,11 @@ func TestBackendChoice(t *testing.T) {
 		{map[string]string{"TABLEAU_SERVER_URL": "https://x", "TABLEAU_PAT_NAME": "n", "TABLEAU_PAT_SECRET": "s"}, []string{"--backend", "demo"}, "demo", ""},
 		{nil, []string{"--backend", "tableau", "--tableau-server-url", "https://x"}, "", "TABLEAU_PAT_NAME and TABLEAU_PAT_SECRET"},
 		{nil, []string{"--backend", "nope"}, "", "not one of"},
+		{map[string]string{"TABLEAU_SERVER_URL": "https://x", "TABLEAU_CONNECTED_APP_CLIENT_ID": "c", "TABLEAU_CONNECTED_APP_SECRET_ID": "i",
+			"TABLEAU_CONNECTED_APP_SECRET_VALUE": "v", "TABLEAU_JWT_SUB": "{identity}"}, nil, "tableau", ""},
+		{map[string]string{"TABLEAU_SERVER_URL": "https://x", "TABLEAU_CONNECTED_APP_CLIENT_ID": "c"}, nil, "", "TABLEAU_CONNECTED_APP_SECRET_ID and TABLEAU_CONNECTED_APP_SECRET_VALUE and TABLEAU_JWT_SUB"},
+		{nil, []string{"--tableau-server-url", "https://x", "--tableau-connected-app-client-id", "c", "--tableau-connected-app-secret-id", "i",
+			"--tableau-connected-app-secret-value", "v", "--tableau-jwt-sub", "jane", "--tableau-pat-name", "n"}, "", "keep one way"},
 	}
 	for _, c := range cases {
 		setEnv(t, c.env)
