@@ -141,8 +141,8 @@ func exerciseQueries(t *testing.T, s *Session) {
 	// The metadata lists every column with its type and role.
 	md := s.OK("tableau_datasource_metadata_get", args{"datasource_luid": id})
 	mdFields := List(md, "fields")
-	if len(mdFields) != len(tb.Columns) {
-		t.Fatalf("metadata has %d fields, the data %d columns", len(mdFields), len(tb.Columns))
+	if len(mdFields) != len(tb.Columns)+2 {
+		t.Fatalf("metadata has %d fields, the data %d columns and 2 calculations", len(mdFields), len(tb.Columns))
 	}
 	for i, c := range tb.Columns {
 		f := mdFields[i]
@@ -430,7 +430,63 @@ func exerciseQueries(t *testing.T, s *Session) {
 		t.Errorf("exactly max_rows rows must not be reported as cut: %v", ans)
 	}
 
+	// A parameter feeds the data source's calculations: Profit vs Target
+	// compares each line's profit with Profit Target times its sales.
+	for _, target := range []float64{0.3, 0.05} {
+		w := map[string]map[string]any{}
+		for _, r := range tb.Rows {
+			band := "Missed"
+			if num(profit(r)) >= num(sales(r))*target {
+				band = "Met"
+			}
+			k := region(r).(string) + "|" + band
+			if w[k] == nil {
+				w[k] = map[string]any{"SUM(Sales)": 0.0, "Lines": 0.0}
+			}
+			w[k]["SUM(Sales)"] = w[k]["SUM(Sales)"].(float64) + num(sales(r))
+			w[k]["Lines"] = w[k]["Lines"].(float64) + 1
+		}
+		rows, _ = queryRows(t, s, args{"datasource_luid": id,
+			"fields":     []any{fld("Region"), fld("Profit vs Target"), fld("Sales", "SUM"), args{"fieldCaption": "Order ID", "function": "COUNT", "fieldAlias": "Lines"}},
+			"parameters": fmt.Sprintf(`[{"parameterCaption":"Profit Target","value":%v}]`, target)})
+		compare(t, fmt.Sprintf("Profit vs Target at %v", target), rows, by("Region", "Profit vs Target"), w)
+	}
+
+	// A bin groups a measure by its bins' lower edges.
+	wantBins := map[string]map[string]any{}
+	for _, r := range tb.Rows {
+		k := fmt.Sprint(math.Floor(num(sales(r))/250) * 250)
+		if wantBins[k] == nil {
+			wantBins[k] = map[string]any{"COUNT(Order ID)": 0.0, "SUM(Quantity)": 0.0}
+		}
+		wantBins[k]["COUNT(Order ID)"] = wantBins[k]["COUNT(Order ID)"].(float64) + 1
+		wantBins[k]["SUM(Quantity)"] = wantBins[k]["SUM(Quantity)"].(float64) + num(qty(r))
+	}
+	rows, _ = queryRows(t, s, args{"datasource_luid": id, "fields": []any{args{"fieldCaption": "Sales", "binSize": 250}, fld("Order ID", "COUNT"), fld("Quantity", "SUM")}})
+	compare(t, "Sales in bins of 250", rows, by("Sales"), wantBins)
+
+	// A measure without its function, and a SET value in the wrong case,
+	// are answered with a note that names the mistake.
+	_, ans = queryRows(t, s, args{"datasource_luid": id, "fields": []any{fld("Region"), fld("Sales")}})
+	if !strings.Contains(Str(ans, "note"), `'Sales' is a measure queried without a function`) || len(List(ans, "rows")) != 20 {
+		t.Errorf("bare measure: %v", ans)
+	}
+	_, ans = queryRows(t, s, args{"datasource_luid": id, "fields": regionSales,
+		"filters": []any{args{"field": fld("Region"), "filterType": "SET", "values": []any{"East", "west"}}}})
+	if !strings.Contains(Str(ans, "note"), `filters[0].values[1] "west" matches no member of 'Region'; closest: "West".`) {
+		t.Errorf("wrong-case SET value: %v", ans)
+	}
+
 	// Mistakes are caught before the query is sent.
+	s.Fail("tableau_query_view", args{"datasource_luid": id, "fields": regionSales, "parameters": []any{args{"parameterCaption": "Profit Target", "value": 2}}},
+		"parameters[0].value 2 is outside the range of 'Profit Target': 0 to 0.5")
+	s.Fail("tableau_query_view", args{"datasource_luid": id, "fields": regionSales, "parameters": []any{args{"parameterCaption": "Top Customer", "value": 10}}},
+		"parameters[0]: no parameter 'Top Customer'; did you mean 'Top Customers'?")
+	s.Fail("tableau_query_view", args{"datasource_luid": id, "fields": []any{fld("Region"), args{"fieldCaption": "Region", "binSize": 5, "fieldAlias": "R"}}},
+		"fields[1].binSize: bins group a numeric measure")
+	s.Fail("tableau_query_view", args{"datasource_luid": id, "fields": regionSales,
+		"filters": []any{args{"field": fld("Ship Date"), "filterType": "QUANTITATIVE_DATE", "quantitativeFilterType": "ONLY_NULL", "includeNulls": true}}},
+		"filters[0].includeNulls applies only to RANGE, MIN and MAX filters")
 	s.Fail("tableau_query_view", args{"datasource_luid": id, "fields": []any{fld("Region"), fld("sales", "SUM")}},
 		"fields[1]: no field 'sales'; did you mean 'Sales'?", "tableau_datasource_metadata_get")
 	s.Fail("tableau_query_view", args{"datasource_luid": id, "fields": []any{fld("Region", "SUM")}},
@@ -492,7 +548,7 @@ func TestQueryingDataThroughScalekit(t *testing.T) {
 
 	// The query went to the connector's tableau_query_view with its
 	// string parameters; the metadata over the proxy.
-	var executes, proxied int
+	var executes, proxied, withParams int
 	for _, r := range f.sk.Requests() {
 		switch {
 		case r.Path == "/api/v1/execute_tool" && strings.Contains(string(r.Body), `"tableau_query_view"`):
@@ -511,12 +567,18 @@ func TestQueryingDataThroughScalekit(t *testing.T) {
 			}
 		case r.Path == "/proxy/api/v1/vizql-data-service/read-metadata":
 			proxied++
+		case r.Path == "/proxy/api/v1/vizql-data-service/query-datasource":
+			// Only a query setting parameters: the connector's tool takes none.
+			withParams++
+			if !strings.Contains(string(r.Body), `"parameters":[{"parameterCaption":"Profit Target"`) {
+				t.Errorf("a query without parameters went over the proxy: %s", r.Body)
+			}
 		case strings.Contains(r.Path, "vizql") || strings.Contains(string(r.Body), "tableau_datasource_metadata_get"):
 			t.Errorf("unexpected %s %s %s", r.Method, r.Path, r.Body)
 		}
 	}
-	if executes < 10 || proxied != 1 {
-		t.Errorf("%d queries through execute_tool, %d metadata reads over the proxy", executes, proxied)
+	if executes < 10 || proxied != 1 || withParams != 2 {
+		t.Errorf("%d queries through execute_tool, %d metadata reads and %d queries with parameters over the proxy", executes, proxied, withParams)
 	}
 }
 

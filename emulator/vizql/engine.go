@@ -225,7 +225,7 @@ func (p *plan) group(rows []int) []*group {
 func (p *plan) aggregateOver(e expr, rows []int) any {
 	vals := make([]any, 0, len(rows))
 	for _, r := range rows {
-		if v := p.table.Rows[r][e.col]; v != nil {
+		if v := e.cell(p.table.Rows[r]); v != nil {
 			vals = append(vals, v)
 		}
 	}

@@ -23,6 +23,7 @@ type fieldMetadata struct {
 	ColumnClass        string `json:"columnClass"`
 	LogicalTableID     string `json:"logicalTableId"`
 	Description        string `json:"description,omitempty"`
+	Formula            string `json:"formula,omitempty"`
 }
 
 type metadataOutput struct {
@@ -54,9 +55,9 @@ type aliasedValue struct {
 
 func ptr(f float64) *float64 { return &f }
 
-// parametersOf lists the parameters published with each dataset. They do not
-// change query results (the emulator has no calculations to feed), but
-// queries naming them are validated against them.
+// parametersOf lists the parameters published with each dataset. Queries
+// naming them are validated against them, and the dataset's calculations
+// (calculationsOf) read their values.
 func parametersOf(dataset string) []parameter {
 	if dataset != sampledata.SuperstoreOrders {
 		return []parameter{}
@@ -71,6 +72,57 @@ func parametersOf(dataset string) []parameter {
 			ParameterType: "LIST", ParameterName: "[Parameters].[Parameter 2]",
 			ParameterCaption: "Top Customers", DataType: sampledata.TypeInteger, Value: 10,
 			Members: []aliasedValue{{5, "Top 5"}, {10, "Top 10"}, {20, "Top 20"}},
+		},
+	}
+}
+
+// calculation is a calculated field published with a dataset: what
+// read-metadata says of it, and how a row's value is computed from the
+// row and the query's parameter values.
+type calculation struct {
+	caption, dataType, role, defaultAgg, formula, description string
+	eval                                                      func(t *sampledata.Table, row []any, params map[string]any) any
+}
+
+// calculationsOf lists the calculated fields of each dataset. Superstore's
+// two read the Profit Target parameter, so that a query setting it gives
+// answers that can be checked against the raw rows.
+func calculationsOf(dataset string) []calculation {
+	if dataset != sampledata.SuperstoreOrders {
+		return nil
+	}
+	salesTimesTarget := func(t *sampledata.Table, row []any, params map[string]any) (profit, target any) {
+		sales, p := row[t.ColumnIndex("Sales")], row[t.ColumnIndex("Profit")]
+		goal, _ := params["Profit Target"].(float64)
+		if sales == nil || p == nil {
+			return nil, nil
+		}
+		return p, sales.(float64) * goal
+	}
+	return []calculation{
+		{
+			caption: "Profit vs Target", dataType: sampledata.TypeString, role: sampledata.RoleDimension, defaultAgg: "COUNT",
+			formula:     `IF [Profit] >= [Sales] * [Profit Target] THEN "Met" ELSE "Missed" END`,
+			description: "Whether the line's profit reaches Profit Target, a share of its sales.",
+			eval: func(t *sampledata.Table, row []any, params map[string]any) any {
+				profit, goal := salesTimesTarget(t, row, params)
+				if profit == nil {
+					return nil
+				}
+				if profit.(float64) >= goal.(float64) {
+					return "Met"
+				}
+				return "Missed"
+			},
+		},
+		{
+			caption: "Target Profit", dataType: sampledata.TypeReal, role: sampledata.RoleMeasure, defaultAgg: "SUM",
+			formula:     `[Sales] * [Profit Target]`,
+			description: "The profit the line would make at Profit Target.",
+			eval: func(t *sampledata.Table, row []any, params map[string]any) any {
+				_, goal := salesTimesTarget(t, row, params)
+				return goal
+			},
 		},
 	}
 }
@@ -121,6 +173,13 @@ func (s *Service) readMetadata(ctx context.Context, body []byte) (any, *apiError
 			ColumnClass:        "COLUMN",
 			LogicalTableID:     ltid,
 			Description:        c.Description,
+		})
+	}
+	for _, c := range calculationsOf(table.Name) {
+		out.Data = append(out.Data, fieldMetadata{
+			FieldName: c.caption, FieldCaption: c.caption, DataType: c.dataType, FieldRole: c.role,
+			FieldType: fieldTypeOf(sampledata.Column{DataType: c.dataType, Role: c.role}), DefaultAggregation: c.defaultAgg,
+			ColumnClass: "CALCULATION", LogicalTableID: ltid, Description: c.description, Formula: c.formula,
 		})
 	}
 	out.ExtraData.Parameters = parametersOf(table.Name)

@@ -86,12 +86,25 @@ type optionsJSON struct {
 	ReturnServerSentEvents bool    `json:"returnServerSentEvents"`
 }
 
-// expr is a data source field, optionally with a function applied.
+// expr is a data source field, optionally with a function applied, or
+// grouped into bins.
 type expr struct {
 	caption string
-	col     int
+	col     int // -1 for a calculation
 	colType string
-	fn      string // "", a date function, or an aggregate function
+	role    string
+	defAgg  string
+	fn      string              // "", a date function, or an aggregate function
+	calc    func(row []any) any // a calculation's value on a row
+	bin     float64             // a bin field's size; 0 for none
+}
+
+// scope is what a query is compiled against: the dataset, its
+// calculations and the parameter values they read.
+type scope struct {
+	*sampledata.Table
+	calcs  []calculation
+	params map[string]any
 }
 
 func (e expr) isAgg() bool { return aggregateFuncs[e.fn] }
@@ -106,6 +119,12 @@ func (e expr) name() string {
 
 // valueType is the data type of what the expression yields.
 func (e expr) valueType() string {
+	if e.bin > 0 {
+		if e.colType == sampledata.TypeInteger && e.bin == math.Trunc(e.bin) {
+			return sampledata.TypeInteger
+		}
+		return sampledata.TypeReal
+	}
 	switch {
 	case datePartFuncs[e.fn], e.fn == "COUNT", e.fn == "COUNTD":
 		return sampledata.TypeInteger
@@ -118,7 +137,7 @@ func (e expr) valueType() string {
 // rowValue is the expression's value on one row; for an aggregate it is the
 // input of the aggregation, the raw cell.
 func (e expr) rowValue(row []any) any {
-	v := row[e.col]
+	v := e.cell(row)
 	if v == nil {
 		return nil
 	}
@@ -127,6 +146,25 @@ func (e expr) rowValue(row []any) any {
 		return datePart(e.fn, v.(time.Time))
 	case dateTruncFuncs[e.fn]:
 		return dateTrunc(e.fn, v.(time.Time))
+	}
+	return v
+}
+
+// cell is the field's own value on a row (before any function): the
+// column's cell, the calculation's value, or the lower edge of its bin.
+func (e expr) cell(row []any) any {
+	var v any
+	if e.calc != nil {
+		v = e.calc(row)
+	} else {
+		v = row[e.col]
+	}
+	if e.bin > 0 && v != nil {
+		edge := math.Floor(toFloat(v)/e.bin) * e.bin
+		if e.valueType() == sampledata.TypeInteger {
+			return int64(edge)
+		}
+		return edge
 	}
 	return v
 }
@@ -185,8 +223,12 @@ func (s *Service) queryDatasource(ctx context.Context, body []byte) (any, *apiEr
 	return p.execute(), nil
 }
 
-func compile(t *sampledata.Table, req queryRequest) (*plan, *apiError) {
-	p := &plan{table: t}
+func compile(table *sampledata.Table, req queryRequest) (*plan, *apiError) {
+	p := &plan{table: table}
+	t := &scope{Table: table, calcs: calculationsOf(table.Name), params: map[string]any{}}
+	for _, prm := range parametersOf(table.Name) {
+		t.params[prm.ParameterCaption] = toParamValue(prm.Value)
+	}
 
 	var opts optionsJSON
 	if !isAbsent(req.Options) {
@@ -227,6 +269,13 @@ func compile(t *sampledata.Table, req queryRequest) (*plan, *apiError) {
 	if len(*q.Fields) == 0 {
 		return nil, errInvalid("query.fields must list at least one field.")
 	}
+	for i, raw := range q.Parameters {
+		caption, v, e := checkParameter(table.Name, raw, fmt.Sprintf("query.parameters[%d]", i))
+		if e != nil {
+			return nil, e
+		}
+		t.params[caption] = v
+	}
 	seenKeys := map[string]bool{}
 	for i, raw := range *q.Fields {
 		f, e := compileField(t, raw, fmt.Sprintf("query.fields[%d]", i))
@@ -256,16 +305,11 @@ func compile(t *sampledata.Table, req queryRequest) (*plan, *apiError) {
 		}
 		p.filters = append(p.filters, f)
 	}
-	for i, raw := range q.Parameters {
-		if e := checkParameter(t.Name, raw, fmt.Sprintf("query.parameters[%d]", i)); e != nil {
-			return nil, e
-		}
-	}
 	return p, nil
 }
 
 // compileExpr resolves a caption and checks that fn applies to its type.
-func compileExpr(t *sampledata.Table, caption string, fn *string, where string) (expr, *apiError) {
+func compileExpr(t *scope, caption string, fn *string, where string) (expr, *apiError) {
 	f := ""
 	if fn != nil {
 		f = *fn
@@ -276,12 +320,26 @@ func compileExpr(t *sampledata.Table, caption string, fn *string, where string) 
 			f = ""
 		}
 	}
-	col := t.ColumnIndex(caption)
-	if col < 0 {
-		return expr{}, errUnknownField(caption)
+	var e expr
+	if col := t.ColumnIndex(caption); col >= 0 {
+		c := t.Columns[col]
+		e = expr{caption: caption, col: col, colType: c.DataType, role: c.Role, defAgg: c.DefaultAggregation, fn: f}
+	} else {
+		found := false
+		for _, c := range t.calcs {
+			if c.caption == caption {
+				eval, table, params := c.eval, t.Table, t.params
+				e = expr{caption: caption, col: -1, colType: c.dataType, role: c.role, defAgg: c.defaultAgg, fn: f,
+					calc: func(row []any) any { return eval(table, row, params) }}
+				found = true
+				break
+			}
+		}
+		if !found {
+			return expr{}, errUnknownField(caption)
+		}
 	}
-	typ := t.Columns[col].DataType
-	e := expr{caption: caption, col: col, colType: typ, fn: f}
+	typ := e.colType
 	bad := func() (expr, *apiError) {
 		return expr{}, errInvalid("Function %s cannot be applied to field '%s' of type %s.", f, caption, typ)
 	}
@@ -301,7 +359,7 @@ func compileExpr(t *sampledata.Table, caption string, fn *string, where string) 
 	return e, nil
 }
 
-func compileField(t *sampledata.Table, raw json.RawMessage, where string) (outField, *apiError) {
+func compileField(t *scope, raw json.RawMessage, where string) (outField, *apiError) {
 	var fj fieldJSON
 	if e := decodeStrict(raw, where, &fj, fieldKeys...); e != nil {
 		return outField{}, e
@@ -315,12 +373,22 @@ func compileField(t *sampledata.Table, raw json.RawMessage, where string) (outFi
 	if fj.TableCalculation != nil {
 		return outField{}, errInvalid("%s: table calculations are not supported by this emulated data service.", where)
 	}
-	if fj.BinSize != nil {
-		return outField{}, errInvalid("%s: bin fields are not supported by this emulated data service.", where)
+	if fj.BinSize != nil && fj.Function != nil {
+		// BinField has no function and MeasureField no binSize.
+		return outField{}, errSpec("%s has both binSize and function; no field schema allows both.", where)
 	}
 	e, err := compileExpr(t, *fj.FieldCaption, fj.Function, where)
 	if err != nil {
 		return outField{}, err
+	}
+	if fj.BinSize != nil {
+		if !(*fj.BinSize > 0) {
+			return outField{}, errInvalid("%s.binSize must be greater than 0.", where)
+		}
+		if e.role != sampledata.RoleMeasure || !isNumberType(e.colType) {
+			return outField{}, errInvalid("%s: field '%s' cannot be binned; bins apply to numeric measures.", where, e.caption)
+		}
+		e.bin = *fj.BinSize
 	}
 	f := outField{key: e.name(), e: e, decimals: -1}
 	if fj.FieldAlias != nil && *fj.FieldAlias != "" {
@@ -351,7 +419,7 @@ func compileField(t *sampledata.Table, raw json.RawMessage, where string) (outFi
 	return f, nil
 }
 
-func compileFilterField(t *sampledata.Table, raw json.RawMessage, where string) (expr, *apiError) {
+func compileFilterField(t *scope, raw json.RawMessage, where string) (expr, *apiError) {
 	if isAbsent(raw) {
 		return expr{}, errSpec("Missing required property '%s'.", where)
 	}
@@ -368,7 +436,7 @@ func compileFilterField(t *sampledata.Table, raw json.RawMessage, where string) 
 	return compileExpr(t, *ff.FieldCaption, ff.Function, where)
 }
 
-func compileFilter(t *sampledata.Table, raw json.RawMessage, where string) (*filter, *apiError) {
+func compileFilter(t *scope, raw json.RawMessage, where string) (*filter, *apiError) {
 	var fj filterJSON
 	var probe map[string]json.RawMessage
 	if err := json.Unmarshal(raw, &probe); err != nil || probe == nil {
@@ -446,7 +514,7 @@ func compileFilter(t *sampledata.Table, raw json.RawMessage, where string) (*fil
 		}
 		if m.fn == "" {
 			// Without a function, rank by the field's default aggregation.
-			def := t.Columns[m.col].DefaultAggregation
+			def := m.defAgg
 			if !aggregateFuncs[def] {
 				return nil, errInvalid("%s.fieldToMeasure needs an aggregate function.", where)
 			}
@@ -670,24 +738,41 @@ func addPeriods(t time.Time, period string, n int) time.Time {
 	}
 }
 
-// checkParameter validates a query parameter against the data source's.
-func checkParameter(dataset string, raw json.RawMessage, where string) *apiError {
+// toParamValue brings a parameter value to the form calculations read:
+// numbers as float64.
+func toParamValue(v any) any {
+	switch x := v.(type) {
+	case int:
+		return float64(x)
+	case int64:
+		return float64(x)
+	}
+	return v
+}
+
+// checkParameter validates a query parameter against the data source's and
+// returns its caption and value.
+func checkParameter(dataset string, raw json.RawMessage, where string) (string, any, *apiError) {
 	var pj parameterJSON
 	if e := decodeLoose(raw, where, &pj); e != nil {
-		return e
+		return "", nil, e
 	}
 	if pj.ParameterCaption == nil {
-		return errSpec("Missing required property '%s.parameterCaption'.", where)
+		return "", nil, errSpec("Missing required property '%s.parameterCaption'.", where)
 	}
 	if pj.Value == nil {
-		return errSpec("Missing required property '%s.value'.", where)
+		return "", nil, errSpec("Missing required property '%s.value'.", where)
 	}
+	var v any
+	_ = json.Unmarshal(pj.Value, &v)
+	return *pj.ParameterCaption, v, validParameter(dataset, *pj.ParameterCaption, v, where)
+}
+
+func validParameter(dataset, caption string, v any, where string) *apiError {
 	for _, p := range parametersOf(dataset) {
-		if p.ParameterCaption != *pj.ParameterCaption {
+		if p.ParameterCaption != caption {
 			continue
 		}
-		var v any
-		_ = json.Unmarshal(pj.Value, &v)
 		num, isNum := v.(float64)
 		if isNumberType(p.DataType) && !isNum {
 			return errInvalid("%s: parameter '%s' takes a number.", where, p.ParameterCaption)
@@ -708,5 +793,5 @@ func checkParameter(dataset string, raw json.RawMessage, where string) *apiError
 		}
 		return nil
 	}
-	return errInvalid("%s: Unknown Parameter: %s.", where, *pj.ParameterCaption)
+	return errInvalid("%s: Unknown Parameter: %s.", where, caption)
 }

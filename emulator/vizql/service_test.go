@@ -55,9 +55,21 @@ func readMetadata(t *testing.T, s *Service, luid string) (fields []map[string]an
 func TestReadMetadataListsEveryColumn(t *testing.T) {
 	tb := table(t, sampledata.SuperstoreOrders)
 	fields, params := readMetadata(t, newService(), luidSuperstore)
-	if len(fields) != len(tb.Columns) {
-		t.Fatalf("%d fields for %d columns", len(fields), len(tb.Columns))
+	// The columns, then Superstore's two calculations reading Profit Target.
+	if len(fields) != len(tb.Columns)+2 {
+		t.Fatalf("%d fields for %d columns and 2 calculations", len(fields), len(tb.Columns))
 	}
+	for _, f := range fields[len(tb.Columns):] {
+		for k := range f {
+			if !fieldMetadataMembers[k] {
+				t.Errorf("calculation %v has member %q, not in FieldMetadata", f["fieldCaption"], k)
+			}
+		}
+		if f["columnClass"] != "CALCULATION" || !strings.Contains(f["formula"].(string), "[Profit Target]") || !dataTypes[f["dataType"].(string)] {
+			t.Errorf("calculation %v", f)
+		}
+	}
+	fields = fields[:len(tb.Columns)]
 	tableID := fields[0]["logicalTableId"]
 	for i, f := range fields {
 		c := tb.Columns[i]
