@@ -2,6 +2,7 @@ package tools
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -260,5 +261,18 @@ func TestQueryMistakesGetANote(t *testing.T) {
 	}
 	if members != 1 {
 		t.Errorf("members read %d times, want once: %s", members, b.paths())
+	}
+	// Reading the members fails: the answer stands, without the hint, and
+	// the next query tries again.
+	b = &vds{meta: paramMetadata, rows: 4, memErr: fmt.Errorf("injected 503")}
+	env = &Env{Backend: b, Metadata: NewMetadataCache(60e9)}
+	for i := 0; i < 2; i++ {
+		res := runWith(t, t.Context(), env, "tableau_query_view", args)
+		if a = decode(text(res)); res.IsError || a.RowCount != 4 || a.Note != "" {
+			t.Errorf("members unreadable: %s", text(res))
+		}
+	}
+	if n := strings.Count(b.paths(), "/query-datasource"); n != 4 {
+		t.Errorf("calls %q: want each query and a fresh attempt at the members", b.paths())
 	}
 }

@@ -34,6 +34,7 @@ const metadataAnswer = `{"data":[
 // above, and rows rows of data for a query.
 type vds struct {
 	meta     string // the metadata answer; metadataAnswer when empty
+	memErr   error  // the answer to reading a field's members
 	calls    []backend.Call
 	rows     int
 	queryErr error
@@ -58,6 +59,9 @@ func (v *vds) Invoke(_ context.Context, c backend.Call) (json.RawMessage, error)
 	case "/query-datasource":
 		if v.queryErr != nil {
 			return nil, v.queryErr
+		}
+		if v.memErr != nil && isMembersCall(c) {
+			return nil, v.memErr
 		}
 		var rows []string
 		for i := 0; i < v.rows; i++ {
