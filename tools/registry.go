@@ -3,6 +3,7 @@ package tools
 import (
 	"fmt"
 	"sort"
+	"strings"
 )
 
 // All returns every tool the server offers, in a stable order.
@@ -25,5 +26,13 @@ func ByName(name string) (Tool, error) {
 			return t, nil
 		}
 	}
-	return Tool{}, fmt.Errorf("no tool named %q; run `tableau-mcp tools` to list them", name)
+	var names []string
+	for _, t := range All() {
+		names = append(names, t.Name)
+	}
+	hint := ""
+	if s := suggest(name, names); len(s) > 0 {
+		hint = " did you mean " + strings.Join(s, " or ") + "?"
+	}
+	return Tool{}, fmt.Errorf("no tool named %q;%s run `tableau-mcp tools` to list them", name, hint)
 }

@@ -1,13 +1,17 @@
 package main
 
 import (
-	"flag"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/joho/godotenv"
+	"github.com/spf13/pflag"
 
 	"github.com/tableau-mcp/tableau-mcp/auth"
 	"github.com/tableau-mcp/tableau-mcp/backend"
@@ -24,17 +28,50 @@ type setting struct {
 	boolean bool
 }
 
-// boolFlag is a string setting that may be given without a value.
-type boolFlag struct{ v *string }
+// settingValue is the flag of a setting; its Type is what help shows.
+type settingValue struct{ s *setting }
 
-func (b boolFlag) String() string {
-	if b.v == nil {
-		return ""
+func (v settingValue) String() string     { return *v.s.value }
+func (v settingValue) Set(x string) error { *v.s.value = x; return nil }
+func (v settingValue) Type() string {
+	if v.s.boolean {
+		return "bool"
 	}
-	return *b.v
+	if k, ok := flagKinds[v.s.flag]; ok {
+		return k
+	}
+	return "string"
 }
-func (b boolFlag) Set(s string) error { *b.v = s; return nil }
-func (b boolFlag) IsBoolFlag() bool   { return true }
+
+// flagKinds names what a setting holds, for help; the others are strings.
+var flagKinds = map[string]string{
+	"listen": "host:port", "log-level": "level", "tableau-server-url": "url", "scalekit-environment-url": "url", "jwks-url": "url",
+	"auth-file": "file", "jwt-public-key": "file", "export-dir": "dir",
+	"allowed-origins": "list", "allowed-hosts": "list", "toolsets": "list", "tools": "list", "exclude-tools": "list",
+	"scope-projects": "list", "scope-workbooks": "list", "scope-datasources": "list", "scope-tags": "list",
+	"max-concurrent-calls": "int", "max-calls-per-minute": "int", "max-csv-chars": "int",
+	"metadata-ttl": "duration", "shutdown-grace": "duration", "max-inline-bytes": "size", "max-image-bytes": "size",
+	"query-check": "on|off", "transport": "stdio|http|sse", "backend": "name", "tableau-api-version": "version",
+}
+
+// settingGroups orders the settings into the sections of the help.
+var settingGroups = []struct {
+	name  string
+	flags []string
+}{
+	{"Serving", []string{"transport", "listen", "log-level"}},
+	{"Tableau", []string{"backend", "tableau-server-url", "tableau-site", "tableau-pat-name", "tableau-pat-secret", "tableau-api-version"}},
+	{"Scalekit", []string{"scalekit-environment-url", "scalekit-client-id", "scalekit-client-secret", "scalekit-connection-name", "scalekit-identifier", "demo-via-scalekit"}},
+	{"HTTP access", []string{"auth-file", "jwt-public-key", "jwks-url", "jwt-issuer", "jwt-audience", "jwt-identity-claim", "trusted-header", "trusted-header-secret", "no-auth", "allowed-origins", "allowed-hosts", "shutdown-grace"}},
+	{"Tools and safety", []string{"toolsets", "tools", "exclude-tools", "read-only", "allow-destructive", "scope-projects", "scope-workbooks", "scope-datasources", "scope-tags", "max-concurrent-calls", "max-calls-per-minute"}},
+	{"Queries and exports", []string{"metadata-ttl", "query-check", "export-dir", "max-inline-bytes", "max-image-bytes", "max-csv-chars"}},
+}
+
+// origin says where a setting's value came from.
+type origin struct {
+	kind string // "flag", "env", "dotenv"; empty: the default
+	name string // the flag or variable that gave it
+}
 
 // config is everything the command reads from flags, the environment and .env.
 type config struct {
@@ -72,9 +109,30 @@ type config struct {
 	SessionIdleTimeout, MaxSessionsPerIdentity                 string
 
 	settings []setting
+	// origins maps a flag name to where its value came from; dotenv is the
+	// .env file read, and dotenvKeys the variables it provided.
+	origins    map[string]origin
+	dotenv     string
+	dotenvKeys map[string]bool
 }
 
-func (c *config) define(fs *flag.FlagSet) {
+// define registers every setting as a flag of fs.
+func (c *config) define(fs *pflag.FlagSet) {
+	if c.settings == nil {
+		c.init()
+	}
+	for i := range c.settings {
+		s := &c.settings[i]
+		usage := fmt.Sprintf("%s [$%s]", s.usage, s.env)
+		f := fs.VarPF(settingValue{s}, s.flag, "", usage)
+		f.DefValue = s.def
+		if s.boolean {
+			f.NoOptDefVal = "true"
+		}
+	}
+}
+
+func (c *config) init() {
 	c.settings = []setting{
 		{"TABLEAU_MCP_TRANSPORT", "transport", "MCP transport: stdio, http (streamable HTTP at /mcp) or sse (legacy /sse and /message)", "stdio", false, &c.Transport, false},
 		{"TABLEAU_MCP_LISTEN", "listen", "address for --transport http or sse", "127.0.0.1:8080", false, &c.Listen, false},
@@ -130,31 +188,68 @@ func (c *config) define(fs *flag.FlagSet) {
 		{"TABLEAU_MCP_MAX_CSV_CHARS", "max-csv-chars", "characters of a view's CSV shown as text before it is cut (the whole file stays a resource)", "50000", false, &c.MaxCSVChars, false},
 		{"TABLEAU_MCP_DEMO_VIA_SCALEKIT", "demo-via-scalekit", "run the Scalekit path against in-process Scalekit and Tableau emulators (sample data)", "", false, &c.demoViaScalekit, true},
 	}
-	for _, s := range c.settings {
-		usage := fmt.Sprintf("%s [$%s]", s.usage, s.env)
-		if s.boolean {
-			fs.Var(boolFlag{s.value}, s.flag, usage)
-		} else {
-			fs.StringVar(s.value, s.flag, "", usage)
-		}
+}
+
+// loadDotEnv reads the .env file of the working directory, when there is
+// one, into the variables the environment lacks, and remembers which.
+func (c *config) loadDotEnv() error {
+	const name = ".env"
+	vals, err := godotenv.Read(name)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
 	}
+	path, _ := filepath.Abs(name)
+	if err != nil {
+		return fmt.Errorf("reading %s: %w; correct the file or remove it (it is read from the working directory)", path, err)
+	}
+	c.dotenv, c.dotenvKeys = path, map[string]bool{}
+	for k, v := range vals {
+		if _, ok := os.LookupEnv(k); ok {
+			continue // the environment wins
+		}
+		os.Setenv(k, v)
+		c.dotenvKeys[k] = true
+	}
+	return nil
+}
+
+// dotenvProvided lists the variables the .env file provided, sorted.
+func (c *config) dotenvProvided() []string {
+	var out []string
+	for k := range c.dotenvKeys {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // resolve fills unset flags from the environment, then defaults, and
 // parses the typed settings.
-func (c *config) resolve(fs *flag.FlagSet) error {
+func (c *config) resolve(fs *pflag.FlagSet) error {
 	set := map[string]bool{}
-	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+	fs.Visit(func(f *pflag.Flag) { set[f.Name] = true })
+	c.origins = map[string]origin{}
 	for _, s := range c.settings {
 		if set[s.flag] {
+			c.origins[s.flag] = origin{"flag", "--" + s.flag}
 			continue
 		}
-		v, ok := os.LookupEnv(s.env)
+		name := s.env
+		v, ok := os.LookupEnv(name)
 		if !ok && s.env == "SCALEKIT_ENVIRONMENT_URL" {
-			v, ok = os.LookupEnv("SCALEKIT_ENV_URL")
+			name = "SCALEKIT_ENV_URL"
+			v, ok = os.LookupEnv(name)
 		}
+		*s.value = ""
 		if ok {
 			*s.value = strings.TrimSpace(v)
+			if *s.value != "" {
+				kind := "env"
+				if c.dotenvKeys[name] {
+					kind = "dotenv"
+				}
+				c.origins[s.flag] = origin{kind, name}
+			}
 		}
 		if *s.value == "" {
 			*s.value = s.def
@@ -224,11 +319,11 @@ func (c *config) chooseBackend() (string, error) {
 			break
 		}
 		if miss := missing(tab, "TABLEAU_SERVER_URL", "TABLEAU_PAT_NAME", "TABLEAU_PAT_SECRET"); miss != "" {
-			return "", fmt.Errorf("the tableau backend needs %s (flags --tableau-server-url, --tableau-pat-name, --tableau-pat-secret), or a connected app (TABLEAU_CONNECTED_APP_CLIENT_ID, TABLEAU_CONNECTED_APP_SECRET_ID, TABLEAU_CONNECTED_APP_SECRET_VALUE, TABLEAU_JWT_SUB); set them, or unset the Tableau settings to run the demo", miss)
+			return "", c.partial("tableau", miss, tab, "TABLEAU_SERVER_URL", "TABLEAU_PAT_NAME", "TABLEAU_PAT_SECRET")
 		}
 	case "scalekit":
 		if miss := missing(sk, "SCALEKIT_ENVIRONMENT_URL", "SCALEKIT_CLIENT_ID", "SCALEKIT_CLIENT_SECRET"); miss != "" {
-			return "", fmt.Errorf("the scalekit backend needs %s; set them, or unset the Scalekit settings", miss)
+			return "", c.partial("scalekit", miss, sk, "SCALEKIT_ENVIRONMENT_URL", "SCALEKIT_CLIENT_ID", "SCALEKIT_CLIENT_SECRET")
 		}
 	default:
 		return "", fmt.Errorf("--backend %q is not one of demo, tableau, scalekit", b)
@@ -239,6 +334,113 @@ func (c *config) chooseBackend() (string, error) {
 // connectedApp reports whether any connected-app setting is given.
 func (c *config) connectedApp() bool {
 	return c.ConnectedAppClientID != "" || c.ConnectedAppSecretID != "" || c.ConnectedAppSecretValue != "" || c.JWTSub != ""
+}
+
+// partial explains settings for a backend that are only partly given: what
+// is missing, what is present and where each came from, and the two fixes.
+func (c *config) partial(name, miss string, m map[string]string, order ...string) error {
+	var present []string
+	fromFile := false
+	for _, k := range order {
+		if m[k] == "" {
+			continue
+		}
+		o := c.originOfEnv(k)
+		present = append(present, k+" ("+o.describe(c.dotenv)+")")
+		fromFile = fromFile || o.kind == "dotenv"
+	}
+	flags := strings.ToLower(strings.ReplaceAll(miss, "_", "-"))
+	flags = strings.ReplaceAll(flags, " and ", ", --")
+	msg := fmt.Sprintf("the %s backend needs %s (flags --%s)", name, miss, flags)
+	if name == "tableau" {
+		msg += ", or a connected app (TABLEAU_CONNECTED_APP_CLIENT_ID, TABLEAU_CONNECTED_APP_SECRET_ID, TABLEAU_CONNECTED_APP_SECRET_VALUE, TABLEAU_JWT_SUB)"
+	}
+	if len(present) > 0 {
+		msg += "; only " + strings.Join(present, " and ") + " is set"
+	}
+	switch {
+	case fromFile:
+		msg += fmt.Sprintf(". Add the missing ones to %s, or remove its %s lines (or the file) to run the demo site", c.dotenv, strings.ToUpper(name[:1])+name[1:])
+	case name == "tableau":
+		msg += "; set them, or unset the Tableau settings to run the demo"
+	default:
+		msg += "; set them, or unset the Scalekit settings"
+	}
+	return errors.New(msg)
+}
+
+// originOfEnv is where the setting read from the variable env came from.
+func (c *config) originOfEnv(env string) origin {
+	for _, s := range c.settings {
+		if s.env == env {
+			return c.origins[s.flag]
+		}
+	}
+	return origin{}
+}
+
+// describe says where a value came from, for messages.
+func (o origin) describe(dotenv string) string {
+	switch o.kind {
+	case "flag":
+		return "given as " + o.name
+	case "env":
+		return "from the environment"
+	case "dotenv":
+		return "from " + dotenv
+	}
+	return "the default"
+}
+
+// explain adds to an error the source of each setting it names that was not
+// left at its default: which flag, the environment, or which .env file, so
+// the fix is made in the right place.
+func (c *config) explain(err error) error {
+	if err == nil || len(c.origins) == 0 {
+		return err
+	}
+	msg := err.Error()
+	var notes []string
+	for _, s := range c.settings {
+		o, ok := c.origins[s.flag]
+		if !ok || strings.Contains(msg, o.name+" (") {
+			continue // unset, or the message says where already
+		}
+		if !mentions(msg, s.env) && !mentions(msg, "--"+s.flag) && !mentions(msg, o.name) {
+			continue
+		}
+		switch o.kind {
+		case "flag":
+			notes = append(notes, o.name+" was given on the command line")
+		case "env":
+			notes = append(notes, o.name+" is set in the environment")
+		case "dotenv":
+			notes = append(notes, o.name+" is set in "+c.dotenv)
+		}
+	}
+	if len(notes) == 0 {
+		return err
+	}
+	return fmt.Errorf("%w [%s]", err, strings.Join(notes, "; "))
+}
+
+// mentions reports whether msg holds name as a whole word (--tools is not in
+// --toolsets, TABLEAU_MCP_TOOLS not in TABLEAU_MCP_TOOLSETS).
+func mentions(msg, name string) bool {
+	word := func(r byte) bool {
+		return r == '_' || r == '-' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'
+	}
+	for i := 0; ; {
+		j := strings.Index(msg[i:], name)
+		if j < 0 {
+			return false
+		}
+		start, end := i+j, i+j+len(name)
+		if (start == 0 || !word(msg[start-1])) && (end == len(msg) || !word(msg[end])) {
+			return true
+		}
+		i = start + 1
+	}
 }
 
 func anySet(m map[string]string) bool {
@@ -260,7 +462,7 @@ func missing(m map[string]string, order ...string) string {
 	return strings.Join(out, " and ")
 }
 
-func flagSet() *flag.FlagSet { return flag.NewFlagSet("tableau-mcp", flag.ContinueOnError) }
+func flagSet() *pflag.FlagSet { return pflag.NewFlagSet("tableau-mcp", pflag.ContinueOnError) }
 
 // exports turns the export settings into the tools' options.
 func (c *config) exports() (tools.ExportOptions, error) {

@@ -6,7 +6,10 @@
 //	tableau-mcp call TOOL '{json}'    run one tool and print its result
 //	tableau-mcp doctor                check the configuration end to end
 //	tableau-mcp emulator --listen A   run the Tableau emulator on address A
-//	tableau-mcp version
+//	tableau-mcp health                ask a running HTTP server whether it is ready
+//	tableau-mcp version               print the version, commit and build date
+//
+// `tableau-mcp help` lists the commands; `tableau-mcp help CMD` shows one.
 package main
 
 import (
@@ -23,7 +26,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/joho/godotenv"
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/mcp"
 	"go.uber.org/zap"
@@ -39,9 +41,6 @@ import (
 	"github.com/tableau-mcp/tableau-mcp/tools"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "0.1.0-dev"
-
 func main() {
 	if err := run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
 		fmt.Fprintln(os.Stderr, "tableau-mcp:", err)
@@ -49,57 +48,8 @@ func main() {
 	}
 }
 
-func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	fs := flagSet()
-	fs.SetOutput(stderr)
-	var cfg config
-	cfg.define(fs)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	cmd, rest := "serve", fs.Args()
-	if len(rest) > 0 {
-		cmd = rest[0]
-		if err := fs.Parse(rest[1:]); err != nil {
-			return err
-		}
-		rest = fs.Args()
-	}
-	// A .env file in the working directory fills what the environment lacks.
-	if err := godotenv.Load(); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("reading .env: %w", err)
-	}
-	if err := cfg.resolve(fs); err != nil {
-		return err
-	}
-	log, err := newLogger(cfg.LogLevel, stderr)
-	if err != nil {
-		return err
-	}
-	defer log.Sync()
-
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-
-	switch cmd {
-	case "serve":
-		return serve(ctx, &cfg, log, stdin, stdout)
-	case "tools":
-		return listTools(&cfg, stdout)
-	case "call":
-		return callTool(ctx, &cfg, log, rest, stdout)
-	case "emulator":
-		return runEmulator(ctx, &cfg, stdout)
-	case "doctor":
-		return doctor(ctx, &cfg, log, stdout)
-	case "version":
-		fmt.Fprintln(stdout, "tableau-mcp", version)
-		return nil
-	default:
-		return fmt.Errorf("unknown command %q; commands: serve (default), tools, call, doctor, emulator, version", cmd)
-	}
-}
-
+// newLogger logs to w at level: JSON lines, or zap's console lines (time,
+// level, message, then the fields as JSON) when w is a terminal a person reads.
 func newLogger(level string, w io.Writer) (*zap.Logger, error) {
 	var lvl zapcore.Level
 	if err := lvl.UnmarshalText([]byte(level)); err != nil {
@@ -107,8 +57,67 @@ func newLogger(level string, w io.Writer) (*zap.Logger, error) {
 	}
 	enc := zap.NewProductionEncoderConfig()
 	enc.EncodeTime = zapcore.ISO8601TimeEncoder
-	core := zapcore.NewCore(zapcore.NewJSONEncoder(enc), zapcore.Lock(zapcore.AddSync(w)), lvl)
+	encoder := zapcore.NewJSONEncoder(enc)
+	if isTerminal(w) {
+		enc.EncodeTime = zapcore.TimeEncoderOfLayout("15:04:05")
+		enc.EncodeLevel = zapcore.CapitalLevelEncoder
+		encoder = zapcore.NewConsoleEncoder(enc)
+	}
+	core := zapcore.NewCore(encoder, zapcore.Lock(zapcore.AddSync(w)), lvl)
 	return zap.New(core), nil
+}
+
+// isTerminal reports whether w is a terminal (a person reads it) rather than
+// a pipe or file (a desktop client's log, a container's log collector).
+func isTerminal(w io.Writer) bool {
+	if t, ok := w.(interface{ IsTerminal() bool }); ok {
+		return t.IsTerminal()
+	}
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// announceStdio says, once, that the process serves MCP on stdin and
+// stdout, for what, and how to try it: a sentence on a terminal, where a
+// person ran it by hand, and a log line otherwise.
+func announceStdio(cfg *config, log *zap.Logger, stderr io.Writer, backendName string, tools int) {
+	target := describeTarget(cfg, backendName)
+	if isTerminal(stderr) {
+		fmt.Fprintf(stderr, "tableau-mcp %s serves MCP on stdin/stdout (%d tools, %s backend: %s).\n"+
+			"It waits for an MCP client to write to its stdin: configure it in Claude Desktop, Cursor or VS Code (see the README).\n"+
+			"To try it: tableau-mcp call tableau_workbooks_list  or  npx @modelcontextprotocol/inspector tableau-mcp   (Ctrl-C stops it)\n",
+			version, tools, backendName, target)
+		return
+	}
+	log.Info("tableau-mcp serving MCP on stdin/stdout", zap.String("version", version), zap.String("backend", backendName), zap.String("site", target),
+		zap.String("transport", "stdio"), zap.Int("tools", tools),
+		zap.String("try", "tableau-mcp call tableau_workbooks_list, or npx @modelcontextprotocol/inspector tableau-mcp"))
+}
+
+// describeTarget names the site a backend serves, for people.
+func describeTarget(cfg *config, backendName string) string {
+	switch backendName {
+	case "tableau":
+		site := cfg.TableauSite
+		if site == "" {
+			site = "Default"
+		}
+		return fmt.Sprintf("site %q on %s", site, cfg.TableauServerURL)
+	case "scalekit":
+		if cfg.DemoViaScalekit {
+			return "the demo site through in-process Scalekit and Tableau emulators"
+		}
+		who := cfg.ScalekitIdentifier
+		if who == "" {
+			who = "(no SCALEKIT_IDENTIFIER)"
+		}
+		return fmt.Sprintf("Scalekit %s, connection %q, acting for %s", cfg.ScalekitEnvURL, cfg.ScalekitConnection, who)
+	}
+	return "the demo site with sample data"
 }
 
 // openBackend builds the configured backend for the tools served (their
@@ -154,7 +163,7 @@ func openBackend(cfg *config, log *zap.Logger, served []tools.Tool) (backend.Bac
 	}
 }
 
-func serve(ctx context.Context, cfg *config, log *zap.Logger, stdin io.Reader, stdout io.Writer) error {
+func serve(ctx context.Context, cfg *config, log *zap.Logger, stdin io.Reader, stdout, stderr io.Writer) error {
 	exports, err := cfg.exports()
 	if err != nil {
 		return err
@@ -194,8 +203,12 @@ func serve(ctx context.Context, cfg *config, log *zap.Logger, stdin io.Reader, s
 	if err != nil {
 		return err
 	}
-	log.Info("tableau-mcp starting", zap.String("version", version), zap.String("backend", b.Name()), zap.String("transport", cfg.Transport),
-		zap.Int("tools", len(list)), zap.Bool("read_only", sw.selection.ReadOnly), zap.Bool("scoped", sw.scope.Active()))
+	if !overHTTP {
+		announceStdio(cfg, log, stderr, b.Name(), len(list))
+	} else {
+		log.Info("tableau-mcp starting", zap.String("version", version), zap.String("backend", b.Name()), zap.String("transport", cfg.Transport),
+			zap.Int("tools", len(list)), zap.Bool("read_only", sw.selection.ReadOnly), zap.Bool("scoped", sw.scope.Active()))
+	}
 	if !overHTTP {
 		if cfg.JWTSub == tableau.IdentitySub && cfg.ScalekitIdentifier == "" {
 			log.Warn("TABLEAU_JWT_SUB is {identity} but no SCALEKIT_IDENTIFIER names the Tableau user this stdio process acts for: every tool call will fail")
@@ -286,7 +299,7 @@ func listTools(cfg *config, w io.Writer) error {
 
 // callTool runs one tool through the same server as serve (selection,
 // scope, limits, confirmation rules), in process.
-func callTool(ctx context.Context, cfg *config, log *zap.Logger, args []string, w io.Writer) error {
+func callTool(ctx context.Context, cfg *config, log *zap.Logger, args []string, w io.Writer, outDir string) error {
 	if len(args) < 1 || len(args) > 2 {
 		return fmt.Errorf("usage: tableau-mcp call TOOL ['{\"json\":\"arguments\"}']")
 	}
@@ -345,6 +358,11 @@ func callTool(ctx context.Context, cfg *config, log *zap.Logger, args []string, 
 		return err
 	}
 	printResult(w, res)
+	if outDir != "" && !res.IsError {
+		if err := saveFiles(ctx, c, t.Name, res, outDir, w); err != nil {
+			return err
+		}
+	}
 	if res.IsError {
 		return fmt.Errorf("%s returned an error", t.Name)
 	}
