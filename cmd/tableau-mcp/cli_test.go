@@ -52,6 +52,27 @@ func TestHelpListsEveryCommandAndExitsZero(t *testing.T) {
 	}
 }
 
+// TestEverySettingHasASection keeps new settings in the help's sections.
+func TestEverySettingHasASection(t *testing.T) {
+	var cfg config
+	cfg.init()
+	seen := map[string]int{}
+	for _, g := range settingGroups {
+		for _, f := range g.flags {
+			seen[f]++
+		}
+	}
+	for _, s := range cfg.settings {
+		if seen[s.flag] != 1 {
+			t.Errorf("--%s is in %d sections of settingGroups, want 1", s.flag, seen[s.flag])
+		}
+		delete(seen, s.flag)
+	}
+	for f := range seen {
+		t.Errorf("settingGroups names --%s, which is no setting", f)
+	}
+}
+
 func TestEachCommandHasItsOwnHelp(t *testing.T) {
 	cases := map[string]struct{ want, not []string }{
 		"call":     {[]string{"tableau-mcp call TOOL", "--out DIR", "--toolsets list", "--tableau-server-url url"}, []string{"--auth-file", "--listen"}},

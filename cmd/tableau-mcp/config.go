@@ -50,7 +50,7 @@ var flagKinds = map[string]string{
 	"allowed-origins": "list", "allowed-hosts": "list", "toolsets": "list", "tools": "list", "exclude-tools": "list",
 	"scope-projects": "list", "scope-workbooks": "list", "scope-datasources": "list", "scope-tags": "list",
 	"max-concurrent-calls": "int", "max-calls-per-minute": "int", "max-csv-chars": "int",
-	"metadata-ttl": "duration", "shutdown-grace": "duration", "max-inline-bytes": "size", "max-image-bytes": "size",
+	"metadata-ttl": "duration", "shutdown-grace": "duration", "session-idle-timeout": "duration", "max-sessions-per-identity": "int", "max-inline-bytes": "size", "max-image-bytes": "size",
 	"query-check": "on|off", "transport": "stdio|http|sse", "backend": "name", "tableau-api-version": "version",
 }
 
@@ -60,9 +60,10 @@ var settingGroups = []struct {
 	flags []string
 }{
 	{"Serving", []string{"transport", "listen", "log-level"}},
-	{"Tableau", []string{"backend", "tableau-server-url", "tableau-site", "tableau-pat-name", "tableau-pat-secret", "tableau-api-version"}},
+	{"Tableau", []string{"backend", "tableau-server-url", "tableau-site", "tableau-pat-name", "tableau-pat-secret",
+		"tableau-connected-app-client-id", "tableau-connected-app-secret-id", "tableau-connected-app-secret-value", "tableau-jwt-sub", "tableau-api-version"}},
 	{"Scalekit", []string{"scalekit-environment-url", "scalekit-client-id", "scalekit-client-secret", "scalekit-connection-name", "scalekit-identifier", "demo-via-scalekit"}},
-	{"HTTP access", []string{"auth-file", "jwt-public-key", "jwks-url", "jwt-issuer", "jwt-audience", "jwt-identity-claim", "trusted-header", "trusted-header-secret", "no-auth", "allowed-origins", "allowed-hosts", "shutdown-grace"}},
+	{"HTTP access", []string{"auth-file", "jwt-public-key", "jwks-url", "jwt-issuer", "jwt-audience", "jwt-identity-claim", "trusted-header", "trusted-header-secret", "no-auth", "allowed-origins", "allowed-hosts", "shutdown-grace", "session-idle-timeout", "max-sessions-per-identity"}},
 	{"Tools and safety", []string{"toolsets", "tools", "exclude-tools", "read-only", "allow-destructive", "scope-projects", "scope-workbooks", "scope-datasources", "scope-tags", "max-concurrent-calls", "max-calls-per-minute"}},
 	{"Queries and exports", []string{"metadata-ttl", "query-check", "export-dir", "max-inline-bytes", "max-image-bytes", "max-csv-chars"}},
 }
