@@ -42,17 +42,30 @@ func newConfirmer(allow bool) *confirmer {
 	return &confirmer{allow: allow, ttl: 10 * time.Minute, pending: map[string]pendingConfirm{}}
 }
 
-// supportsElicitation reports whether the client of this call can be asked.
-func supportsElicitation(ctx context.Context) bool {
+// canAsk tells whether the client of this call can be asked to confirm,
+// and whether the server knows at all: a modern request declares its
+// client's capabilities itself; a legacy one is known only through a
+// session this server saw initialized.
+func canAsk(ctx context.Context) (can, known bool) {
 	if info := mcpserver.RequestProtocolInfoFromContext(ctx); info != nil && info.Modern {
-		return info.ClientCapabilities != nil && info.ClientCapabilities.Elicitation != nil
+		return info.ClientCapabilities != nil && info.ClientCapabilities.Elicitation != nil, true
 	}
 	sess := mcpserver.ClientSessionFromContext(ctx)
-	if _, ok := sess.(mcpserver.SessionWithElicitation); !ok {
-		return false
+	if sess == nil || !sess.Initialized() {
+		return false, false
+	}
+	pv, ok := sess.(mcpserver.SessionWithProtocolVersion)
+	if !ok || pv.ProtocolVersion() == "" {
+		return false, false // not initialized here (e.g. a session of another process)
 	}
 	ci, ok := sess.(mcpserver.SessionWithClientInfo)
-	return ok && ci.GetClientCapabilities().Elicitation != nil
+	if !ok {
+		return false, false
+	}
+	if _, ok := sess.(mcpserver.SessionWithElicitation); !ok {
+		return false, true
+	}
+	return ci.GetClientCapabilities().Elicitation != nil, true
 }
 
 func digestArgs(a any) string {
@@ -61,31 +74,33 @@ func digestArgs(a any) string {
 	return hex.EncodeToString(d[:])
 }
 
-func (c *confirmer) wrap(t tools.Tool, next mcpserver.ToolHandlerFunc) mcpserver.ToolHandlerFunc {
-	if t.Kind != tools.Destructive {
-		return next
+// check decides whether destructive tool t may run with args (as decoded).
+// It returns nothing when the call may proceed, a result to send back (the
+// confirmation question), or a refusal. Confirmation covers the typed
+// arguments the tool will send.
+func (c *confirmer) check(ctx context.Context, t tools.Tool, args any, req mcp.CallToolRequest) (*mcp.CallToolResult, *refusal) {
+	who, digest := identityOf(ctx), digestArgs(args)
+	answer := mcpserver.ElicitationResponse(req.Params.InputResponses, confirmKey)
+	if answer != nil || req.Params.RequestState != "" {
+		if !c.take(req.Params.RequestState, pendingConfirm{identity: who, tool: t.Name, args: digest}) {
+			return nil, refused("confirmation", "%s: the confirmation does not match a question this server asked for this call (expired, already used, or other arguments); call the tool again", t.Name)
+		}
+		if answer == nil || answer.Action != mcp.ElicitationResponseActionAccept || !confirmed(answer.Content) {
+			return nil, &refusal{outcome: OutcomeCancelled, reason: "declined", msg: fmt.Sprintf("cancelled by the user: %s was not run", t.Name)}
+		}
+		return nil, nil
 	}
-	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-		who, args := identityOf(ctx), digestArgs(req.Params.Arguments)
-		answer := mcpserver.ElicitationResponse(req.Params.InputResponses, confirmKey)
-		if answer != nil || req.Params.RequestState != "" {
-			if !c.take(req.Params.RequestState, pendingConfirm{identity: who, tool: t.Name, args: args}) {
-				return refuse(ctx, OutcomeRefused, "confirmation", fmt.Sprintf("%s: the confirmation does not match a question this server asked for this call (expired, already used, or other arguments); call the tool again", t.Name)), nil
-			}
-			if answer == nil || answer.Action != mcp.ElicitationResponseActionAccept || !confirmed(answer.Content) {
-				return refuse(ctx, OutcomeCancelled, "declined", fmt.Sprintf("cancelled by the user: %s was not run", t.Name)), nil
-			}
-			return next(ctx, req)
-		}
-		if supportsElicitation(ctx) {
-			state := c.issue(pendingConfirm{identity: who, tool: t.Name, args: args})
-			return mcpserver.NewInputRequestBuilder(state).Elicit(confirmKey, question(t, req.Params.Arguments)).ToolResult(), nil
-		}
-		if c.allow {
-			return next(ctx, req)
-		}
-		return refuse(ctx, OutcomeRefused, "destructive", fmt.Sprintf("%s deletes content permanently and needs the user's confirmation, but this client cannot ask for it (no MCP elicitation support). Ask the user to do it in Tableau, or the operator may start the server with --allow-destructive.", t.Name)), nil
+	can, known := canAsk(ctx)
+	switch {
+	case !known:
+		return nil, refused("unknown_client", "%s deletes content permanently and needs the user's confirmation, but this server does not know whether the client can ask for it (this session was not initialized with this server, so its capabilities are unknown). It was not run, whatever --allow-destructive says. Start a new MCP session (initialize) and call it again.", t.Name)
+	case can:
+		state := c.issue(pendingConfirm{identity: who, tool: t.Name, args: digest})
+		return mcpserver.NewInputRequestBuilder(state).Elicit(confirmKey, question(t, args)).ToolResult(), nil
+	case c.allow:
+		return nil, nil
 	}
+	return nil, refused("destructive", "%s deletes content permanently and needs the user's confirmation, but this client cannot ask for it (no MCP elicitation support). Ask the user to do it in Tableau, or the operator may start the server with --allow-destructive.", t.Name)
 }
 
 // question is the confirmation shown to the user.

@@ -7,12 +7,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/mark3labs/mcp-go/mcp"
-	mcpserver "github.com/mark3labs/mcp-go/server"
-	"go.uber.org/zap"
-
 	"github.com/tableau-mcp/tableau-mcp/auth"
-	"github.com/tableau-mcp/tableau-mcp/tools"
 )
 
 // Outcomes of a tool call, as logged and counted.
@@ -33,56 +28,12 @@ type callInfo struct {
 
 type callInfoKey struct{}
 
-// refuse returns the error result of a guard and records why.
-func refuse(ctx context.Context, outcome, reason, msg string) *mcp.CallToolResult {
-	if ci, ok := ctx.Value(callInfoKey{}).(*callInfo); ok {
-		ci.outcome, ci.reason = outcome, reason
-	}
-	return mcp.NewToolResultError(msg)
-}
-
 // identityOf names the caller in logs and limits ("-" when anonymous).
 func identityOf(ctx context.Context) string {
 	if id, ok := auth.IdentityFrom(ctx); ok {
 		return id
 	}
 	return "-"
-}
-
-// observe counts, times and logs every call: one access log line with the
-// identity, tool, outcome and duration; never an argument value.
-func observe(t tools.Tool, log *zap.Logger, m *Metrics, next mcpserver.ToolHandlerFunc) mcpserver.ToolHandlerFunc {
-	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-		ci := &callInfo{}
-		ctx = context.WithValue(ctx, callInfoKey{}, ci)
-		start := time.Now()
-		m.started()
-		res, err := next(ctx, req)
-		d := time.Since(start)
-		m.finished()
-		outcome := ci.outcome
-		switch {
-		case outcome != "":
-		case err != nil:
-			outcome = OutcomeFailed
-		case res.NeedsInput():
-			outcome = OutcomeInputRequired
-		case res != nil && res.IsError:
-			outcome = OutcomeError
-		default:
-			outcome = OutcomeOK
-		}
-		m.observe(t.Name, outcome, d)
-		fields := []zap.Field{
-			zap.String("identity", identityOf(ctx)), zap.String("tool", t.Name),
-			zap.String("outcome", outcome), zap.Duration("duration", d),
-		}
-		if ci.reason != "" {
-			fields = append(fields, zap.String("reason", ci.reason))
-		}
-		log.Info("tool call", fields...)
-		return res, err
-	}
 }
 
 // Limits bound each identity's use of the server. Zero means no limit.
@@ -155,16 +106,15 @@ func (lm *limiter) sweep(now time.Time) {
 	}
 }
 
-func (lm *limiter) wrap(next mcpserver.ToolHandlerFunc) mcpserver.ToolHandlerFunc {
+// admit admits a call for id or refuses it; release must be called when
+// the call ends.
+func (lm *limiter) admit(id string) (release func(), r *refusal) {
 	if lm.l.MaxConcurrent <= 0 && lm.l.PerMinute <= 0 {
-		return next
+		return func() {}, nil
 	}
-	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-		release, why := lm.acquire(identityOf(ctx))
-		if why != "" {
-			return refuse(ctx, OutcomeRefused, "limit", why), nil
-		}
-		defer release()
-		return next(ctx, req)
+	release, why := lm.acquire(id)
+	if why != "" {
+		return nil, refused("limit", "%s", why)
 	}
+	return release, nil
 }

@@ -3,15 +3,13 @@ package server
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
-	mcpserver "github.com/mark3labs/mcp-go/server"
 
 	"github.com/tableau-mcp/tableau-mcp/backend"
 	"github.com/tableau-mcp/tableau-mcp/tools"
@@ -37,10 +35,11 @@ func (s Scope) Active() bool {
 // scoper enforces a Scope: before a call it refuses arguments naming
 // out-of-scope content, after a call it removes out-of-scope items from the
 // collections the answer lists. Facts it must look up (a workbook's project
-// and tags, a view's workbook) are read through the backend once and cached.
+// and tags, a view's workbook) are read once with the get tools
+// (tools.Describe), through the backend like any call, and cached.
 type scoper struct {
 	projects, workbooks, datasources, tags map[string]bool
-	b                                      backend.Backend
+	env                                    *tools.Env
 	ttl                                    time.Duration
 
 	mu    sync.Mutex
@@ -54,7 +53,7 @@ type fact struct {
 	at                time.Time
 }
 
-func newScoper(s Scope, b backend.Backend) *scoper {
+func newScoper(s Scope, env *tools.Env) *scoper {
 	set := func(l []string, fold bool) map[string]bool {
 		m := map[string]bool{}
 		for _, v := range l {
@@ -70,76 +69,34 @@ func newScoper(s Scope, b backend.Backend) *scoper {
 	return &scoper{
 		projects: set(s.Projects, true), workbooks: set(s.Workbooks, true),
 		datasources: set(s.Datasources, true), tags: set(s.Tags, true),
-		b: b, ttl: 2 * time.Minute, cache: map[string]fact{},
+		env: env, ttl: 2 * time.Minute, cache: map[string]fact{},
 	}
 }
 
-// scopedParams maps the argument names that name content to its kind.
-var scopedParams = map[string]string{
-	"project_id": "project", "parent_project_id": "project", "new_project_id": "project",
-	"workbook_id": "workbook", "view_id": "view",
-	"datasource_id": "datasource", "datasource_luid": "datasource",
-}
-
-func (s *scoper) wrap(t tools.Tool, next mcpserver.ToolHandlerFunc) mcpserver.ToolHandlerFunc {
-	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-		args := argMap(req.Params.Arguments)
-		if t.Name == "tableau_project_create" && len(s.projects) > 0 {
-			if p, _ := args["parent_project_id"].(string); p == "" {
-				return refuse(ctx, OutcomeRefused, "scope", "a top-level project would be outside the content this server is allowed to touch (its scope is set by the operator): give parent_project_id, one of the projects tableau_projects_list shows"), nil
-			}
-		}
-		for name, kind := range scopedParams {
-			v, present := args[name]
-			if !present {
-				continue
-			}
-			id, ok := v.(string)
-			if ok && id == "" {
-				continue // an optional ID left empty names nothing
-			}
-			if !ok || !backend.IsLUID(id) {
-				return refuse(ctx, OutcomeRefused, "scope", fmt.Sprintf("%s: %s must be a Tableau LUID string", t.Name, name)), nil
-			}
-			in, err := s.allows(ctx, kind, id)
-			if err != nil {
-				if ctx.Err() != nil {
-					return nil, ctx.Err()
-				}
-				return refuse(ctx, OutcomeRefused, "scope", fmt.Sprintf("%s: could not check %s %s against the server's scope: %v", t.Name, kind, id, err)), nil
-			}
-			if !in {
-				return refuse(ctx, OutcomeRefused, "scope", fmt.Sprintf("%s: %s %s is outside the content this server is allowed to touch (its scope is set by the operator); use an item that the list tools show", t.Name, kind, id)), nil
-			}
-		}
-		res, err := next(ctx, req)
-		if err != nil || res == nil || res.IsError {
-			return res, err
-		}
-		return s.filter(ctx, res), nil
+// check refuses typed arguments (as tools.Tool.Decode returns them) that
+// name content outside the scope. It reads the values the tool will send,
+// so no spelling of a parameter's name can slip an ID past it.
+func (s *scoper) check(ctx context.Context, t tools.Tool, args any) *refusal {
+	refs := tools.ContentRefs(args)
+	if t.Name == "tableau_project_create" && len(s.projects) > 0 && !slices.ContainsFunc(refs, func(r tools.Ref) bool { return r.Param == "parent_project_id" }) {
+		return refused("scope", "a top-level project would be outside the content this server is allowed to touch (its scope is set by the operator): give parent_project_id, one of the projects tableau_projects_list shows")
 	}
-}
-
-// argMap returns the call's arguments as a map (nil when they are not an object).
-func argMap(a any) map[string]any {
-	switch v := a.(type) {
-	case map[string]any:
-		return v
-	case nil:
-		return nil
+	for _, ref := range refs {
+		if !backend.IsLUID(ref.ID) {
+			return refused("scope", "%s: %s must be a Tableau LUID string", t.Name, ref.Param)
+		}
+		in, err := s.allows(ctx, ref.Kind, ref.ID)
+		if err != nil {
+			if ctx.Err() != nil {
+				return refused("scope", "%s: the call ended before its scope could be checked: %v", t.Name, ctx.Err())
+			}
+			return refused("scope", "%s: could not check %s %s against the server's scope: %v", t.Name, ref.Kind, ref.ID, err)
+		}
+		if !in {
+			return refused("scope", "%s: %s %s is outside the content this server is allowed to touch (its scope is set by the operator); use an item that the list tools show", t.Name, ref.Kind, ref.ID)
+		}
 	}
-	var raw []byte
-	switch v := a.(type) {
-	case json.RawMessage:
-		raw = v
-	case []byte:
-		raw = v
-	default:
-		raw, _ = json.Marshal(v)
-	}
-	var m map[string]any
-	_ = json.Unmarshal(raw, &m)
-	return m
+	return nil
 }
 
 // allows reports whether the item of kind with id is in scope.
@@ -206,33 +163,11 @@ func (s *scoper) lookup(ctx context.Context, kind, id string) (fact, error) {
 	if ok && time.Since(f.at) < s.ttl {
 		return f, nil
 	}
-	var path, tool, param string
-	switch kind {
-	case "workbook":
-		path, tool, param = backend.Segments("workbooks", id), "tableau_workbook_get", "workbook_id"
-	case "datasource":
-		path, tool, param = backend.Segments("datasources", id), "tableau_datasource_get", "datasource_id"
-	case "view":
-		path, tool, param = backend.Segments("views", id), "tableau_view_get", "view_id"
-	default:
-		return fact{}, errors.New("nothing to look up")
-	}
-	raw, err := s.b.Invoke(ctx, backend.Call{
-		Tool: tool, Forward: true, Params: map[string]any{param: id},
-		Request: backend.Request{Method: http.MethodGet, Scope: backend.SiteScope, Path: path},
-	})
+	p, err := tools.Describe(ctx, s.env, kind, id)
 	if err != nil {
 		return fact{}, err
 	}
-	var doc map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &doc); err != nil {
-		return fact{}, fmt.Errorf("unexpected answer for %s %s", kind, id)
-	}
-	var item map[string]any
-	if err := json.Unmarshal(doc[kind], &item); err != nil || item == nil {
-		return fact{}, fmt.Errorf("unexpected answer for %s %s", kind, id)
-	}
-	f = factOf(item)
+	f = fact{project: p.Project, workbook: p.Workbook, tags: p.Tags}
 	f.at = time.Now()
 	s.mu.Lock()
 	if len(s.cache) > 10000 {
@@ -243,24 +178,10 @@ func (s *scoper) lookup(ctx context.Context, kind, id string) (fact, error) {
 	return f, nil
 }
 
-// factOf reads project{id}, workbook{id} and tags.tag[].label from an item.
+// factOf reads what the scope needs from an item of a list answer.
 func factOf(item map[string]any) fact {
-	ref := func(k string) string {
-		m, _ := item[k].(map[string]any)
-		id, _ := m["id"].(string)
-		return strings.ToLower(id)
-	}
-	f := fact{project: ref("project"), workbook: ref("workbook")}
-	tags, _ := item["tags"].(map[string]any)
-	list, _ := tags["tag"].([]any)
-	for _, t := range list {
-		if m, ok := t.(map[string]any); ok {
-			if l, ok := m["label"].(string); ok {
-				f.tags = append(f.tags, l)
-			}
-		}
-	}
-	return f
+	p := tools.PlacementOf(item)
+	return fact{project: p.Project, workbook: p.Workbook, tags: p.Tags}
 }
 
 // collections are the lists in Tableau answers that the scope filters.

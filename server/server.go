@@ -3,11 +3,9 @@
 package server
 
 import (
-	"context"
 	"fmt"
 	"time"
 
-	"github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
 	"go.uber.org/zap"
 
@@ -51,7 +49,8 @@ type Options struct {
 
 // New builds the MCP server with its tools and the export resource
 // templates (tableau://views/{view_id}/image and the rest), whose reads run
-// the export tools' code. It makes no network call.
+// the export tools' code. Every tool call and resource read takes the one
+// guarded path of dispatch.go. It makes no network call.
 func New(opts Options) (*mcpserver.MCPServer, error) {
 	if opts.Backend == nil {
 		return nil, fmt.Errorf("no backend configured")
@@ -64,54 +63,53 @@ func New(opts Options) (*mcpserver.MCPServer, error) {
 	if list == nil {
 		list = tools.All()
 	}
-	s := mcpserver.NewMCPServer(Name, opts.Version,
-		mcpserver.WithToolCapabilities(false),
-		mcpserver.WithResourceCapabilities(false, false),
-		mcpserver.WithRecovery(),
-		mcpserver.WithInstructions(instructions(opts.Backend.Name())),
-	)
 	ttl := opts.MetadataTTL
 	if ttl == 0 {
 		ttl = tools.DefaultMetadataTTL
 	}
 	env := &tools.Env{Backend: opts.Backend, Log: log, Metadata: tools.NewMetadataCache(ttl), SkipQueryCheck: opts.SkipQueryCheck, Exports: opts.Exports.WithDefaults()}
-	var scope *scoper
-	if opts.Scope.Active() {
-		scope = newScoper(opts.Scope, opts.Backend)
+	d := &dispatcher{
+		log: log, metrics: opts.Metrics, env: env, served: map[string]tools.Tool{},
+		limits: newLimiter(opts.Limits), confirm: newConfirmer(opts.AllowDestructive),
 	}
-	limits, confirm := newLimiter(opts.Limits), newConfirmer(opts.AllowDestructive)
+	if opts.Scope.Active() {
+		d.scope = newScoper(opts.Scope, env)
+	}
+	for _, t := range list {
+		d.served[t.Name] = t
+	}
+	// Resource templates are offered only for the export tools served.
+	var templates []tools.Resource
+	templateTools := map[string]string{}
+	for _, r := range tools.Resources() {
+		if _, ok := d.served[r.Tool]; ok {
+			templates = append(templates, r)
+			templateTools[r.Template.Name] = r.Tool
+		}
+	}
+	hooks := &mcpserver.Hooks{}
+	hooks.AddAfterListResourceTemplates(d.resourceTemplates(templateTools))
+	s := mcpserver.NewMCPServer(Name, opts.Version,
+		mcpserver.WithToolCapabilities(false),
+		mcpserver.WithResourceCapabilities(false, false),
+		mcpserver.WithRecovery(),
+		mcpserver.WithResourceRecovery(),
+		mcpserver.WithHooks(hooks),
+		mcpserver.WithInstructions(instructions(opts.Backend.Name())),
+	)
 	served := make([]mcpserver.ServerTool, 0, len(list))
 	for _, t := range list {
 		def, err := t.MCP()
 		if err != nil {
 			return nil, err
 		}
-		// Outermost first: observe every call, then limits, scope, and the
-		// confirmation of destructive tools right before the tool runs.
-		h := confirm.wrap(t, handler(t, env))
-		if scope != nil {
-			h = scope.wrap(t, h)
-		}
-		h = observe(t, log, opts.Metrics, limits.wrap(h))
-		served = append(served, mcpserver.ServerTool{Tool: def, Handler: h})
+		served = append(served, mcpserver.ServerTool{Tool: def, Handler: d.tool(t)})
 	}
 	s.AddTools(served...)
-	for _, r := range tools.Resources() {
-		s.AddResourceTemplate(r.Template, resourceHandler(r, env))
+	for _, r := range templates {
+		s.AddResourceTemplate(r.Template, d.resource(r))
 	}
 	return s, nil
-}
-
-func resourceHandler(r tools.Resource, env *tools.Env) mcpserver.ResourceTemplateHandlerFunc {
-	return func(ctx context.Context, req mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
-		return r.Read(ctx, env, req.Params.URI)
-	}
-}
-
-func handler(t tools.Tool, env *tools.Env) mcpserver.ToolHandlerFunc {
-	return func(ctx context.Context, req mcp.CallToolRequest) (*mcp.CallToolResult, error) {
-		return t.Handle(ctx, env, req.Params.Arguments)
-	}
 }
 
 func instructions(backendName string) string {

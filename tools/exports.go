@@ -581,8 +581,23 @@ var exportTools = []Tool{
 // export tool it belongs to.
 type Resource struct {
 	Template mcp.ResourceTemplate
-	// Read answers resources/read for a URI matching the template.
-	Read func(ctx context.Context, env *Env, uri string) ([]mcp.ResourceContents, error)
+	// Tool is the export tool behind the template: a caller may list and
+	// read the template only when that tool is served to them.
+	Tool string
+	// Args parses a URI matching the template into the tool's decoded,
+	// checked arguments (as Tool.Decode returns them).
+	Args func(uri string) (any, error)
+	// Fetch reads the file for a URI whose arguments Args returned.
+	Fetch func(ctx context.Context, env *Env, uri string, args any) ([]mcp.ResourceContents, error)
+}
+
+// Read answers resources/read for a URI matching the template, unguarded.
+func (r Resource) Read(ctx context.Context, env *Env, uri string) ([]mcp.ResourceContents, error) {
+	args, err := r.Args(uri)
+	if err != nil {
+		return nil, err
+	}
+	return r.Fetch(ctx, env, uri, args)
 }
 
 type resourceDef struct {
@@ -612,8 +627,9 @@ func Resources() []Resource {
 	var out []Resource
 	for _, d := range resourceDefs {
 		base := "tableau://" + d.collection + "/{" + d.idParam + "}/" + d.kind
-		read := func(ctx context.Context, env *Env, uri string) ([]mcp.ResourceContents, error) {
-			return readResource(ctx, env, d, uri)
+		parse := func(uri string) (any, error) { return resourceArgsOf(d, uri) }
+		fetch := func(ctx context.Context, env *Env, uri string, args any) ([]mcp.ResourceContents, error) {
+			return fetchResource(ctx, env, d, uri, args)
 		}
 		opts := []mcp.ResourceTemplateOption{mcp.WithTemplateTitle(d.title)}
 		if d.mime != "" {
@@ -621,16 +637,16 @@ func Resources() []Resource {
 		}
 		name := strings.TrimSuffix(d.collection, "s") + "_" + d.kind
 		out = append(out,
-			Resource{Template: mcp.NewResourceTemplate(base, name, append(opts, mcp.WithTemplateDescription(d.description))...), Read: read},
+			Resource{Template: mcp.NewResourceTemplate(base, name, append(opts, mcp.WithTemplateDescription(d.description))...), Tool: d.tool, Args: parse, Fetch: fetch},
 			Resource{Template: mcp.NewResourceTemplate(base+"{?options*}", name+"_with_options",
-				append(opts, mcp.WithTemplateDescription(d.description+" Options are the tool's parameters as a query, view filters as vf_<field>=value."))...), Read: read})
+				append(opts, mcp.WithTemplateDescription(d.description+" Options are the tool's parameters as a query, view filters as vf_<field>=value."))...), Tool: d.tool, Args: parse, Fetch: fetch})
 	}
 	return out
 }
 
-// readResource parses a tableau:// URI into the arguments of the export's
-// tool, checks them as a tool call would, and fetches the file whole.
-func readResource(ctx context.Context, env *Env, d resourceDef, uri string) ([]mcp.ResourceContents, error) {
+// resourceArgsOf parses a tableau:// URI into the arguments of the
+// export's tool and checks them as a tool call would.
+func resourceArgsOf(d resourceDef, uri string) (any, error) {
 	t, err := ByName(d.tool)
 	if err != nil {
 		return nil, err
@@ -641,9 +657,22 @@ func readResource(ctx context.Context, env *Env, d resourceDef, uri string) ([]m
 	}
 	a, err := t.decode(args)
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w", uri, err)
+		return nil, fmt.Errorf("%s: %w", clip(uri), err)
 	}
-	f, err := fetch(ctx, env, a.(exporter).export(), inMemory)
+	return a, nil
+}
+
+// fetchResource fetches the file whole.
+func fetchResource(ctx context.Context, env *Env, d resourceDef, uri string, args any) ([]mcp.ResourceContents, error) {
+	t, err := ByName(d.tool)
+	if err != nil {
+		return nil, err
+	}
+	x, ok := args.(exporter)
+	if !ok || reflect.TypeOf(args) != reflect.PointerTo(t.args) {
+		return nil, fmt.Errorf("%s: arguments of type %T, not parsed from this resource", clip(uri), args)
+	}
+	f, err := fetch(ctx, env, x.export(), inMemory)
 	if err != nil {
 		return nil, errors.New(explain(t, err))
 	}

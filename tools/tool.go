@@ -128,9 +128,23 @@ func (t Tool) definition(schema json.RawMessage) mcp.Tool {
 // failure the model can act on into an error result. A returned Go error is
 // kept for faults of the protocol or the server itself.
 func (t Tool) Handle(ctx context.Context, env *Env, rawArgs any) (*mcp.CallToolResult, error) {
-	args, err := t.decode(rawArgs)
+	args, err := t.Decode(rawArgs)
 	if err != nil {
 		return mcp.NewToolResultError(err.Error()), nil
+	}
+	return t.Run(ctx, env, args)
+}
+
+// Decode turns the client's arguments into the tool's typed arguments and
+// checks them: a parameter is refused when unknown or spelled in another
+// case, then every rule of the tool runs. What it returns is exactly what
+// Run sends; guards read it (ContentRefs), never the raw JSON.
+func (t Tool) Decode(rawArgs any) (any, error) { return t.decode(rawArgs) }
+
+// Run runs the tool on arguments Decode returned.
+func (t Tool) Run(ctx context.Context, env *Env, args any) (*mcp.CallToolResult, error) {
+	if reflect.TypeOf(args) != reflect.PointerTo(t.args) {
+		return nil, fmt.Errorf("%s: arguments of type %T, not decoded by this tool", t.Name, args)
 	}
 	res, err := t.run(ctx, env, args)
 	if err != nil {
@@ -166,6 +180,13 @@ func (t Tool) decode(raw any) (any, error) {
 	}
 	if len(bytes.TrimSpace(data)) == 0 || string(bytes.TrimSpace(data)) == "null" {
 		data = []byte("{}")
+	}
+	if err := exactKeys(data, t.args, ""); err != nil {
+		var ce *caseError
+		if errors.As(err, &ce) {
+			return nil, errors.New(ce.message(t.Name))
+		}
+		return nil, err
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()

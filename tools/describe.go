@@ -1,0 +1,89 @@
+package tools
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/mark3labs/mcp-go/mcp"
+)
+
+// Placement is where one item of site content sits: what a scope needs to
+// know of it. IDs are lower case.
+type Placement struct {
+	Project, Workbook string
+	Tags              []string
+}
+
+// describers are the get tools that tell an item's placement.
+var describers = map[string]struct{ tool, param string }{
+	KindWorkbook:   {"tableau_workbook_get", "workbook_id"},
+	KindDatasource: {"tableau_datasource_get", "datasource_id"},
+	KindView:       {"tableau_view_get", "view_id"},
+}
+
+// Describe reads the placement of a workbook, data source or view by
+// running its get tool (tableau_workbook_get and the rest) through the
+// backend, so that the lookup takes the same path as the tool would on
+// every backend.
+func Describe(ctx context.Context, env *Env, kind, id string) (Placement, error) {
+	d, ok := describers[kind]
+	if !ok {
+		return Placement{}, fmt.Errorf("no placement to read for a %s", kind)
+	}
+	t, err := ByName(d.tool)
+	if err != nil {
+		return Placement{}, err
+	}
+	args, err := t.decode(map[string]any{d.param: id})
+	if err != nil {
+		return Placement{}, err
+	}
+	res, err := t.run(ctx, env, args)
+	if err != nil {
+		return Placement{}, err
+	}
+	var doc map[string]json.RawMessage
+	if text := resultText(res); json.Unmarshal([]byte(text), &doc) != nil {
+		return Placement{}, fmt.Errorf("unexpected answer for %s %s", kind, id)
+	}
+	var item map[string]any
+	if err := json.Unmarshal(doc[kind], &item); err != nil || item == nil {
+		return Placement{}, fmt.Errorf("unexpected answer for %s %s", kind, id)
+	}
+	return PlacementOf(item), nil
+}
+
+func resultText(res *mcp.CallToolResult) string {
+	if res == nil {
+		return ""
+	}
+	for _, c := range res.Content {
+		if tc, ok := c.(mcp.TextContent); ok {
+			return tc.Text
+		}
+	}
+	return ""
+}
+
+// PlacementOf reads project{id}, workbook{id} and tags.tag[].label from an
+// item as Tableau describes it (in a get or a list answer).
+func PlacementOf(item map[string]any) Placement {
+	ref := func(k string) string {
+		m, _ := item[k].(map[string]any)
+		id, _ := m["id"].(string)
+		return strings.ToLower(id)
+	}
+	p := Placement{Project: ref("project"), Workbook: ref("workbook")}
+	tags, _ := item["tags"].(map[string]any)
+	list, _ := tags["tag"].([]any)
+	for _, t := range list {
+		if m, ok := t.(map[string]any); ok {
+			if l, ok := m["label"].(string); ok {
+				p.Tags = append(p.Tags, l)
+			}
+		}
+	}
+	return p
+}
