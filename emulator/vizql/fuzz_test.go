@@ -20,6 +20,8 @@ func FuzzQueryDatasource(f *testing.F) {
 				{"field": dim("City"), "filterType": "TOP", "howMany": 2, "fieldToMeasure": dim("Order ID")}}}, nil),
 		queryBody(luidLeads, obj{"fields": []obj{fn("Created At", "MAX"), fn("Converted", "COUNTD")},
 			"filters": []obj{{"field": fn("Created At", "MIN"), "filterType": "QUANTITATIVE_DATE", "quantitativeFilterType": "MAX", "maxDate": "2026-01-01"}}}, nil),
+		queryBody(luidSuperstore, obj{"fields": []obj{{"fieldCaption": "Target Profit", "binSize": 1e-300}, {"fieldCaption": "Quantity", "binSize": 1e300}, dim("Profit vs Target")},
+			"parameters": []obj{{"parameterCaption": "Profit Target", "value": 0.5}, {"parameterCaption": "Top Customers", "value": 20}}}, nil),
 		`{"datasource":{"datasourceLuid":1},"query":[]}`,
 		`{"datasource":{"datasourceLuid":"` + luidSuperstore + `"},"query":{"fields":[{"fieldCaption":"Sales","function":"SUM"}],"filters":[{"field":[],"filterType":"SET","values":[{}]}]}}`,
 		`[]`, `null`, `"x"`,
