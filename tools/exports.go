@@ -350,13 +350,22 @@ type fetched struct {
 // it to the export directory. It is the one implementation behind the
 // export tools and the resource templates.
 func fetch(ctx context.Context, env *Env, x exportSpec, mode fetchMode) (*fetched, error) {
+	f, err := fetchFile(ctx, env, x, mode)
+	if err == nil {
+		reportBytes(ctx, f.size, f.size, x.what)
+	}
+	return f, err
+}
+
+func fetchFile(ctx context.Context, env *Env, x exportSpec, mode fetchMode) (*fetched, error) {
 	opts := env.Exports.WithDefaults()
+	backend.Progress(ctx, 0, 0, "asking Tableau for "+x.what)
 	resp, err := env.Backend.Open(ctx, x.req)
 	if err != nil {
 		return nil, err
 	}
 	defer resp.Body.Close()
-	br := bufio.NewReaderSize(resp.Body, 64<<10)
+	br := bufio.NewReaderSize(withProgress(ctx, resp.Body, resp.ContentLength, x.what), 64<<10)
 	head, err := br.Peek(sniffLen)
 	if err != nil && !errors.Is(err, io.EOF) && !errors.Is(err, bufio.ErrBufferFull) {
 		return nil, fmt.Errorf("reading %s from Tableau: %w", x.what, err)

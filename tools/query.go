@@ -46,6 +46,7 @@ var queryTools = []Tool{
 
 // runQuery checks the query, sends it and shapes the answer.
 func runQuery(ctx context.Context, env *Env, a *QueryViewArgs) (*mcp.CallToolResult, error) {
+	backend.Progress(ctx, 0, 2, "checking the query against the data source's fields")
 	var md *dsMetadata
 	if !env.SkipQueryCheck {
 		m, err := metadata(ctx, env, a.DatasourceLUID)
@@ -61,9 +62,7 @@ func runQuery(ctx context.Context, env *Env, a *QueryViewArgs) (*mcp.CallToolRes
 			// The query itself will meet the same cause, if any, and its
 			// error is the one to explain; a check that cannot run must
 			// not block it.
-			if env.Log != nil {
-				env.Log.Info("query check skipped: the metadata could not be read", zap.Error(err))
-			}
+			env.logger(ctx).Info("query check skipped: the metadata could not be read", zap.Error(err))
 		}
 	}
 	limit := a.rowLimit()
@@ -76,6 +75,7 @@ func runQuery(ctx context.Context, env *Env, a *QueryViewArgs) (*mcp.CallToolRes
 			}
 		}
 	}
+	backend.Progress(ctx, 1, 2, "querying the data source")
 	raw, err := env.Backend.Invoke(ctx, a.call(limit))
 	if err != nil {
 		if isUnknownField(err) {
@@ -83,6 +83,7 @@ func runQuery(ctx context.Context, env *Env, a *QueryViewArgs) (*mcp.CallToolRes
 		}
 		return nil, err
 	}
+	backend.Progress(ctx, 2, 2, "rows received")
 	ans, err := queryResult(raw, limit, a.MaxRows > 0)
 	if err != nil {
 		return nil, err

@@ -151,9 +151,7 @@ func (t Tool) Run(ctx context.Context, env *Env, args any) (*mcp.CallToolResult,
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		if env.Log != nil {
-			env.Log.Info("tool failed", zap.String("tool", t.Name), zap.Error(err))
-		}
+		env.logger(ctx).Info("tool failed", zap.String("tool", t.Name), zap.Error(err))
 		return mcp.NewToolResultError(explain(t, err)), nil
 	}
 	return res, nil
