@@ -71,13 +71,21 @@ func (r *refusal) record(ctx context.Context) {
 func (d *dispatcher) observe(ctx context.Context, surface, name, target string, fn func(ctx context.Context) string) {
 	ci := &callInfo{}
 	ctx = context.WithValue(ctx, callInfoKey{}, ci)
+	// The request's records also go to its client, at the level it chose.
+	log := forClient(ctx, d.log)
+	ctx = tools.WithLogger(ctx, log)
 	start := time.Now()
 	d.metrics.started()
 	outcome := fn(ctx)
 	dur := time.Since(start)
 	d.metrics.finished()
-	if ci.outcome != "" {
+	switch {
+	case ci.outcome != "":
 		outcome = ci.outcome
+	case errors.Is(ctx.Err(), context.Canceled):
+		// notifications/cancelled, or the client went away: the request
+		// gets no answer.
+		outcome, ci.reason = OutcomeCancelled, "client"
 	}
 	d.metrics.observe(name, outcome, dur)
 	fields := []zap.Field{
@@ -97,7 +105,7 @@ func (d *dispatcher) observe(ctx context.Context, surface, name, target string, 
 	if surface != SurfaceTool {
 		msg = surface + " request"
 	}
-	d.log.Info(msg, fields...)
+	log.Info(msg, fields...)
 }
 
 // serves reports whether the tool is served to the caller of ctx.
@@ -125,6 +133,7 @@ func (d *dispatcher) checkScope(ctx context.Context, t tools.Tool, args any) *re
 // tool is the tools/call handler of t.
 func (d *dispatcher) tool(t tools.Tool) mcpserver.ToolHandlerFunc {
 	return func(ctx context.Context, req mcp.CallToolRequest) (res *mcp.CallToolResult, err error) {
+		ctx = withProgress(ctx, req.Params.Meta)
 		d.observe(ctx, SurfaceTool, t.Name, "", func(ctx context.Context) string {
 			res, err = d.callTool(ctx, t, req)
 			switch {
@@ -137,6 +146,9 @@ func (d *dispatcher) tool(t tools.Tool) mcpserver.ToolHandlerFunc {
 			}
 			return OutcomeOK
 		})
+		if errors.Is(ctx.Err(), context.Canceled) {
+			return nil, ctx.Err()
+		}
 		return res, err
 	}
 }
@@ -176,6 +188,7 @@ func (d *dispatcher) callTool(ctx context.Context, t tools.Tool, req mcp.CallToo
 // of the export tool behind it, through the same guards.
 func (d *dispatcher) resource(rs tools.Resource) mcpserver.ResourceTemplateHandlerFunc {
 	return func(ctx context.Context, req mcp.ReadResourceRequest) (out []mcp.ResourceContents, err error) {
+		ctx = withProgress(ctx, req.Params.Meta)
 		d.observe(ctx, SurfaceResource, rs.Tool, rs.Template.Name, func(ctx context.Context) string {
 			out, err = d.readResource(ctx, rs, req.Params.URI)
 			if err != nil {

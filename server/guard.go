@@ -15,7 +15,7 @@ const (
 	OutcomeOK            = "ok"             // the tool answered
 	OutcomeError         = "error"          // the tool answered with an error result
 	OutcomeRefused       = "refused"        // a safety switch refused the call before it ran
-	OutcomeCancelled     = "cancelled"      // the user declined the confirmation
+	OutcomeCancelled     = "cancelled"      // the user declined the confirmation, or the client cancelled the call
 	OutcomeInputRequired = "input_required" // the user was asked to confirm
 	OutcomeFailed        = "failed"         // a protocol or server fault
 )

@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -85,6 +86,7 @@ type httpHandler struct {
 	origins  map[string]bool
 	sessions *sessionBinder
 	track    *tracker
+	cancels  *cancellations
 	draining atomic.Bool
 }
 
@@ -107,7 +109,7 @@ func newHTTPHandler(s *mcpserver.MCPServer, o HTTPOptions) *httpHandler {
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = defaultMaxBody
 	}
-	h := &httpHandler{o: o, log: o.Logger, origins: map[string]bool{}, track: newTracker()}
+	h := &httpHandler{o: o, log: o.Logger, origins: map[string]bool{}, track: newTracker(), cancels: newCancellations()}
 	if h.log == nil {
 		h.log = zap.NewNop()
 	}
@@ -206,6 +208,7 @@ func (h *httpHandler) serveMCP(w http.ResponseWriter, r *http.Request, origin st
 
 	// Bodies are bounded and read here, to see which message they carry.
 	var head rpcHead
+	var msg rpcMessage
 	if r.Method == http.MethodPost {
 		if r.ContentLength > h.o.MaxBodyBytes {
 			http.Error(w, fmt.Sprintf("Request body larger than %d bytes", h.o.MaxBodyBytes), http.StatusRequestEntityTooLarge)
@@ -222,6 +225,7 @@ func (h *httpHandler) serveMCP(w http.ResponseWriter, r *http.Request, origin st
 			return
 		}
 		_ = json.Unmarshal(body, &head)
+		_ = json.Unmarshal(body, &msg)
 		r.Body = io.NopCloser(bytes.NewReader(body))
 	}
 
@@ -237,6 +241,10 @@ func (h *httpHandler) serveMCP(w http.ResponseWriter, r *http.Request, origin st
 	sessionID, ok := h.checkSession(w, r, who)
 	if !ok {
 		return
+	}
+
+	if sessionID != "" {
+		h.cancels.received(sessionID, msg)
 	}
 
 	rw := &respWriter{ResponseWriter: w}
@@ -266,6 +274,10 @@ func (h *httpHandler) serveMCP(w http.ResponseWriter, r *http.Request, origin st
 		st := &sseStream{cancel: cancel, done: func() {}}
 		r = r.WithContext(context.WithValue(ctx, sseSessionKey{}, st))
 		rw.after = func(p []byte) { h.track.sseWritten(st.id, p) }
+		rw.drop = func(p []byte) bool {
+			m, ok := answerTo(p)
+			return ok && h.cancels.answering(st.id, m)
+		}
 		h.sse.ServeHTTP(rw, r)
 		st.done()
 		h.track.sseEnded(st.id)
@@ -279,6 +291,18 @@ func (h *httpHandler) serveMCP(w http.ResponseWriter, r *http.Request, origin st
 		if r.Method == http.MethodPost {
 			h.track.add()
 			defer h.track.done()
+			ps := &postStream{w: rw}
+			r = r.WithContext(context.WithValue(r.Context(), notifierKey{}, notifier(ps.notify)))
+			if sessionID != "" && head.isRequest() {
+				// A request the client cancels gets no answer: a plain JSON
+				// answer becomes 202 Accepted with no body, an answer on an
+				// event stream is left out.
+				rw.cancelled = func() bool { return h.cancels.isCancelled(sessionID, head.ID) }
+				rw.drop = func(p []byte) bool {
+					m, ok := answerTo(p)
+					return ok && h.cancels.answering(sessionID, m)
+				}
+			}
 		}
 		if r.Method == http.MethodGet && sessionID != "" {
 			ctx, cancel := context.WithCancel(r.Context())
@@ -301,28 +325,58 @@ func nonEmpty(s string) string {
 }
 
 // respWriter lets the handler adjust headers just before they are sent and
-// see what is written, while keeping streaming (Flush) working.
+// see what is written, while keeping streaming (Flush) working. Writes are
+// serialised: mcp-go and postStream may both write to one response.
 type respWriter struct {
 	http.ResponseWriter
 	before func(http.Header)
 	after  func([]byte)
-	wrote  bool
-	status int
+	// drop, when set, leaves out a write (an answer to a cancelled request).
+	drop func([]byte) bool
+	// cancelled, when set, says the request was cancelled: a JSON answer
+	// is then replaced by 202 Accepted with no body.
+	cancelled func() bool
+	mu        sync.Mutex
+	wrote     bool
+	status    int
+	noBody    bool
 }
 
 func (w *respWriter) WriteHeader(code int) {
-	if !w.wrote {
-		w.wrote, w.status = true, code
-		if w.before != nil {
-			w.before(w.Header())
-		}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.writeHeaderLocked(code)
+}
+
+// writeHeaderLocked sends the headers once; a later call is ignored (the
+// response may already be a stream of events when mcp-go would start one).
+func (w *respWriter) writeHeaderLocked(code int) {
+	if w.wrote {
+		return
+	}
+	if w.cancelled != nil && strings.HasPrefix(w.Header().Get("Content-Type"), "application/json") && w.cancelled() {
+		code, w.noBody = http.StatusAccepted, true
+		w.Header().Del("Content-Type")
+	}
+	w.wrote, w.status = true, code
+	if w.before != nil {
+		w.before(w.Header())
 	}
 	w.ResponseWriter.WriteHeader(code)
 }
 
 func (w *respWriter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.writeLocked(p)
+}
+
+func (w *respWriter) writeLocked(p []byte) (int, error) {
 	if !w.wrote {
-		w.WriteHeader(http.StatusOK)
+		w.writeHeaderLocked(http.StatusOK)
+	}
+	if w.drop != nil && w.drop(p) || w.noBody {
+		return len(p), nil
 	}
 	n, err := w.ResponseWriter.Write(p)
 	if w.after != nil {
@@ -332,8 +386,14 @@ func (w *respWriter) Write(p []byte) (int, error) {
 }
 
 func (w *respWriter) Flush() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.flushLocked()
+}
+
+func (w *respWriter) flushLocked() {
 	if !w.wrote {
-		w.WriteHeader(http.StatusOK)
+		w.writeHeaderLocked(http.StatusOK)
 	}
 	if f, ok := w.ResponseWriter.(http.Flusher); ok {
 		f.Flush()

@@ -92,6 +92,7 @@ func New(opts Options) (*mcpserver.MCPServer, error) {
 	s := mcpserver.NewMCPServer(Name, opts.Version,
 		mcpserver.WithToolCapabilities(false),
 		mcpserver.WithResourceCapabilities(false, false),
+		mcpserver.WithLogging(),
 		mcpserver.WithRecovery(),
 		mcpserver.WithResourceRecovery(),
 		mcpserver.WithHooks(hooks),

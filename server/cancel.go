@@ -1,0 +1,149 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"sync"
+)
+
+// The MCP specification asks that a request the client cancelled with
+// notifications/cancelled get no answer. mcp-go cancels the request's
+// context but still writes an error answer for it, so the transports drop
+// that answer here: they note the requests each session has open and the
+// ones it cancelled, and leave out an answer to a cancelled one.
+
+// maxOpenRequests bounds how many open requests are remembered.
+const maxOpenRequests = 1 << 16
+
+// cancellations is the open and cancelled requests of sessions, by session
+// ID (the scope; "" on stdio) and JSON-RPC id.
+type cancellations struct {
+	mu        sync.Mutex
+	open      map[string]bool
+	cancelled map[string]bool
+}
+
+func newCancellations() *cancellations {
+	return &cancellations{open: map[string]bool{}, cancelled: map[string]bool{}}
+}
+
+// rpcMessage is what the transports read of a message to follow cancellation.
+type rpcMessage struct {
+	ID     json.RawMessage `json:"id"`
+	Method string          `json:"method"`
+	Params struct {
+		RequestID json.RawMessage `json:"requestId"`
+	} `json:"params"`
+}
+
+func (m rpcMessage) hasID() bool { return len(m.ID) > 0 && string(m.ID) != "null" }
+
+// received notes a message from the client of session scope.
+func (c *cancellations) received(scope string, m rpcMessage) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	switch {
+	case m.Method == "notifications/cancelled" && len(m.Params.RequestID) > 0:
+		if id := scope + "\x00" + normID(m.Params.RequestID); c.open[id] {
+			c.cancelled[id] = true
+		}
+	case m.Method != "" && m.hasID() && len(c.open) < maxOpenRequests:
+		c.open[scope+"\x00"+normID(m.ID)] = true
+	}
+}
+
+// isCancelled tells whether request id of session scope was cancelled.
+func (c *cancellations) isCancelled(scope string, id json.RawMessage) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.cancelled[scope+"\x00"+normID(id)]
+}
+
+// answering notes an answer about to go to the client of session scope and
+// says whether to drop it because its request was cancelled.
+func (c *cancellations) answering(scope string, m rpcMessage) (drop bool) {
+	if m.Method != "" || !m.hasID() {
+		return false
+	}
+	id := scope + "\x00" + normID(m.ID)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	drop = c.cancelled[id]
+	delete(c.open, id)
+	delete(c.cancelled, id)
+	return drop
+}
+
+// answerTo reads the JSON-RPC message in an SSE event or a JSON body; ok
+// is false when p holds none.
+func answerTo(p []byte) (m rpcMessage, ok bool) {
+	data := p
+	if _, d, found := bytes.Cut(p, []byte("data:")); found {
+		data = d
+	}
+	data = bytes.TrimSpace(data)
+	if len(data) == 0 || data[0] != '{' {
+		return m, false
+	}
+	return m, json.Unmarshal(data, &m) == nil
+}
+
+// stdioReader passes the client's input through, noting each message.
+type stdioReader struct {
+	r       io.Reader
+	c       *cancellations
+	partial []byte
+}
+
+func (s *stdioReader) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	s.partial = append(s.partial, p[:n]...)
+	for {
+		line, rest, ok := bytes.Cut(s.partial, []byte("\n"))
+		if !ok {
+			break
+		}
+		var m rpcMessage
+		if json.Unmarshal(line, &m) == nil {
+			s.c.received("", m)
+		}
+		s.partial = append(s.partial[:0], rest...)
+	}
+	if len(s.partial) > defaultMaxBody {
+		// A line this long is no message the server will answer.
+		s.partial = s.partial[:0]
+	}
+	return n, err
+}
+
+// stdioWriter passes the server's output through, leaving out answers to
+// cancelled requests. mcp-go writes each message with one Write.
+type stdioWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+	c  *cancellations
+}
+
+func (s *stdioWriter) Write(p []byte) (int, error) {
+	if m, ok := answerTo(p); ok && s.c.answering("", m) {
+		return len(p), nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.w.Write(p)
+}
+
+// notify writes a notification at once. mcp-go queues a stdio session's
+// notifications for another goroutine, so a progress or log notification
+// sent during a call could follow the call's answer; written here, from
+// the call itself, it comes first.
+func (s *stdioWriter) notify(_ context.Context, method string, params map[string]any) error {
+	b, err := json.Marshal(map[string]any{"jsonrpc": "2.0", "method": method, "params": params})
+	if err != nil {
+		return err
+	}
+	_, err = s.Write(append(b, '\n'))
+	return err
+}
