@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -26,20 +25,22 @@ import (
 type confirmer struct {
 	allow bool
 	ttl   time.Duration
+	// sign signs the confirmation states, so that any replica sharing the
+	// session secret can check an answer to a question another one asked.
+	sign *signer
 
-	mu      sync.Mutex
-	pending map[string]pendingConfirm
+	mu   sync.Mutex
+	used map[string]time.Time // states answered here -> their expiry
 }
 
 type pendingConfirm struct {
 	identity, tool, args string
-	expires              time.Time
 }
 
 const confirmKey = "confirm"
 
 func newConfirmer(allow bool) *confirmer {
-	return &confirmer{allow: allow, ttl: 10 * time.Minute, pending: map[string]pendingConfirm{}}
+	return &confirmer{allow: allow, ttl: 10 * time.Minute, sign: newSigner(nil), used: map[string]time.Time{}}
 }
 
 // canAsk tells whether the client of this call can be asked to confirm,
@@ -51,21 +52,22 @@ func canAsk(ctx context.Context) (can, known bool) {
 		return info.ClientCapabilities != nil && info.ClientCapabilities.Elicitation != nil, true
 	}
 	sess := mcpserver.ClientSessionFromContext(ctx)
-	if sess == nil || !sess.Initialized() {
-		return false, false
+	if sess != nil && sess.Initialized() {
+		pv, ok := sess.(mcpserver.SessionWithProtocolVersion)
+		ci, hasInfo := sess.(mcpserver.SessionWithClientInfo)
+		if ok && pv.ProtocolVersion() != "" && hasInfo {
+			if _, ok := sess.(mcpserver.SessionWithElicitation); !ok {
+				return false, true
+			}
+			return ci.GetClientCapabilities().Elicitation != nil, true
+		}
 	}
-	pv, ok := sess.(mcpserver.SessionWithProtocolVersion)
-	if !ok || pv.ProtocolVersion() == "" {
-		return false, false // not initialized here (e.g. a session of another process)
+	// A session another replica initialized (with the shared session
+	// secret) says in its signed ID whether its client can be asked.
+	if c, signed := sessionClaimsFrom(ctx); signed {
+		return c.clientCanElicit(), true
 	}
-	ci, ok := sess.(mcpserver.SessionWithClientInfo)
-	if !ok {
-		return false, false
-	}
-	if _, ok := sess.(mcpserver.SessionWithElicitation); !ok {
-		return false, true
-	}
-	return ci.GetClientCapabilities().Elicitation != nil, true
+	return false, false // not initialized here, and not signed by a replica
 }
 
 func digestArgs(a any) string {
@@ -131,35 +133,36 @@ func confirmed(content any) bool {
 	return err == nil && json.Unmarshal(b, &v) == nil && v.Confirm
 }
 
-// issue records a question and returns its single-use state token.
+// issue returns the state of a question: signed claims naming the caller,
+// tool and arguments, valid for the confirmation's lifetime.
 func (c *confirmer) issue(p pendingConfirm) string {
-	var b [16]byte
-	rand.Read(b[:])
-	state := hex.EncodeToString(b[:])
-	now := time.Now()
-	p.expires = now.Add(c.ttl)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for k, v := range c.pending {
-		if now.After(v.expires) {
-			delete(c.pending, k)
-		}
-	}
-	c.pending[state] = p
-	return state
+	return c.sign.sign(confirmKind, confirmClaims{Nonce: nonce(), Identity: p.identity, Tool: p.tool, Args: p.args,
+		Expires: time.Now().Add(c.ttl).Unix()})
 }
 
-// take consumes a state token if it was issued for exactly this call.
+// take accepts a state if it was issued (here or on another replica) for
+// exactly this call and has not expired. A state answered here is not
+// accepted here again; another replica would take it once more within its
+// lifetime, for the same caller, tool and arguments only.
 func (c *confirmer) take(state string, want pendingConfirm) bool {
+	var cl confirmClaims
+	if !c.sign.verify(confirmKind, state, &cl) {
+		return false
+	}
+	now := time.Now()
+	if now.Unix() >= cl.Expires || cl.Identity != want.identity || cl.Tool != want.tool || cl.Args != want.args {
+		return false
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	p, ok := c.pending[state]
-	if !ok || time.Now().After(p.expires) {
+	if _, done := c.used[state]; done {
 		return false
 	}
-	if p.identity != want.identity || p.tool != want.tool || p.args != want.args {
-		return false
+	for k, exp := range c.used {
+		if now.After(exp) {
+			delete(c.used, k)
+		}
 	}
-	delete(c.pending, state)
+	c.used[state] = time.Unix(cl.Expires, 0)
 	return true
 }

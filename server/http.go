@@ -60,6 +60,11 @@ type HTTPOptions struct {
 	// least recently used.
 	MaxSessionsPerIdentity int
 
+	// SessionSecret signs streamable HTTP session IDs, so that any replica
+	// sharing it serves a session another one opened (to its owner only).
+	// Empty: a random secret, valid in this process only. At least 32 bytes.
+	SessionSecret []byte
+
 	// ShutdownGrace bounds how long in-flight calls may finish (default 20s).
 	ShutdownGrace time.Duration
 	// MaxBodyBytes bounds a request body (default 4 MiB).
@@ -85,6 +90,7 @@ type httpHandler struct {
 	stream   *mcpserver.StreamableHTTPServer
 	origins  map[string]bool
 	sessions *sessionBinder
+	signed   *signedSessions
 	track    *tracker
 	cancels  *cancellations
 	draining atomic.Bool
@@ -114,6 +120,7 @@ func newHTTPHandler(s *mcpserver.MCPServer, o HTTPOptions) *httpHandler {
 		h.log = zap.NewNop()
 	}
 	h.sessions = newSessionBinder(o.SessionIdleTimeout, o.MaxSessionsPerIdentity, h.closeSession)
+	h.signed = newSignedSessions(newSigner(o.SessionSecret))
 	for _, origin := range o.AllowedOrigins {
 		if origin = strings.TrimRight(strings.TrimSpace(origin), "/"); origin != "" {
 			h.origins[strings.ToLower(origin)] = true
@@ -140,6 +147,8 @@ func newHTTPHandler(s *mcpserver.MCPServer, o HTTPOptions) *httpHandler {
 		h.stream = mcpserver.NewStreamableHTTPServer(s,
 			mcpserver.WithEndpointPath("/mcp"),
 			mcpserver.WithDisableLocalhostProtection(true),
+			// Session IDs are signed: any replica sharing the secret checks them.
+			mcpserver.WithSessionIdManagerResolver(h.signed),
 		)
 	}
 	return h
@@ -227,6 +236,9 @@ func (h *httpHandler) serveMCP(w http.ResponseWriter, r *http.Request, origin st
 		_ = json.Unmarshal(body, &head)
 		_ = json.Unmarshal(body, &msg)
 		r.Body = io.NopCloser(bytes.NewReader(body))
+		if head.Method == "initialize" {
+			r = r.WithContext(context.WithValue(r.Context(), initKey{}, readInit(body)))
+		}
 	}
 
 	// While shutting down, work in progress may finish (answers to the
@@ -241,6 +253,11 @@ func (h *httpHandler) serveMCP(w http.ResponseWriter, r *http.Request, origin st
 	sessionID, ok := h.checkSession(w, r, who)
 	if !ok {
 		return
+	}
+	if h.stream != nil && sessionID != "" {
+		if c, ok := h.signed.check(sessionID); ok {
+			r = r.WithContext(context.WithValue(r.Context(), claimsKey{}, c))
+		}
 	}
 
 	if sessionID != "" {
@@ -313,6 +330,7 @@ func (h *httpHandler) serveMCP(w http.ResponseWriter, r *http.Request, origin st
 		h.stream.ServeHTTP(rw, r)
 		if r.Method == http.MethodDelete && sessionID != "" && (rw.status == 0 || rw.status/100 == 2) {
 			h.sessions.unbind(sessionID)
+			h.signed.end(sessionID)
 		}
 	}
 }

@@ -204,6 +204,7 @@ func (h *httpHandler) closeSession(c closedSession) {
 	for _, cancel := range c.streams {
 		cancel()
 	}
+	h.signed.end(c.id)
 	if h.stream != nil {
 		// The streamable HTTP transport forgets a session on DELETE: ask it
 		// as a client would.
@@ -233,6 +234,15 @@ func (h *httpHandler) checkSession(w http.ResponseWriter, r *http.Request, who s
 	}
 	if sessionID != "" {
 		owner, known := h.sessions.owner(sessionID)
+		if !known && h.stream != nil {
+			// A session another replica opened: its signed ID says whose it is.
+			if c, ok := h.signed.check(sessionID); ok {
+				owner, known = c.Identity, true
+				if owner == who {
+					h.sessions.bind(sessionID, who)
+				}
+			}
+		}
 		switch {
 		case !known:
 			http.Error(w, "Not Found: unknown or ended session; initialize a new one", http.StatusNotFound)

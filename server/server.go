@@ -34,6 +34,11 @@ type Options struct {
 	// directory downloads are written to.
 	Exports tools.ExportOptions
 
+	// SessionSecret signs confirmation states (and, in HTTPOptions, session
+	// IDs) so that every replica sharing it can check them; empty: a random
+	// secret, valid in this process only.
+	SessionSecret []byte
+
 	// AllowDestructive lets destructive tools run for clients that cannot
 	// ask the user to confirm (no MCP elicitation). Clients that can are
 	// always asked.
@@ -72,6 +77,7 @@ func New(opts Options) (*mcpserver.MCPServer, error) {
 		log: log, metrics: opts.Metrics, env: env, served: map[string]tools.Tool{},
 		limits: newLimiter(opts.Limits), confirm: newConfirmer(opts.AllowDestructive),
 	}
+	d.confirm.sign = newSigner(opts.SessionSecret)
 	if opts.Scope.Active() {
 		d.scope = newScoper(opts.Scope, env)
 	}

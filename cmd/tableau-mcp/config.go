@@ -108,6 +108,7 @@ type config struct {
 	ScopeProjects, ScopeWorkbooks, ScopeDatasources, ScopeTags string
 	MaxConcurrentCalls, MaxCallsPerMinute, ShutdownGrace       string
 	SessionIdleTimeout, MaxSessionsPerIdentity                 string
+	SessionSecret                                              string
 
 	settings []setting
 	// origins maps a flag name to where its value came from; dotenv is the
@@ -179,6 +180,7 @@ func (c *config) init() {
 		{"TABLEAU_MCP_MAX_CALLS_PER_MINUTE", "max-calls-per-minute", "tool calls one identity may start per minute (0: no limit)", "120", false, &c.MaxCallsPerMinute, false},
 		{"TABLEAU_MCP_SHUTDOWN_GRACE", "shutdown-grace", "how long calls in flight may finish after SIGTERM", "20s", false, &c.ShutdownGrace, false},
 		{"TABLEAU_MCP_SESSION_IDLE_TIMEOUT", "session-idle-timeout", "an HTTP or SSE session unused for this long is closed", "30m", false, &c.SessionIdleTimeout, false},
+		{"TABLEAU_MCP_SESSION_SECRET", "session-secret", "secret (32+ characters) that signs MCP session IDs and confirmations, shared by every replica so any of them serves any session; default: random, this process only", "", true, &c.SessionSecret, false},
 		{"TABLEAU_MCP_MAX_SESSIONS_PER_IDENTITY", "max-sessions-per-identity", "sessions one identity may hold; opening one more closes its least recently used", "64", false, &c.MaxSessionsPerIdentity, false},
 
 		{"TABLEAU_MCP_METADATA_TTL", "metadata-ttl", "how long tableau_query_view reuses a data source's metadata for its checks, a Go duration such as 5m (0: read it for every query)", "5m", false, &c.metadataTTL, false},
@@ -521,6 +523,7 @@ type switches struct {
 	grace            time.Duration
 	sessionIdle      time.Duration
 	maxSessions      int
+	sessionSecret    []byte
 	allowDestructive bool
 	noAuth           bool
 	origins, hosts   []string
@@ -597,6 +600,12 @@ func (c *config) switches() (switches, error) {
 	}
 	if sw.sessionIdle, err = time.ParseDuration(c.SessionIdleTimeout); err != nil || sw.sessionIdle <= 0 {
 		return sw, fmt.Errorf("--session-idle-timeout %q is not a positive duration such as 30m", c.SessionIdleTimeout)
+	}
+	if c.SessionSecret != "" {
+		if len(c.SessionSecret) < 32 {
+			return sw, fmt.Errorf("--session-secret / TABLEAU_MCP_SESSION_SECRET is %d characters; use at least 32 random ones (openssl rand -hex 32), the same on every replica", len(c.SessionSecret))
+		}
+		sw.sessionSecret = []byte(c.SessionSecret)
 	}
 	if sw.maxSessions, err = strconv.Atoi(c.MaxSessionsPerIdentity); err != nil || sw.maxSessions <= 0 {
 		return sw, fmt.Errorf("--max-sessions-per-identity %q is not a whole number of 1 or more", c.MaxSessionsPerIdentity)

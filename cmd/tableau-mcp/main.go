@@ -229,7 +229,7 @@ func serve(ctx context.Context, cfg *config, log *zap.Logger, stdin io.Reader, s
 		Transport: cfg.Transport, Listen: cfg.Listen, Logger: log,
 		Auth: authn, NoAuth: sw.noAuth, NoAuthIdentity: cfg.ScalekitIdentifier, AllowedOrigins: sw.origins, AllowedHosts: sw.hosts,
 		Metrics: metrics, Ready: readiness(b), ShutdownGrace: sw.grace,
-		SessionIdleTimeout: sw.sessionIdle, MaxSessionsPerIdentity: sw.maxSessions,
+		SessionIdleTimeout: sw.sessionIdle, MaxSessionsPerIdentity: sw.maxSessions, SessionSecret: sw.sessionSecret,
 	})
 }
 
@@ -270,7 +270,7 @@ func readiness(b backend.Backend) func(context.Context) error {
 func (c *config) serverOptions(sw switches, exports tools.ExportOptions, log *zap.Logger) server.Options {
 	return server.Options{
 		Version: version, Logger: log,
-		AllowDestructive: sw.allowDestructive, Scope: sw.scope, Limits: sw.limits,
+		AllowDestructive: sw.allowDestructive, Scope: sw.scope, Limits: sw.limits, SessionSecret: sw.sessionSecret,
 		MetadataTTL: c.MetadataTTL, SkipQueryCheck: !c.QueryCheck, Exports: exports,
 	}
 }

@@ -426,3 +426,15 @@ func TestExportSettings(t *testing.T) {
 	}
 }
 func itoa64(n int64) string { return strconv.FormatInt(n, 10) }
+
+func TestSessionSecretMustBeLong(t *testing.T) {
+	setEnv(t, nil)
+	var out, errb bytes.Buffer
+	err := run([]string{"--session-secret", "too-short", "tools"}, nil, &out, &errb)
+	if err == nil || !strings.Contains(err.Error(), "TABLEAU_MCP_SESSION_SECRET") || strings.Contains(err.Error(), "too-short") {
+		t.Errorf("a short session secret: %v", err)
+	}
+	if err := run([]string{"--session-secret", strings.Repeat("x", 32), "tools"}, nil, &out, &errb); err != nil {
+		t.Errorf("a 32-character session secret: %v", err)
+	}
+}
