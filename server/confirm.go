@@ -45,8 +45,8 @@ func newConfirmer(allow bool) *confirmer {
 
 // canAsk tells whether the client of this call can be asked to confirm,
 // and whether the server knows at all: a modern request declares its
-// client's capabilities itself; a legacy one is known only through a
-// session this server saw initialized.
+// client's capabilities itself; a legacy one is known through a session
+// this server saw initialized, or through its signed session ID.
 func canAsk(ctx context.Context) (can, known bool) {
 	if info := mcpserver.RequestProtocolInfoFromContext(ctx); info != nil && info.Modern {
 		return info.ClientCapabilities != nil && info.ClientCapabilities.Elicitation != nil, true
