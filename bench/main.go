@@ -1,0 +1,556 @@
+// Command bench measures tableau-mcp side by side with a bare mcp-go server
+// (bench/bare: the same number of trivial tools), each figure from one
+// interleaved run so that machine load weighs on both alike:
+//
+//	go run ./bench [-runs 40] [-calls 300] [-duration 3s] [-download-mb 512] [-doc docs/benchmarks.md]
+//
+// It builds both servers (default build flags and -ldflags=-s -w), then
+// measures start-up to the initialize answer, resident memory after
+// tools/list and its size, per-call latency over stdio, calls/s and latency
+// over streamable HTTP at 1, 8 and 64 clients (tableau-mcp with the direct
+// backend against `tableau-mcp emulator` in another process), the server's
+// CPU per 1,000 calls, and resident memory during a large download. Every
+// server listens on 127.0.0.1 only. With -doc the table replaces the
+// "latest run" section of that file.
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/tableau-mcp/tableau-mcp/backend"
+	"github.com/tableau-mcp/tableau-mcp/demo"
+	tableauemu "github.com/tableau-mcp/tableau-mcp/emulator/tableau"
+	"github.com/tableau-mcp/tableau-mcp/tableau"
+)
+
+type options struct {
+	runs       int
+	calls      int
+	duration   time.Duration
+	clients    []int
+	downloadMB int
+	doc        string
+}
+
+func main() {
+	var o options
+	flag.IntVar(&o.runs, "runs", 40, "start-up runs of each binary")
+	flag.IntVar(&o.calls, "calls", 300, "tool calls over stdio for each server")
+	flag.DurationVar(&o.duration, "duration", 3*time.Second, "length of each HTTP load run")
+	flag.IntVar(&o.downloadMB, "download-mb", 512, "size of the workbook downloaded for the memory figure (0: skip)")
+	flag.StringVar(&o.doc, "doc", "", "markdown file whose latest-run section receives the table")
+	compare := flag.String("compare", "", "only compare the start-up of these built binaries (comma list), then stop")
+	flag.Parse()
+	o.clients = []int{1, 8, 64}
+	if *compare != "" {
+		if err := compareStartups(strings.Split(*compare, ","), o.runs); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if err := run(o); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+// binaries are the four builds compared.
+type binaries struct {
+	dir                      string
+	mcp, bare, mcpSW, bareSW string
+}
+
+func build(root string) (*binaries, error) {
+	dir, err := os.MkdirTemp("", "tableau-mcp-bench-")
+	if err != nil {
+		return nil, err
+	}
+	b := &binaries{dir: dir,
+		mcp: filepath.Join(dir, "tableau-mcp"), bare: filepath.Join(dir, "bare"),
+		mcpSW: filepath.Join(dir, "tableau-mcp-sw"), bareSW: filepath.Join(dir, "bare-sw")}
+	for _, x := range []struct{ out, pkg, flags string }{
+		{b.mcp, "./cmd/tableau-mcp", ""}, {b.bare, "./bench/bare", ""},
+		{b.mcpSW, "./cmd/tableau-mcp", "-s -w"}, {b.bareSW, "./bench/bare", "-s -w"},
+	} {
+		args := []string{"build", "-o", x.out}
+		if x.flags != "" {
+			args = append(args, "-ldflags="+x.flags)
+		}
+		cmd := exec.Command("go", append(args, x.pkg)...)
+		cmd.Dir, cmd.Stderr = root, os.Stderr
+		if err := cmd.Run(); err != nil {
+			return nil, fmt.Errorf("go build %s: %w", x.pkg, err)
+		}
+	}
+	return b, nil
+}
+
+func moduleRoot() (string, error) {
+	out, err := exec.Command("go", "env", "GOMOD").Output()
+	if err != nil {
+		return "", err
+	}
+	gomod := strings.TrimSpace(string(out))
+	if gomod == "" || gomod == os.DevNull {
+		return "", fmt.Errorf("run from inside the tableau-mcp module")
+	}
+	return filepath.Dir(gomod), nil
+}
+
+func run(o options) error {
+	root, err := moduleRoot()
+	if err != nil {
+		return err
+	}
+	started := time.Now().UTC()
+	load0 := loadAvg()
+	fmt.Fprintln(os.Stderr, "building...")
+	bins, err := build(root)
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(bins.dir)
+	work, err := os.MkdirTemp("", "tableau-mcp-bench-work-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(work)
+
+	t := &table{}
+	t.add("binary size (default build / -s -w)",
+		fmt.Sprintf("%s / %s", fileMB(bins.mcp), fileMB(bins.mcpSW)),
+		fmt.Sprintf("%s / %s", fileMB(bins.bare), fileMB(bins.bareSW)),
+		ratio(fileSize(bins.mcp), fileSize(bins.bare)))
+
+	fmt.Fprintln(os.Stderr, "start-up...")
+	st, err := startups(bins, work, o.runs)
+	if err != nil {
+		return err
+	}
+	var verdicts []string
+	for _, v := range []struct {
+		label   string
+		a, b    startup
+	}{{"default build", st[bins.mcp], st[bins.bare]}, {"-s -w", st[bins.mcpSW], st[bins.bareSW]}} {
+		r := float64(v.a.median()) / float64(v.b.median())
+		t.add(fmt.Sprintf("start-up to initialize answer, %s: median (p25–p75)", v.label), v.a.String(), v.b.String(), fmt.Sprintf("%.2fx", r))
+		verdicts = append(verdicts, verdict(r <= 1.25, "start-up (%s) %.2fx the bare server's (bound 1.25x)", v.label, r))
+	}
+	rssA, rssB := quantile(st[bins.mcp].rss, 0.5), quantile(st[bins.bare].rss, 0.5)
+	t.add("resident memory after tools/list (median)", mb(rssA), mb(rssB), ratio(float64(rssA), float64(rssB)))
+	verdicts = append(verdicts, verdict(rssA <= 14*1024, "resident memory after tools/list %s (bound 14 MB)", mb(rssA)))
+	t.add("tools/list answer", fmt.Sprintf("%d bytes", st[bins.mcp].listBytes), fmt.Sprintf("%d bytes", st[bins.bare].listBytes), "")
+
+	fmt.Fprintln(os.Stderr, "stdio calls...")
+	a, b, err := stdioCalls(bins, work, o.calls)
+	if err != nil {
+		return err
+	}
+	t.add(fmt.Sprintf("per call over stdio, p50 / p99 (%d calls; demo site, list workbooks / echo)", o.calls),
+		ms(quantile(a, 0.5))+" / "+ms(quantile(a, 0.99)), ms(quantile(b, 0.5))+" / "+ms(quantile(b, 0.99)),
+		ratio(float64(quantile(a, 0.5)), float64(quantile(b, 0.5))))
+
+	fmt.Fprintln(os.Stderr, "HTTP load...")
+	if err := httpRuns(t, bins, work, o); err != nil {
+		return err
+	}
+	if o.downloadMB > 0 {
+		fmt.Fprintln(os.Stderr, "download...")
+		peak, hwm, rate, err := download(bins.mcp, work, int64(o.downloadMB)<<20)
+		if err != nil {
+			return err
+		}
+		t.add(fmt.Sprintf("resident memory during a %d MB download to disk: peak sampled (VmHWM)", o.downloadMB),
+			fmt.Sprintf("%s (%s), %.0f MB/s", mb(peak), mb(hwm), rate), "—", "")
+	}
+
+	var out bytes.Buffer
+	fmt.Fprintf(&out, "Run %s on %s; load average %s at the start, %s at the end.\n\n",
+		started.Format("2006-01-02 15:04 MST"), machine(), load0, loadAvg())
+	fmt.Fprintf(&out, "| measure | tableau-mcp | bare mcp-go | ratio |\n| --- | --- | --- | --- |\n")
+	for _, r := range t.rows {
+		fmt.Fprintf(&out, "| %s | %s | %s | %s |\n", r[0], r[1], r[2], r[3])
+	}
+	out.WriteString("\n")
+	for _, v := range verdicts {
+		out.WriteString("- " + v + "\n")
+	}
+	os.Stdout.Write(out.Bytes())
+	if o.doc != "" {
+		return writeDoc(o.doc, out.Bytes())
+	}
+	return nil
+}
+
+func verdict(ok bool, format string, args ...any) string {
+	w := "within bound"
+	if !ok {
+		w = "OVER bound"
+	}
+	return fmt.Sprintf(format, args...) + ": " + w
+}
+
+type table struct{ rows [][4]string }
+
+func (t *table) add(measure, a, b, r string) { t.rows = append(t.rows, [4]string{measure, a, b, r}) }
+
+// startup is one binary's start-up runs.
+type startup struct {
+	d         []time.Duration
+	rss       []int64
+	listBytes int
+}
+
+func (s startup) median() time.Duration { return quantile(s.d, 0.5) }
+
+func (s startup) String() string {
+	return fmt.Sprintf("%s (%s–%s)", ms(s.median()), ms(quantile(s.d, 0.25)), ms(quantile(s.d, 0.75)))
+}
+
+// compareStartups prints the start-up and memory of built binaries, for
+// trying a change: each is run in turn, runs times.
+func compareStartups(bins []string, runs int) error {
+	dir, err := os.MkdirTemp("", "tableau-mcp-bench-work-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	res, err := startupRuns(bins, dir, runs)
+	if err != nil {
+		return err
+	}
+	for _, b := range bins {
+		fmt.Printf("%-40s %s  rss %s  %s\n", b, res[b], mb(quantile(res[b].rss, 0.5)), fileMB(b))
+	}
+	return nil
+}
+
+// startups launches each binary runs times, in rotating order, and times
+// launch to the initialize answer; then lists the tools and reads RSS.
+func startups(b *binaries, dir string, runs int) (map[string]startup, error) {
+	return startupRuns([]string{b.mcp, b.bare, b.mcpSW, b.bareSW}, dir, runs)
+}
+
+func startupRuns(bins []string, dir string, runs int) (map[string]startup, error) {
+	out := map[string]startup{}
+	env := childEnv()
+	for i := range runs {
+		for k := range bins {
+			bin := bins[(i+k)%len(bins)]
+			d, rss, n, err := startOnce(bin, dir, env)
+			if err != nil {
+				return nil, err
+			}
+			s := out[bin]
+			s.d, s.rss, s.listBytes = append(s.d, d), append(s.rss, rss), n
+			out[bin] = s
+		}
+	}
+	return out, nil
+}
+
+func startOnce(bin, dir string, env []string) (time.Duration, int64, int, error) {
+	t0 := time.Now()
+	s, err := startStdio(bin, dir, env, argsFor(bin)...)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	defer s.close()
+	if _, err := io.WriteString(s.in, initialize); err != nil {
+		return 0, 0, 0, err
+	}
+	if _, err := s.answer(0); err != nil {
+		return 0, 0, 0, err
+	}
+	d := time.Since(t0)
+	if err := s.notify("notifications/initialized"); err != nil {
+		return 0, 0, 0, err
+	}
+	list, err := s.request("tools/list", map[string]any{})
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	return d, procStatus(s.cmd.Process.Pid, "VmRSS"), len(list), nil
+}
+
+// argsFor: tableau-mcp logs only errors (a desktop client shows stderr).
+func argsFor(bin string) []string {
+	if strings.Contains(filepath.Base(bin), "tableau-mcp") {
+		return []string{"--log-level", "error"}
+	}
+	return nil
+}
+
+// stdioCalls times calls over stdio on one session of each server, in turn.
+func stdioCalls(b *binaries, dir string, n int) (a, bare []time.Duration, err error) {
+	env := childEnv()
+	sa, err := startStdio(b.mcp, dir, env, argsFor(b.mcp)...)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer sa.close()
+	sb, err := startStdio(b.bare, dir, env)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer sb.close()
+	for _, s := range []*stdioSession{sa, sb} {
+		if _, err := s.request("initialize", json.RawMessage(`{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"bench","version":"1"}}`)); err != nil {
+			return nil, nil, err
+		}
+		s.notify("notifications/initialized")
+	}
+	call := func(s *stdioSession, tool string, args map[string]any) (time.Duration, error) {
+		t := time.Now()
+		line, err := s.request("tools/call", map[string]any{"name": tool, "arguments": args})
+		if err != nil {
+			return 0, err
+		}
+		if bytes.Contains(line, []byte(`"isError":true`)) || !bytes.Contains(line, []byte(`"result"`)) {
+			return 0, fmt.Errorf("%s: %.300s", tool, line)
+		}
+		return time.Since(t), nil
+	}
+	for i := -10; i < n; i++ { // ten warm-up calls each
+		da, err := call(sa, "tableau_workbooks_list", map[string]any{})
+		if err != nil {
+			return nil, nil, err
+		}
+		db, err := call(sb, "tool_01", map[string]any{"text": "hello"})
+		if err != nil {
+			return nil, nil, err
+		}
+		if i >= 0 {
+			a, bare = append(a, da), append(bare, db)
+		}
+	}
+	return a, bare, nil
+}
+
+// httpRuns serves both over streamable HTTP and loads them in turn.
+func httpRuns(t *table, b *binaries, dir string, o options) error {
+	emu, err := startServer(b.mcp, dir, childEnv(), "emulator", "--listen", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	defer emu.stop()
+	settings, err := emulatorSettings(emu)
+	if err != nil {
+		return err
+	}
+	a, err := startServer(b.mcp, dir, childEnv(settings...), "--transport", "http", "--listen", "127.0.0.1:0", "--no-auth",
+		"--max-concurrent-calls", "0", "--max-calls-per-minute", "0")
+	if err != nil {
+		return err
+	}
+	defer a.stop()
+	bare, err := startServer(b.bare, dir, childEnv(), "-listen", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	defer bare.stop()
+	var cpuA, cpuB, cpuEmu time.Duration
+	var callsA, callsB int
+	for _, n := range o.clients {
+		e0 := cpuTime(emu.pid())
+		ra := load(a.url, a.pid(), n, o.duration, "tableau_workbooks_list", "{}")
+		e1 := cpuTime(emu.pid())
+		rb := load(bare.url, bare.pid(), n, o.duration, "tool_01", `{"text":"hello"}`)
+		for _, r := range []loadResult{ra, rb} {
+			if r.calls == 0 || r.errors > 0 {
+				return fmt.Errorf("HTTP load with %d clients: %d calls, %d errors, first: %v", n, r.calls, r.errors, r.firstErr)
+			}
+		}
+		t.add(fmt.Sprintf("streamable HTTP, %d client(s), %s: calls/s; p50 / p99", n, o.duration),
+			fmt.Sprintf("%.0f; %s / %s", ra.perSecond(), ms(quantile(ra.lat, 0.5)), ms(quantile(ra.lat, 0.99))),
+			fmt.Sprintf("%.0f; %s / %s", rb.perSecond(), ms(quantile(rb.lat, 0.5)), ms(quantile(rb.lat, 0.99))),
+			ratio(rb.perSecond(), ra.perSecond())+" the calls/s")
+		if n == 8 {
+			cpuA, cpuB, cpuEmu, callsA, callsB = ra.cpu, rb.cpu, e1-e0, ra.calls, rb.calls
+		}
+	}
+	if callsA > 0 {
+		t.add("server CPU per 1,000 calls, 8 clients over HTTP (tableau-mcp: list workbooks, direct backend; emulator's own CPU apart)",
+			fmt.Sprintf("%s (emulator %s)", ms(cpuA*1000/time.Duration(callsA)), ms(cpuEmu*1000/time.Duration(callsA))),
+			ms(cpuB*1000/time.Duration(callsB)), ratio(float64(cpuA)/float64(callsA), float64(cpuB)/float64(callsB)))
+	}
+	return nil
+}
+
+// emulatorSettings reads the sign-in settings `tableau-mcp emulator` prints.
+func emulatorSettings(s *server) ([]string, error) {
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		var env []string
+		for _, line := range strings.Split(s.lines.String(), "\n") {
+			if k, _, ok := strings.Cut(strings.TrimSpace(line), "="); ok && strings.HasPrefix(k, "TABLEAU_") {
+				env = append(env, strings.TrimSpace(line))
+			}
+		}
+		if len(env) >= 4 {
+			return env, nil
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return nil, fmt.Errorf("the emulator printed no sign-in settings:\n%s", s.lines.String())
+}
+
+var luid = regexp.MustCompile(`"id":"([0-9a-f-]{36})"`)
+
+// download has tableau-mcp (stdio, direct backend) stream a workbook of
+// size bytes to disk from an emulator in this process, sampling its RSS.
+func download(bin, dir string, size int64) (peakKB, hwmKB int64, mbps float64, err error) {
+	emu, _ := demo.NewSite(tableauemu.Config{})
+	emu.SetExtractBytes(size)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	srv := &http.Server{Handler: emu}
+	go srv.Serve(ln)
+	defer srv.Close()
+	pat := emu.DefaultPAT()
+	url := "http://" + ln.Addr().String()
+	c, err := tableau.New(tableau.Config{ServerURL: url, Site: pat.SiteContentURL, PATName: pat.Name, PATSecret: pat.Secret})
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	raw, err := c.Invoke(context.Background(), backend.Call{Request: backend.Request{Method: http.MethodGet, Path: "/workbooks",
+		Query: map[string][]string{"filter": {"name:eq:Superstore Sales"}}}})
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	m := luid.FindSubmatch(raw)
+	if m == nil {
+		return 0, 0, 0, fmt.Errorf("no Superstore Sales workbook on the emulated site: %.300s", raw)
+	}
+	exports := filepath.Join(dir, "exports")
+	if err := os.MkdirAll(exports, 0o700); err != nil {
+		return 0, 0, 0, err
+	}
+	defer os.RemoveAll(exports)
+	s, err := startStdio(bin, dir, childEnv("TABLEAU_SERVER_URL="+url, "TABLEAU_SITE="+pat.SiteContentURL,
+		"TABLEAU_PAT_NAME="+pat.Name, "TABLEAU_PAT_SECRET="+pat.Secret, "TABLEAU_MCP_EXPORT_DIR="+exports), "--log-level", "error")
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	defer s.close()
+	if _, err := s.request("initialize", json.RawMessage(`{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"bench","version":"1"}}`)); err != nil {
+		return 0, 0, 0, err
+	}
+	s.notify("notifications/initialized")
+	pid := s.cmd.Process.Pid
+	stop := make(chan struct{})
+	sampled := make(chan int64)
+	go func() {
+		var peak int64
+		tick := time.NewTicker(5 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			peak = max(peak, procStatus(pid, "VmRSS"))
+			select {
+			case <-stop:
+				sampled <- peak
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	t0 := time.Now()
+	line, err := s.request("tools/call", map[string]any{"name": "tableau_workbook_download", "arguments": map[string]any{"workbook_id": string(m[1])}})
+	elapsed := time.Since(t0)
+	hwmKB = procStatus(pid, "VmHWM")
+	close(stop)
+	peakKB = <-sampled
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	if bytes.Contains(line, []byte(`"isError":true`)) {
+		return 0, 0, 0, fmt.Errorf("download: %.300s", line)
+	}
+	return peakKB, hwmKB, float64(size) / (1 << 20) / elapsed.Seconds(), nil
+}
+
+func fileSize(p string) float64 {
+	st, err := os.Stat(p)
+	if err != nil {
+		return 0
+	}
+	return float64(st.Size())
+}
+
+func fileMB(p string) string { return fmt.Sprintf("%.1f MB", fileSize(p)/(1<<20)) }
+
+func loadAvg() string {
+	b, _ := os.ReadFile("/proc/loadavg")
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
+}
+
+// machine names the processor, cores, memory and Go.
+func machine() string {
+	model := "unknown processor"
+	if b, err := os.ReadFile("/proc/cpuinfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "model name"); ok {
+				model = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(v), ":"))
+				break
+			}
+		}
+	}
+	memGB := float64(procMeminfo("MemTotal")) / (1 << 20)
+	return fmt.Sprintf("%s, %d cores, %.0f GB, %s %s/%s", model, runtime.NumCPU(), memGB, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+}
+
+func procMeminfo(field string) int64 {
+	b, _ := os.ReadFile("/proc/meminfo")
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
+			var n int64
+			fmt.Sscan(strings.TrimSpace(v), &n)
+			return n
+		}
+	}
+	return 0
+}
+
+// Markers around the section of the document the benchmark rewrites.
+const (
+	docBegin = "<!-- bench:begin (written by go run ./bench -doc) -->"
+	docEnd   = "<!-- bench:end -->"
+)
+
+func writeDoc(path string, table []byte) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	i, j := bytes.Index(b, []byte(docBegin)), bytes.Index(b, []byte(docEnd))
+	if i < 0 || j < i {
+		return fmt.Errorf("%s has no %q ... %q section", path, docBegin, docEnd)
+	}
+	var out bytes.Buffer
+	out.Write(b[:i+len(docBegin)])
+	out.WriteString("\n")
+	out.Write(table)
+	out.Write(b[j:])
+	return os.WriteFile(path, out.Bytes(), 0o644)
+}
