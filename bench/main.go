@@ -4,7 +4,8 @@
 //
 //	go run ./bench [-runs 40] [-calls 300] [-duration 3s] [-download-mb 512] [-doc docs/benchmarks.md]
 //
-// It builds both servers (default build flags and -ldflags=-s -w), then
+// It builds both servers twice (go build with its defaults; and the release
+// build of the Dockerfile: CGO_ENABLED=0, -trimpath, -ldflags=-s -w), then
 // measures start-up to the initialize answer, resident memory after
 // tools/list and its size, per-call latency over stdio, calls/s and latency
 // over streamable HTTP at 1, 8 and 64 clients (tableau-mcp with the direct
@@ -44,7 +45,11 @@ type options struct {
 	clients    []int
 	downloadMB int
 	doc        string
+	only       map[string]bool
 }
+
+// does tells whether a section runs (all do unless -only names some).
+func (o options) does(section string) bool { return len(o.only) == 0 || o.only[section] }
 
 func main() {
 	var o options
@@ -53,9 +58,16 @@ func main() {
 	flag.DurationVar(&o.duration, "duration", 3*time.Second, "length of each HTTP load run")
 	flag.IntVar(&o.downloadMB, "download-mb", 512, "size of the workbook downloaded for the memory figure (0: skip)")
 	flag.StringVar(&o.doc, "doc", "", "markdown file whose latest-run section receives the table")
+	only := flag.String("only", "", "run only these sections (comma list of startup, stdio, http, download)")
 	compare := flag.String("compare", "", "only compare the start-up of these built binaries (comma list), then stop")
 	flag.Parse()
 	o.clients = []int{1, 8, 64}
+	if *only != "" {
+		o.only = map[string]bool{}
+		for _, s := range strings.Split(*only, ",") {
+			o.only[strings.TrimSpace(s)] = true
+		}
+	}
 	if *compare != "" {
 		if err := compareStartups(strings.Split(*compare, ","), o.runs); err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)
@@ -91,8 +103,14 @@ func build(root string) (*binaries, error) {
 		if x.flags != "" {
 			args = append(args, "-ldflags="+x.flags)
 		}
+		if x.flags != "" { // the release build, as the Dockerfile makes it
+			args = append(args, "-trimpath")
+		}
 		cmd := exec.Command("go", append(args, x.pkg)...)
 		cmd.Dir, cmd.Stderr = root, os.Stderr
+		if x.flags != "" {
+			cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+		}
 		if err := cmd.Run(); err != nil {
 			return nil, fmt.Errorf("go build %s: %w", x.pkg, err)
 		}
@@ -132,44 +150,49 @@ func run(o options) error {
 	defer os.RemoveAll(work)
 
 	t := &table{}
-	t.add("binary size (default build / -s -w)",
+	t.add("binary size (go build / release build)",
 		fmt.Sprintf("%s / %s", fileMB(bins.mcp), fileMB(bins.mcpSW)),
 		fmt.Sprintf("%s / %s", fileMB(bins.bare), fileMB(bins.bareSW)),
 		ratio(fileSize(bins.mcp), fileSize(bins.bare)))
 
-	fmt.Fprintln(os.Stderr, "start-up...")
-	st, err := startups(bins, work, o.runs)
-	if err != nil {
-		return err
-	}
 	var verdicts []string
-	for _, v := range []struct {
-		label   string
-		a, b    startup
-	}{{"default build", st[bins.mcp], st[bins.bare]}, {"-s -w", st[bins.mcpSW], st[bins.bareSW]}} {
-		r := float64(v.a.median()) / float64(v.b.median())
-		t.add(fmt.Sprintf("start-up to initialize answer, %s: median (p25–p75)", v.label), v.a.String(), v.b.String(), fmt.Sprintf("%.2fx", r))
-		verdicts = append(verdicts, verdict(r <= 1.25, "start-up (%s) %.2fx the bare server's (bound 1.25x)", v.label, r))
+	if o.does("startup") {
+		fmt.Fprintln(os.Stderr, "start-up...")
+		st, err := startups(bins, work, o.runs)
+		if err != nil {
+			return err
+		}
+		for _, v := range []struct {
+			label string
+			a, b  startup
+		}{{"go build", st[bins.mcp], st[bins.bare]}, {"release build", st[bins.mcpSW], st[bins.bareSW]}} {
+			r := float64(v.a.median()) / float64(v.b.median())
+			t.add(fmt.Sprintf("start-up to initialize answer, %s: median (p25–p75)", v.label), v.a.String(), v.b.String(), fmt.Sprintf("%.2fx", r))
+			verdicts = append(verdicts, verdict(r <= 1.25, "start-up (%s) %.2fx the bare server's (bound 1.25x)", v.label, r))
+		}
+		rssA, rssB := quantile(st[bins.mcp].rss, 0.5), quantile(st[bins.bare].rss, 0.5)
+		t.add("resident memory after tools/list (median)", mb(rssA), mb(rssB), ratio(float64(rssA), float64(rssB)))
+		verdicts = append(verdicts, verdict(rssA <= 14*1024, "resident memory after tools/list %s (bound 14 MB)", mb(rssA)))
+		t.add("tools/list answer", fmt.Sprintf("%d bytes", st[bins.mcp].listBytes), fmt.Sprintf("%d bytes", st[bins.bare].listBytes), "")
 	}
-	rssA, rssB := quantile(st[bins.mcp].rss, 0.5), quantile(st[bins.bare].rss, 0.5)
-	t.add("resident memory after tools/list (median)", mb(rssA), mb(rssB), ratio(float64(rssA), float64(rssB)))
-	verdicts = append(verdicts, verdict(rssA <= 14*1024, "resident memory after tools/list %s (bound 14 MB)", mb(rssA)))
-	t.add("tools/list answer", fmt.Sprintf("%d bytes", st[bins.mcp].listBytes), fmt.Sprintf("%d bytes", st[bins.bare].listBytes), "")
+	if o.does("stdio") {
 
-	fmt.Fprintln(os.Stderr, "stdio calls...")
-	a, b, err := stdioCalls(bins, work, o.calls)
-	if err != nil {
-		return err
+		fmt.Fprintln(os.Stderr, "stdio calls...")
+		a, b, err := stdioCalls(bins, work, o.calls)
+		if err != nil {
+			return err
+		}
+		t.add(fmt.Sprintf("per call over stdio, p50 / p99 (%d calls; demo site, list workbooks / echo)", o.calls),
+			ms(quantile(a, 0.5))+" / "+ms(quantile(a, 0.99)), ms(quantile(b, 0.5))+" / "+ms(quantile(b, 0.99)),
+			ratio(float64(quantile(a, 0.5)), float64(quantile(b, 0.5))))
 	}
-	t.add(fmt.Sprintf("per call over stdio, p50 / p99 (%d calls; demo site, list workbooks / echo)", o.calls),
-		ms(quantile(a, 0.5))+" / "+ms(quantile(a, 0.99)), ms(quantile(b, 0.5))+" / "+ms(quantile(b, 0.99)),
-		ratio(float64(quantile(a, 0.5)), float64(quantile(b, 0.5))))
-
-	fmt.Fprintln(os.Stderr, "HTTP load...")
-	if err := httpRuns(t, bins, work, o); err != nil {
-		return err
+	if o.does("http") {
+		fmt.Fprintln(os.Stderr, "HTTP load...")
+		if err := httpRuns(t, bins, work, o); err != nil {
+			return err
+		}
 	}
-	if o.downloadMB > 0 {
+	if o.downloadMB > 0 && o.does("download") {
 		fmt.Fprintln(os.Stderr, "download...")
 		peak, hwm, rate, err := download(bins.mcp, work, int64(o.downloadMB)<<20)
 		if err != nil {
