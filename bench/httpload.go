@@ -91,11 +91,11 @@ func (c *mcpHTTP) close() {
 
 // loadResult is what one load run measured.
 type loadResult struct {
-	calls   int
-	errors  int
-	elapsed time.Duration
-	lat     []time.Duration
-	cpu     time.Duration // the server's CPU time during the run
+	calls    int
+	errors   int
+	elapsed  time.Duration
+	lat      []time.Duration
+	cpu      time.Duration // the server's CPU time during the run
 	firstErr error
 }
 
