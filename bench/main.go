@@ -59,6 +59,10 @@ func main() {
 	flag.IntVar(&o.downloadMB, "download-mb", 512, "size of the workbook downloaded for the memory figure (0: skip)")
 	flag.StringVar(&o.doc, "doc", "", "markdown file whose latest-run section receives the table")
 	only := flag.String("only", "", "run only these sections (comma list of startup, stdio, http, download)")
+	drive := flag.String("load", "", "only load the streamable HTTP server at this URL (-clients, -duration, -tool, -args), then stop")
+	clients := flag.Int("clients", 8, "clients for -load")
+	tool := flag.String("tool", "tableau_workbooks_list", "tool -load calls")
+	toolArgs := flag.String("args", "{}", "arguments -load passes")
 	compare := flag.String("compare", "", "only compare the start-up of these built binaries (comma list), then stop")
 	flag.Parse()
 	o.clients = []int{1, 8, 64}
@@ -67,6 +71,14 @@ func main() {
 		for _, s := range strings.Split(*only, ",") {
 			o.only[strings.TrimSpace(s)] = true
 		}
+	}
+	if *drive != "" {
+		r := load(*drive, 0, *clients, o.duration, *tool, *toolArgs)
+		fmt.Printf("%d calls, %d errors, %.0f calls/s, p50 %s, p99 %s\n", r.calls, r.errors, r.perSecond(), ms(quantile(r.lat, 0.5)), ms(quantile(r.lat, 0.99)))
+		if r.firstErr != nil {
+			fmt.Println("first error:", r.firstErr)
+		}
+		return
 	}
 	if *compare != "" {
 		if err := compareStartups(strings.Split(*compare, ","), o.runs); err != nil {
