@@ -7,9 +7,11 @@
 package backend
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -156,3 +158,35 @@ func (e *UserError) Error() string { return e.Msg }
 
 // Userf makes a UserError.
 func Userf(format string, args ...any) error { return &UserError{Msg: fmt.Sprintf(format, args...)} }
+
+// ReadBody reads a whole answer body, in one allocation when the server
+// said how long it is (the common case), instead of growing a buffer.
+func ReadBody(resp *http.Response) ([]byte, error) {
+	if n := resp.ContentLength; n > 0 && n <= 64<<20 {
+		buf := make([]byte, n)
+		if _, err := io.ReadFull(resp.Body, buf); err != nil {
+			return nil, err
+		}
+		return buf, nil
+	}
+	return io.ReadAll(resp.Body)
+}
+
+// JSONShaped reports whether b has the shape of a JSON object or array: it
+// opens with { or [ and closes with the matching bracket. It tells an API
+// answer from a login page, a proxy's error page or a cut-off body without
+// a second pass over the text: the one pass is the decoding of the answer,
+// or the encoding of the text into the tool's result.
+func JSONShaped(b []byte) bool {
+	b = bytes.TrimSpace(b)
+	if len(b) < 2 {
+		return false
+	}
+	switch b[0] {
+	case '{':
+		return b[len(b)-1] == '}'
+	case '[':
+		return b[len(b)-1] == ']'
+	}
+	return false
+}

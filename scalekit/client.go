@@ -264,14 +264,14 @@ func (c *Client) Invoke(ctx context.Context, call backend.Call) (json.RawMessage
 		return nil, err
 	}
 	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
+	raw, err := backend.ReadBody(resp)
 	if err != nil {
 		return nil, err
 	}
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return json.RawMessage(`{}`), nil
 	}
-	if !json.Valid(raw) {
+	if !backend.JSONShaped(raw) {
 		return nil, fmt.Errorf("the Scalekit proxy answered %d with a body that is not JSON", resp.StatusCode)
 	}
 	return raw, nil

@@ -449,14 +449,14 @@ func (c *Client) Invoke(ctx context.Context, call backend.Call) (json.RawMessage
 		return nil, err
 	}
 	defer resp.Body.Close()
-	raw, err := io.ReadAll(resp.Body)
+	raw, err := backend.ReadBody(resp)
 	if err != nil {
 		return nil, fmt.Errorf("reading Tableau's answer: %w", err)
 	}
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return json.RawMessage(`{}`), nil
 	}
-	if !json.Valid(raw) {
+	if !backend.JSONShaped(raw) {
 		return nil, fmt.Errorf("Tableau answered %d with a body that is not JSON (%s); is TABLEAU_SERVER_URL the Tableau server itself and not a login page or proxy?", resp.StatusCode, upstream.Snippet(raw))
 	}
 	return raw, nil

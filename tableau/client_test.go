@@ -244,3 +244,20 @@ func TestVersionProbeFallsBackWhenOldPathIsRefused(t *testing.T) {
 		t.Fatalf("version %q", v)
 	}
 }
+
+// TestLoginPageIsNotTakenForAnAnswer: a proxy or login page answering 200
+// with HTML is reported as such, not passed to the model as Tableau's JSON.
+func TestLoginPageIsNotTakenForAnAnswer(t *testing.T) {
+	c := newTestClient(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, "/auth/signin") {
+			io.WriteString(w, `{"credentials":{"site":{"id":"`+siteLUID+`"},"user":{"id":"u1"},"token":"t"}}`)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html")
+		io.WriteString(w, "<!DOCTYPE html><html><head><title>Sign In</title></head><body></body></html>")
+	}), "3.27")
+	_, err := c.Invoke(context.Background(), listWorkbooks)
+	if err == nil || !strings.Contains(err.Error(), "not JSON") || !strings.Contains(err.Error(), "TABLEAU_SERVER_URL") {
+		t.Fatalf("got %v, want the body called not JSON with the setting to check", err)
+	}
+}

@@ -241,11 +241,16 @@ func jsonTypeName(t reflect.Type) string {
 	return t.String()
 }
 
-// jsonResult returns Tableau's JSON as the tool's text result.
+// jsonResult returns Tableau's JSON as the tool's text result. Tableau
+// answers compact JSON, which goes on as it came: the text's one further
+// pass is its encoding into the MCP result. Only an answer laid out on
+// several lines (a proxy that pretty-prints) is compacted first.
 func jsonResult(raw json.RawMessage) *mcp.CallToolResult {
-	var buf bytes.Buffer
-	if json.Compact(&buf, raw) == nil {
-		raw = buf.Bytes()
+	if bytes.IndexByte(raw, '\n') >= 0 {
+		var buf bytes.Buffer
+		if json.Compact(&buf, raw) == nil {
+			raw = buf.Bytes()
+		}
 	}
 	return mcp.NewToolResultText(string(raw))
 }

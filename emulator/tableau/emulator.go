@@ -458,6 +458,10 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		rep.stream(w)
 		return
 	}
+	if len(rep.body) > 0 && w.Header().Get("Content-Length") == "" {
+		// A whole answer in hand is sent with its length, as servers do.
+		w.Header().Set("Content-Length", strconv.Itoa(len(rep.body)))
+	}
 	w.WriteHeader(rep.status)
 	if len(rep.body) > 0 && r.Method != http.MethodHead {
 		_, _ = w.Write(rep.body)
