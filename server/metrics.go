@@ -8,63 +8,44 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
-
 	"github.com/tableau-mcp/tableau-mcp/backend"
+	"github.com/tableau-mcp/tableau-mcp/internal/metrics"
 )
 
 // Metrics are the Prometheus metrics the server exports at /metrics. A nil
-// *Metrics records nothing.
+// *Metrics records nothing. They exist only for the HTTP transports: a
+// stdio process makes none.
 type Metrics struct {
-	reg      *prometheus.Registry
-	calls    *prometheus.CounterVec
-	duration *prometheus.HistogramVec
-	inFlight prometheus.Gauge
-	upstream *prometheus.CounterVec
-	authFail *prometheus.CounterVec
+	reg      *metrics.Registry
+	calls    *metrics.CounterVec
+	duration *metrics.HistogramVec
+	inFlight *metrics.Gauge
+	upstream *metrics.CounterVec
+	authFail *metrics.CounterVec
 }
 
 // NewMetrics makes the metrics in their own registry, with the Go runtime
-// and process collectors.
+// and process families.
 func NewMetrics() *Metrics {
-	m := &Metrics{
-		reg: prometheus.NewRegistry(),
-		calls: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "tableau_mcp_tool_calls_total",
-			Help: "Tool calls by tool and outcome (ok, error, refused, cancelled, input_required, failed).",
-		}, []string{"tool", "outcome"}),
-		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name:    "tableau_mcp_tool_call_duration_seconds",
-			Help:    "Time from receiving a tool call to answering it.",
-			Buckets: []float64{.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 120},
-		}, []string{"tool"}),
-		inFlight: prometheus.NewGauge(prometheus.GaugeOpts{
-			Name: "tableau_mcp_tool_calls_in_flight",
-			Help: "Tool calls running now.",
-		}),
-		upstream: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "tableau_mcp_upstream_responses_total",
-			Help: "Answers from the backend by HTTP status: 2xx for success, the status code of an error, or error when no status was received.",
-		}, []string{"status"}),
-		authFail: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "tableau_mcp_http_unauthorized_total",
-			Help: "HTTP requests refused for missing or invalid credentials.",
-		}, []string{"reason"}),
+	reg := metrics.NewRegistry()
+	reg.RegisterRuntime()
+	return &Metrics{
+		reg: reg,
+		calls: reg.NewCounterVec("tableau_mcp_tool_calls_total",
+			"Tool calls by tool and outcome (ok, error, refused, cancelled, input_required, failed).", "tool", "outcome"),
+		duration: reg.NewHistogramVec("tableau_mcp_tool_call_duration_seconds",
+			"Time from receiving a tool call to answering it.",
+			[]float64{.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 120}, "tool"),
+		inFlight: reg.NewGauge("tableau_mcp_tool_calls_in_flight", "Tool calls running now."),
+		upstream: reg.NewCounterVec("tableau_mcp_upstream_responses_total",
+			"Answers from the backend by HTTP status: 2xx for success, the status code of an error, or error when no status was received.", "status"),
+		authFail: reg.NewCounterVec("tableau_mcp_http_unauthorized_total",
+			"HTTP requests refused for missing or invalid credentials.", "reason"),
 	}
-	m.reg.MustRegister(m.calls, m.duration, m.inFlight, m.upstream, m.authFail,
-		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	return m
 }
 
 // Handler serves the metrics in the Prometheus text format.
-func (m *Metrics) Handler() http.Handler {
-	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{})
-}
-
-// Registry is where the metrics live, for tests and extra collectors.
-func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
+func (m *Metrics) Handler() http.Handler { return m.reg.Handler() }
 
 func (m *Metrics) started() {
 	if m != nil {
@@ -80,14 +61,14 @@ func (m *Metrics) finished() {
 
 func (m *Metrics) observe(tool, outcome string, d time.Duration) {
 	if m != nil {
-		m.calls.WithLabelValues(tool, outcome).Inc()
-		m.duration.WithLabelValues(tool).Observe(d.Seconds())
+		m.calls.With(tool, outcome).Inc()
+		m.duration.With(tool).Observe(d.Seconds())
 	}
 }
 
 func (m *Metrics) unauthorized(reason string) {
 	if m != nil {
-		m.authFail.WithLabelValues(reason).Inc()
+		m.authFail.With(reason).Inc()
 	}
 }
 
@@ -99,16 +80,14 @@ func (m *Metrics) Instrument(b backend.Backend) backend.Backend {
 		return b
 	}
 	if c, ok := b.(interface{ SignIns() int }); ok {
-		m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
-			Name: "tableau_mcp_upstream_sign_ins_total",
-			Help: "Sign-ins to Tableau (or token fetches from Scalekit) made by the backend.",
-		}, func() float64 { return float64(c.SignIns()) }))
+		m.reg.NewCounterFunc("tableau_mcp_upstream_sign_ins_total",
+			"Sign-ins to Tableau (or token fetches from Scalekit) made by the backend.",
+			func() float64 { return float64(c.SignIns()) })
 	}
 	if c, ok := b.(interface{ Renewals() int }); ok {
-		m.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{
-			Name: "tableau_mcp_upstream_session_renewals_total",
-			Help: "Sessions or tokens renewed after the upstream rejected them.",
-		}, func() float64 { return float64(c.Renewals()) }))
+		m.reg.NewCounterFunc("tableau_mcp_upstream_session_renewals_total",
+			"Sessions or tokens renewed after the upstream rejected them.",
+			func() float64 { return float64(c.Renewals()) })
 	}
 	return &instrumented{inner: b, m: m}
 }
@@ -156,5 +135,5 @@ func (b *instrumented) record(err error) {
 	default:
 		status = "error"
 	}
-	b.m.upstream.WithLabelValues(status).Inc()
+	b.m.upstream.With(status).Inc()
 }
