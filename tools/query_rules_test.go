@@ -3,8 +3,12 @@ package tools
 import (
 	"encoding/json"
 	"fmt"
+	"os"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/google/jsonschema-go/jsonschema"
 )
 
 // The rules these tests hold the tool to come from the VizQL Data Service's
@@ -274,5 +278,59 @@ func TestQueryMistakesGetANote(t *testing.T) {
 	}
 	if n := strings.Count(b.paths(), "/query-datasource"); n != 4 {
 		t.Errorf("calls %q: want each query and a fresh attempt at the members", b.paths())
+	}
+}
+
+var (
+	vdsSchemaOnce sync.Once
+	vdsSchema     *jsonschema.Resolved
+	vdsSchemaErr  error
+)
+
+// vdsQuerySchema is the service's Query schema (testdata/vds-query.schema.json,
+// taken from its OpenAPI document), against which every query the tests
+// see sent is validated.
+func vdsQuerySchema(t testing.TB) *jsonschema.Resolved {
+	t.Helper()
+	vdsSchemaOnce.Do(func() {
+		raw, err := os.ReadFile("testdata/vds-query.schema.json")
+		if err != nil {
+			vdsSchemaErr = err
+			return
+		}
+		var s jsonschema.Schema
+		if vdsSchemaErr = json.Unmarshal(raw, &s); vdsSchemaErr == nil {
+			vdsSchema, vdsSchemaErr = s.Resolve(nil)
+		}
+	})
+	if vdsSchemaErr != nil {
+		t.Fatal(vdsSchemaErr)
+	}
+	return vdsSchema
+}
+
+// The schema itself tells right from wrong, so that passing it means
+// something.
+func TestTheQuerySchemaRefusesWhatTheServiceWould(t *testing.T) {
+	s := vdsQuerySchema(t)
+	for q, ok := range map[string]bool{
+		`{"fields":[{"fieldCaption":"Region"},{"fieldCaption":"Sales","function":"SUM"}]}`:                                      true,
+		`{"fields":[{"fieldCaption":"Sales","binSize":0.5}]}`:                                                                   true,
+		`{"fields":[{"fieldCaption":"Region"}],"parameters":[{"parameterCaption":"P","value":1}]}`:                              true,
+		`{"fields":[{"fieldCaption":"Sales","function":"SUM","binSize":10}]}`:                                                   false,
+		`{"fields":[{"fieldCaption":"Sales","binSize":0}]}`:                                                                     false,
+		`{"fields":[{"fieldCaption":"Sales","function":"SUMM"}]}`:                                                               false,
+		`{"fields":[{"fieldCaption":"Region"}],"parameters":[{"parameterCaption":"P"}]}`:                                        false,
+		`{"fields":[{"fieldCaption":"Region"}],"filters":[{"field":{"fieldCaption":"Region"},"filterType":"SET"}]}`:             false,
+		`{"fields":[{"fieldCaption":"Region"}],"filters":[{"field":{"fieldCaption":"Region"},"filterType":"TOP","howMany":1}]}`: false,
+		`{"fields":[{"fieldCaption":"Region"}],"bins":[]}`:                                                                      false,
+	} {
+		var v any
+		if err := json.Unmarshal([]byte(q), &v); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Validate(v); (err == nil) != ok {
+			t.Errorf("%s: valid=%v, want %v (%v)", q, err == nil, ok, err)
+		}
 	}
 }

@@ -118,6 +118,9 @@ func sent(t *testing.T, b *vds) (body map[string]any, params map[string]any) {
 		if err := json.Unmarshal(raw, &body); err != nil {
 			t.Fatal(err)
 		}
+		if err := vdsQuerySchema(t).Validate(body["query"]); err != nil {
+			t.Errorf("the query sent does not follow the service's Query schema: %v\n%s", err, mustJSON(t, body["query"]))
+		}
 		return body, c.Params
 	}
 	t.Fatalf("no query was sent; calls: %s", b.paths())
