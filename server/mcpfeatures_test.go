@@ -3,10 +3,12 @@ package server_test
 import (
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -315,25 +317,20 @@ func TestCancelledCallAbortsItsUpstreamRequest(t *testing.T) {
 	}
 }
 
-// callsCounted reads tableau_mcp_tool_calls_total for tool and outcome.
+// callsCounted reads tableau_mcp_tool_calls_total for tool and outcome
+// from what /metrics serves.
 func callsCounted(t *testing.T, m *server.Metrics, tool, outcome string) float64 {
 	t.Helper()
-	fams, err := m.Registry().Gather()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, f := range fams {
-		if f.GetName() != "tableau_mcp_tool_calls_total" {
-			continue
-		}
-		for _, mt := range f.GetMetric() {
-			labels := map[string]string{}
-			for _, l := range mt.GetLabel() {
-				labels[l.GetName()] = l.GetValue()
+	w := httptest.NewRecorder()
+	m.Handler().ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	series := fmt.Sprintf("tableau_mcp_tool_calls_total{outcome=%q,tool=%q} ", outcome, tool)
+	for _, line := range strings.Split(w.Body.String(), "\n") {
+		if v, ok := strings.CutPrefix(line, series); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatalf("%s: %v", line, err)
 			}
-			if labels["tool"] == tool && labels["outcome"] == outcome {
-				return mt.GetCounter().GetValue()
-			}
+			return f
 		}
 	}
 	return 0
