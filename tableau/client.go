@@ -169,30 +169,81 @@ func (c *Client) Version(ctx context.Context) (string, error) {
 }
 
 func (c *Client) serverInfo(ctx context.Context, probe string) (string, int, error) {
+	rest, _, status, err := c.askServerInfo(ctx, probe)
+	return rest, status, err
+}
+
+// ServerInfo asks Tableau's serverinfo, whatever version is configured, and
+// returns the REST API and product versions. A failure to connect keeps its
+// cause (errors.As finds *net.OpError, x509 and TLS errors); an answer that
+// is not serverinfo is a *NotTableauError.
+func (c *Client) ServerInfo(ctx context.Context) (rest, product string, err error) {
+	for _, probe := range []string{"2.4", "3.0"} {
+		var status int
+		rest, product, status, err = c.askServerInfo(ctx, probe)
+		if err == nil || status != http.StatusNotFound {
+			break
+		}
+	}
+	return rest, product, err
+}
+
+// NotTableauError says something answered at the server URL, but not with
+// Tableau's serverinfo: a web page, a proxy, another service.
+type NotTableauError struct {
+	URL         string // the serverinfo URL asked
+	Status      int
+	ContentType string
+	Detail      string // Tableau's error, or an excerpt of the body
+}
+
+func (e *NotTableauError) Error() string {
+	what := fmt.Sprintf("%d %s", e.Status, http.StatusText(e.Status))
+	if e.ContentType != "" {
+		what += " (" + e.ContentType + ")"
+	}
+	msg := fmt.Sprintf("GET %s answered %s, not Tableau's serverinfo", e.URL, what)
+	if e.Detail != "" {
+		msg += ": " + e.Detail
+	}
+	return msg + ". Is TABLEAU_SERVER_URL the address of Tableau Server or of your Tableau Cloud pod, such as https://prod-useast-a.online.tableau.com?"
+}
+
+func (c *Client) askServerInfo(ctx context.Context, probe string) (rest, product string, status int, err error) {
 	where := c.base.Redacted() + "/api/" + probe + "/serverinfo"
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base.String()+"/api/"+probe+"/serverinfo", nil)
 	if err != nil {
-		return "", 0, err
+		return "", "", 0, err
 	}
 	req.Header.Set("Accept", "application/json")
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return "", 0, fmt.Errorf("cannot reach Tableau at %s: %w", c.base.Redacted(), redactURLError(err))
+		return "", "", 0, fmt.Errorf("cannot reach Tableau at %s: %w", c.base.Redacted(), redactURLError(err))
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	notTableau := &NotTableauError{URL: where, Status: resp.StatusCode, ContentType: strings.TrimSpace(strings.Split(resp.Header.Get("Content-Type"), ";")[0])}
 	if resp.StatusCode/100 != 2 {
-		return "", resp.StatusCode, fmt.Errorf("reading the REST API version from %s: %w (set TABLEAU_API_VERSION to skip this)", where, upstream.ParseError(resp.StatusCode, body))
+		apiErr := upstream.ParseError(resp.StatusCode, body)
+		notTableau.Detail = apiErr.Detail
+		if apiErr.Code != "" {
+			notTableau.Detail = apiErr.Error()
+		}
+		return "", "", resp.StatusCode, notTableau
 	}
 	var info struct {
 		ServerInfo struct {
 			RestAPIVersion upstream.FlexString `json:"restApiVersion"`
+			ProductVersion struct {
+				Value string `json:"value"`
+			} `json:"productVersion"`
 		} `json:"serverInfo"`
 	}
 	if err := json.Unmarshal(body, &info); err != nil || !validVersion(string(info.ServerInfo.RestAPIVersion)) {
-		return "", resp.StatusCode, fmt.Errorf("serverinfo at %s did not give a REST API version (is TABLEAU_SERVER_URL a Tableau server? set TABLEAU_API_VERSION to skip this)", where)
+		notTableau.Detail = "no REST API version in the answer"
+		return "", "", resp.StatusCode, notTableau
 	}
-	return string(info.ServerInfo.RestAPIVersion), resp.StatusCode, nil
+	return string(info.ServerInfo.RestAPIVersion), info.ServerInfo.ProductVersion.Value, resp.StatusCode, nil
 }
 
 func (c *Client) signIn(ctx context.Context) (Session, time.Time, error) {
@@ -332,7 +383,7 @@ func (e *SignInError) Error() string {
 	if site == "" {
 		site = "(Default site)"
 	}
-	return fmt.Sprintf("signing in to Tableau with the Personal Access Token %q on site %q failed: %v. Check TABLEAU_PAT_NAME, TABLEAU_PAT_SECRET and TABLEAU_SITE (the site's content URL); a PAT that was revoked or has expired must be created again in Tableau under My Account Settings", e.PATName, site, e.Err)
+	return fmt.Sprintf("signing in to Tableau with the Personal Access Token %q on site %q failed: %s. Check TABLEAU_PAT_NAME, TABLEAU_PAT_SECRET and TABLEAU_SITE (the site's content URL); a PAT that was revoked or has expired must be created again in Tableau under My Account Settings", e.PATName, site, strings.TrimRight(e.Err.Error(), ". "))
 }
 
 func (e *SignInError) Unwrap() error { return e.Err }

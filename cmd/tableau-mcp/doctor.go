@@ -2,10 +2,17 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/url"
+	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"go.uber.org/zap"
@@ -28,20 +35,20 @@ func doctor(ctx context.Context, cfg *config, log *zap.Logger, w io.Writer) erro
 		if fix != "" {
 			fmt.Fprintf(w, "      fix: %s\n", fix)
 		}
-		return fmt.Errorf("doctor: %s failed", step)
+		return exitCode(1)
 	}
 
 	name, err := cfg.chooseBackend()
 	if err != nil {
-		return fail("settings", err, "see `tableau-mcp --help` and the README's settings table")
+		return fail("settings", cfg.explain(err), "see `tableau-mcp doctor --help` and the README's settings table")
 	}
 	_, served, err := cfg.selectedTools()
 	if err != nil {
-		return fail("settings", err, "correct the setting named above")
+		return fail("settings", cfg.explain(err), "correct the setting named above")
 	}
 	b, err := openBackend(cfg, log, served)
 	if err != nil {
-		return fail("settings", err, "correct the setting named above")
+		return fail("settings", cfg.explain(err), "correct the setting named above")
 	}
 	defer closeBackend(b, log)
 	ok("settings", describeSettings(cfg, name))
@@ -66,16 +73,26 @@ func doctor(ctx context.Context, cfg *config, log *zap.Logger, w io.Writer) erro
 		}
 		ok("connected account", fmt.Sprintf("%q on connection %q is ACTIVE", identifier, c.Connection()))
 	case *tableau.Client:
-		v, err := c.Version(ctx)
+		rest, product, err := c.ServerInfo(ctx)
 		if err != nil {
-			return fail("tableau server reachable", err, "check TABLEAU_SERVER_URL (https://your-server, no path), or set TABLEAU_API_VERSION")
+			step, fix := diagnoseReach(cfg.TableauServerURL, err)
+			return fail(step, err, fix)
 		}
-		ok("tableau server reachable", "REST API version "+v)
+		detail := fmt.Sprintf("Tableau %s answers at %s, REST API %s", product, cfg.TableauServerURL, rest)
+		if cfg.TableauAPIVersion != "" {
+			if versionLess(rest, cfg.TableauAPIVersion) {
+				return fail("REST API version", fmt.Errorf("TABLEAU_API_VERSION %s is newer than the server's REST API %s", cfg.TableauAPIVersion, rest),
+					"remove TABLEAU_API_VERSION (the server's version is then used) or set it to "+rest+" or lower")
+			}
+			detail += "; TABLEAU_API_VERSION " + cfg.TableauAPIVersion + " is used"
+		}
+		ok("tableau server answers", detail)
 		direct, scopes := c.DirectTrust()
 		if !direct {
 			site, err := c.SiteID(ctx)
 			if err != nil {
-				return fail("sign in with the PAT", err, "")
+				step, fix := diagnoseSignIn(cfg, err)
+				return fail(step, err, fix)
 			}
 			ok("sign in with the PAT", "site "+site)
 			break
@@ -114,8 +131,143 @@ func doctor(ctx context.Context, cfg *config, log *zap.Logger, w io.Writer) erro
 	}
 	json.Unmarshal(raw, &s)
 	ok("tableau_session_get", fmt.Sprintf("site %q (%s) as %s (%s)", s.Session.Site.Name, s.Session.Site.ID, s.Session.User.Name, s.Session.User.SiteRole))
+	if err := checkAPIAccess(ctx, b, ok, fail); err != nil {
+		return err
+	}
 	fmt.Fprintln(w, "all checks passed")
 	return nil
+}
+
+// exitCode ends the process with a status and no further message: doctor
+// has said what failed and how to fix it.
+type exitCode int
+
+func (e exitCode) Error() string { return fmt.Sprintf("exit status %d", int(e)) }
+
+// checkAPIAccess lists one data source over the REST API and reads its
+// fields through the VizQL Data Service, as the query tools do.
+func checkAPIAccess(ctx context.Context, b backend.Backend, ok func(step, detail string), fail func(string, error, string) error) error {
+	raw, err := b.Invoke(ctx, backend.Call{Tool: "tableau_datasources_list", Forward: true, Params: map[string]any{"page_size": 1},
+		Request: backend.Request{Method: "GET", Scope: backend.SiteScope, Path: "/datasources", Query: url.Values{"pageSize": {"1"}}}})
+	if err != nil {
+		return fail("REST API access", err, apiFix(err, "the user of these credentials must be able to list the site's content: check their site role"))
+	}
+	var list struct {
+		Datasources struct {
+			Datasource []struct{ ID, Name string } `json:"datasource"`
+		} `json:"datasources"`
+		Pagination struct {
+			Total string `json:"totalAvailable"`
+		} `json:"pagination"`
+	}
+	json.Unmarshal(raw, &list)
+	if len(list.Datasources.Datasource) == 0 {
+		ok("REST API access", "lists the site's content (no published data source to try the VizQL Data Service on)")
+		return nil
+	}
+	ds := list.Datasources.Datasource[0]
+	ok("REST API access", fmt.Sprintf("lists the site's content (%s data sources)", list.Pagination.Total))
+	_, err = b.Invoke(ctx, backend.Call{Tool: "tableau_datasource_metadata_get", Params: map[string]any{"datasource_luid": ds.ID},
+		Request: backend.Request{Method: "POST", Scope: backend.VDSScope, Path: "/read-metadata",
+			Body: map[string]any{"datasource": map[string]any{"datasourceLuid": ds.ID}}}})
+	if err != nil {
+		return fail("VizQL Data Service", err, apiFix(err, "tableau_query_view will not work; the other tools do"))
+	}
+	ok("VizQL Data Service", fmt.Sprintf("reads the fields of %q", ds.Name))
+	return nil
+}
+
+// apiFix is what to do about a refused API call, by Tableau's error code.
+func apiFix(err error, otherwise string) string {
+	var apiErr *backend.APIError
+	if !errors.As(err, &apiErr) {
+		return otherwise
+	}
+	switch apiErr.Code {
+	case "403800":
+		return "the user lacks the API Access capability on this data source: a site or project administrator grants it (Permissions → API Access, part of Connect), for every data source agents should query"
+	case "403157":
+		return "the VizQL Data Service is off on this site, or the server is older than Tableau Server 2023.1: a server administrator enables it; until then tableau_query_view does not work"
+	case "403133", "403000":
+		return "the user's site role or permissions do not allow this: a site administrator gives them a role with access (Explorer, or Viewer for reading)"
+	}
+	if apiErr.Status == 404 {
+		return "the server does not offer this API (an older Tableau Server?): set TABLEAU_API_VERSION no higher than the server's"
+	}
+	return otherwise
+}
+
+// diagnoseReach names what stopped the server from answering serverinfo
+// and how to fix it: the name, the connection, TLS, or something that is
+// not Tableau.
+func diagnoseReach(serverURL string, err error) (step, fix string) {
+	host := serverURL
+	if u, perr := url.Parse(serverURL); perr == nil && u.Host != "" {
+		host = u.Host
+	}
+	var notTableau *tableau.NotTableauError
+	var dnsErr *net.DNSError
+	var unknownCA x509.UnknownAuthorityError
+	var certVerify *tls.CertificateVerificationError
+	var hostErr x509.HostnameError
+	var invalid x509.CertificateInvalidError
+	var record tls.RecordHeaderError
+	var netErr net.Error
+	switch {
+	case errors.As(err, &notTableau):
+		return "is it Tableau", "set TABLEAU_SERVER_URL to the address you sign in to Tableau at, without a path: your Tableau Server, or for Tableau Cloud the pod in the browser's address bar (such as https://prod-useast-a.online.tableau.com); the site goes in TABLEAU_SITE"
+	case errors.As(err, &dnsErr):
+		return "reach the server", fmt.Sprintf("the host name %q is not known: check its spelling in TABLEAU_SERVER_URL, and the DNS or VPN this machine needs to see it", dnsErr.Name)
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "reach the server", fmt.Sprintf("nothing accepts connections at %s: check the port and the scheme in TABLEAU_SERVER_URL (https uses 443), that the server is running, and any firewall", host)
+	case errors.As(err, &hostErr):
+		return "TLS", fmt.Sprintf("the server's certificate is not for %s: use the host name the certificate was issued for in TABLEAU_SERVER_URL", hostErr.Host)
+	case errors.As(err, &unknownCA), errors.As(err, &certVerify):
+		return "TLS", "the server's certificate is not signed by an authority this machine trusts: add your organisation's CA certificate to the system's trust store, or point SSL_CERT_FILE at it"
+	case errors.As(err, &invalid):
+		return "TLS", "the server's certificate is not valid (expired, or not yet valid): its administrator must renew it"
+	case errors.As(err, &record), strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
+		return "TLS", fmt.Sprintf("%s does not speak TLS: use http:// in TABLEAU_SERVER_URL for it, or the server's HTTPS port", host)
+	case errors.As(err, &netErr) && netErr.Timeout(), errors.Is(err, context.DeadlineExceeded):
+		return "reach the server", fmt.Sprintf("%s did not answer in time: check firewalls and proxies between this machine and it (HTTPS_PROXY is honoured)", host)
+	}
+	return "reach the server", "check TABLEAU_SERVER_URL and this machine's network access to it"
+}
+
+// diagnoseSignIn tells a wrong site from wrong credentials where it can.
+// Tableau answers 401001 to both, so the site is blamed when its value
+// cannot be a content URL, when Tableau Cloud is asked for the Default
+// site (it has none), or when Tableau's detail says so.
+func diagnoseSignIn(cfg *config, err error) (step, fix string) {
+	var apiErr *backend.APIError
+	if !errors.As(err, &apiErr) {
+		return "sign in with the PAT", ""
+	}
+	detail := strings.ToLower(apiErr.Detail + " " + apiErr.Summary)
+	siteFix := "set TABLEAU_SITE to the site's content URL: the part after /site/ in the browser's address when you are on the site (https://…/#/site/CONTENT_URL/home); leave it empty only for the Default site of Tableau Server"
+	cloud := strings.Contains(strings.ToLower(cfg.TableauServerURL), "online.tableau.com")
+	switch {
+	case strings.Contains(detail, "unlicensed"):
+		return "API access", "the PAT's user is Unlicensed on this site: a site administrator gives them a site role (Viewer or above) to use the API"
+	case strings.ContainsAny(cfg.TableauSite, "/# ") || cloud && cfg.TableauSite == "" || strings.Contains(detail, "no site") || strings.Contains(detail, "site not found"):
+		return "wrong site", siteFix
+	case apiErr.Code == "401001" || apiErr.Status == 401:
+		return "sign in with the PAT", "check TABLEAU_PAT_NAME and TABLEAU_PAT_SECRET (the secret is shown once, when the token is created; a revoked or expired token must be created again under My Account Settings → Personal Access Tokens), and that TABLEAU_SITE is the content URL of the site the token was created on"
+	}
+	return "sign in with the PAT", ""
+}
+
+// versionLess reports whether REST API version a is older than b.
+func versionLess(a, b string) bool {
+	parse := func(v string) (int, int) {
+		maj, min, _ := strings.Cut(v, ".")
+		x, _ := strconv.Atoi(maj)
+		y, _ := strconv.Atoi(min)
+		return x, y
+	}
+	am, an := parse(a)
+	bm, bn := parse(b)
+	return am < bm || am == bm && an < bn
 }
 
 func describeSettings(cfg *config, backendName string) string {

@@ -43,8 +43,12 @@ import (
 
 func main() {
 	if err := run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr); err != nil {
-		fmt.Fprintln(os.Stderr, "tableau-mcp:", err)
-		os.Exit(1)
+		var code exitCode
+		if !errors.As(err, &code) {
+			fmt.Fprintln(os.Stderr, "tableau-mcp:", err)
+			code = 1
+		}
+		os.Exit(int(code))
 	}
 }
 
