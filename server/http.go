@@ -321,6 +321,12 @@ func (h *httpHandler) serveMCP(w http.ResponseWriter, r *http.Request, origin st
 				}
 			}
 		}
+		if r.Method == http.MethodGet && sessionID == "" {
+			// An event stream belongs to a session; without one there is
+			// nothing to listen to, so say so now instead of holding it open.
+			http.Error(rw, "Bad Request: GET /mcp opens the event stream of a session: send the Mcp-Session-Id header that the answer to initialize (POST /mcp) carried", http.StatusBadRequest)
+			return
+		}
 		if r.Method == http.MethodGet && sessionID != "" {
 			ctx, cancel := context.WithCancel(r.Context())
 			defer cancel()

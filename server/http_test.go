@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mark3labs/mcp-go/client"
 	"github.com/mark3labs/mcp-go/client/transport"
@@ -256,6 +257,26 @@ func TestStreamableSessionCannotBeUsedWithOtherCredentials(t *testing.T) {
 	h["Mcp-Protocol-Version"] = "2025-06-18"
 	if resp := post(t, s.URL+"/mcp", callBody, h); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("a made-up session: %d, want 404", resp.StatusCode)
+	}
+}
+
+// TestStreamGetWithoutSessionAnswersAtOnce: a GET /mcp for the event
+// stream without a session gets 400 and its reason, not a stream that never
+// carries anything. (The client's timeout only keeps a regression from
+// hanging the suite.)
+func TestStreamGetWithoutSessionAnswersAtOnce(t *testing.T) {
+	s := serve(t, server.Options{Backend: newSpy(t)}, server.HTTPOptions{Auth: tokenAuth(t)})
+	req, _ := http.NewRequest(http.MethodGet, s.URL+"/mcp", nil)
+	req.Header.Set("Accept", "text/event-stream")
+	req.Header.Set("Authorization", "Bearer "+aliceToken)
+	resp, err := (&http.Client{Timeout: time.Minute}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusBadRequest || !strings.Contains(string(body), "Mcp-Session-Id") {
+		t.Errorf("GET /mcp without a session: %d %q, want 400 naming Mcp-Session-Id", resp.StatusCode, body)
 	}
 }
 
