@@ -3,6 +3,7 @@ module github.com/tableau-mcp/tableau-mcp
 go 1.26.0
 
 require (
+	github.com/cenkalti/backoff/v5 v5.0.3
 	github.com/go-jose/go-jose/v4 v4.1.9
 	github.com/google/jsonschema-go v0.4.2
 	github.com/google/uuid v1.6.0

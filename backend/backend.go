@@ -16,6 +16,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"time"
 )
 
 // Scope says which URL prefix a Request's Path is relative to.
@@ -133,6 +134,14 @@ type APIError struct {
 	Detail  string
 	// Via names the hop that reported it when not Tableau itself ("scalekit").
 	Via string
+	// Attempts is how many times the call was sent.
+	Attempts int
+	// Unrepeated: a transient failure of a write, which was not sent again
+	// because it may have taken effect.
+	Unrepeated bool
+	// RetryAfter is a wait the answer asked for that was longer than the
+	// backend honours.
+	RetryAfter time.Duration
 }
 
 func (e *APIError) Error() string {
@@ -146,6 +155,15 @@ func (e *APIError) Error() string {
 	}
 	if e.Detail != "" && e.Detail != e.Summary {
 		b.WriteString(": " + e.Detail)
+	}
+	if e.Attempts > 1 {
+		fmt.Fprintf(&b, "; tried %d times", e.Attempts)
+	}
+	if e.RetryAfter > 0 {
+		fmt.Fprintf(&b, "; it asked to wait %s before trying again", e.RetryAfter.Round(time.Second))
+	}
+	if e.Unrepeated {
+		b.WriteString("; the request was not sent again because it may have taken effect: check its outcome before trying again")
 	}
 	return b.String()
 }

@@ -19,11 +19,11 @@ import (
 const BaseURL = "http://demo.tableau-mcp.invalid"
 
 // New returns a Tableau client signed in (lazily) to a fresh emulated site,
-// its VizQL Data Service included.
-func New(log *zap.Logger) (*tableau.Client, *tableauemu.Emulator, error) {
+// its VizQL Data Service included; tune may adjust the client's settings.
+func New(log *zap.Logger, tune ...func(*tableau.Config)) (*tableau.Client, *tableauemu.Emulator, error) {
 	emu, _ := NewSite(tableauemu.Config{})
 	pat := emu.DefaultPAT()
-	c, err := tableau.New(tableau.Config{
+	cfg := tableau.Config{
 		ServerURL:   BaseURL,
 		Site:        pat.SiteContentURL,
 		PATName:     pat.Name,
@@ -31,7 +31,11 @@ func New(log *zap.Logger) (*tableau.Client, *tableauemu.Emulator, error) {
 		HTTPClient:  &http.Client{Transport: HandlerTransport{Handler: emu}},
 		Logger:      log,
 		BackendName: "demo",
-	})
+	}
+	for _, f := range tune {
+		f(&cfg)
+	}
+	c, err := tableau.New(cfg)
 	return c, emu, err
 }
 

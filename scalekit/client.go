@@ -39,19 +39,21 @@ type Config struct {
 	APIVersion string
 	HTTPClient *http.Client
 	Logger     *zap.Logger
-	// Retries of a call that found Scalekit unavailable (default 3), with
-	// exponential backoff from RetryBase (default 250ms).
-	Retries   int
-	RetryBase time.Duration
+	// Retry says how calls are repeated after transient failures and how
+	// long each may take (zero values: the defaults of upstream.Policy).
+	// A write sent to execute_tool or the proxy is never repeated once it
+	// may have reached Tableau.
+	Retry upstream.Policy
 }
 
 // Client is the Scalekit backend. It is safe for concurrent use.
 type Client struct {
-	cfg   Config
-	base  string
-	http  *http.Client
-	log   *zap.Logger
-	token auth.Renewer[string]
+	cfg    Config
+	base   string
+	http   *http.Client
+	log    *zap.Logger
+	token  auth.Renewer[string]
+	policy upstream.Policy
 
 	mu      sync.Mutex
 	sites   map[string]*auth.Renewer[string] // identifier -> site LUID
@@ -79,12 +81,6 @@ func New(cfg Config) (*Client, error) {
 	if cfg.APIVersion == "" {
 		cfg.APIVersion = "3.28"
 	}
-	if cfg.Retries <= 0 {
-		cfg.Retries = 3
-	}
-	if cfg.RetryBase <= 0 {
-		cfg.RetryBase = 250 * time.Millisecond
-	}
 	c := &Client{cfg: cfg, base: u.String(), http: cfg.HTTPClient, log: cfg.Logger, sites: map[string]*auth.Renewer[string]{}, lacking: map[string]bool{}}
 	if c.http == nil {
 		c.http = upstream.DefaultHTTPClient()
@@ -92,6 +88,10 @@ func New(cfg Config) (*Client, error) {
 	if c.log == nil {
 		c.log = zap.NewNop()
 	}
+	if cfg.Retry.Log == nil {
+		cfg.Retry.Log = c.log
+	}
+	c.policy = cfg.Retry.WithDefaults()
 	c.token.Fetch = c.fetchToken
 	return c, nil
 }
@@ -107,29 +107,25 @@ func (c *Client) TokenFetches() int { return c.token.Fetches() }
 
 func (c *Client) fetchToken(ctx context.Context) (string, time.Time, error) {
 	form := url.Values{"grant_type": {"client_credentials"}, "client_id": {c.cfg.ClientID}, "client_secret": {c.cfg.ClientSecret}}
-	var resp *http.Response
-	err := c.retry(ctx, func() (int, error) {
+	// A client-credentials grant may be asked for again: it only issues a token.
+	resp, tries, err := c.policy.Do(ctx, true, func(ctx context.Context) (*http.Response, error) {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+"/oauth/token", strings.NewReader(form.Encode()))
 		if err != nil {
-			return 0, err
+			return nil, err
 		}
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set("Accept", "application/json")
-		resp, err = c.http.Do(req)
-		if err != nil {
-			return 0, err
-		}
-		return resp.StatusCode, nil
+		return c.http.Do(req)
 	})
 	if err != nil {
-		return "", time.Time{}, err
+		return "", time.Time{}, tries.Annotate(c.unreachable(err))
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if resp.StatusCode/100 != 2 {
 		se := parseError(resp.StatusCode, body)
 		c.log.Warn("scalekit token request failed", zap.Int("status", resp.StatusCode))
-		return "", time.Time{}, backend.Userf("Scalekit did not issue an access token (%s): check SCALEKIT_CLIENT_ID, SCALEKIT_CLIENT_SECRET and SCALEKIT_ENVIRONMENT_URL (Scalekit dashboard → Developers → API Credentials).", se)
+		return "", time.Time{}, backend.Userf("Scalekit did not issue an access token (%s%s): check SCALEKIT_CLIENT_ID, SCALEKIT_CLIENT_SECRET and SCALEKIT_ENVIRONMENT_URL (Scalekit dashboard → Developers → API Credentials).", se, tried(tries))
 	}
 	var tok struct {
 		AccessToken string          `json:"access_token"`
@@ -155,27 +151,21 @@ func (c *Client) fetchToken(ctx context.Context) (string, time.Time, error) {
 	return tok.AccessToken, exp, nil
 }
 
-// retry runs attempt until it answers something other than 502/503/504 or
-// a connection failure, backing off exponentially.
-func (c *Client) retry(ctx context.Context, attempt func() (int, error)) error {
-	delay := c.cfg.RetryBase
-	for i := 0; ; i++ {
-		status, err := attempt()
-		transient := err != nil || status == http.StatusBadGateway || status == http.StatusServiceUnavailable || status == http.StatusGatewayTimeout
-		if !transient || i >= c.cfg.Retries {
-			if err != nil {
-				return fmt.Errorf("cannot reach Scalekit at %s: %w", c.base, unwrapURL(err))
-			}
-			return nil
-		}
-		c.log.Info("scalekit unavailable; retrying", zap.Int("status", status), zap.Duration("after", delay))
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(delay):
-		}
-		delay *= 2
+// unreachable says a request found no answer from Scalekit.
+func (c *Client) unreachable(err error) error {
+	var te *upstream.TimeoutError
+	if errors.As(err, &te) {
+		return err
 	}
+	return fmt.Errorf("cannot reach Scalekit at %s: %w", c.base, unwrapURL(err))
+}
+
+// tried renders "; tried N times" for a call sent more than once.
+func tried(o upstream.Outcome) string {
+	if o.Attempts <= 1 {
+		return ""
+	}
+	return "; " + o.Tries()
 }
 
 func unwrapURL(err error) error {
@@ -187,46 +177,38 @@ func unwrapURL(err error) error {
 }
 
 // do sends an authenticated request built by mk, renewing the access token
-// once on 401 UNAUTHENTICATED and retrying while Scalekit is unavailable.
-// The response is returned open, whatever its status.
-func (c *Client) do(ctx context.Context, mk func(token string) (*http.Request, error)) (*http.Response, error) {
+// once on 401 UNAUTHENTICATED (Scalekit refused it, so nothing was done) and
+// repeating it after transient failures as the policy allows when
+// repeatable. The response is returned open, whatever its status.
+func (c *Client) do(ctx context.Context, repeatable bool, mk func(ctx context.Context, token string) (*http.Request, error)) (*http.Response, upstream.Outcome, error) {
 	tok, err := c.token.Get(ctx)
 	if err != nil {
-		return nil, err
+		return nil, upstream.Outcome{}, err
 	}
 	for renewed := false; ; renewed = true {
-		var resp *http.Response
-		err := c.retry(ctx, func() (int, error) {
-			if resp != nil {
-				io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
-				resp.Body.Close()
-			}
-			req, err := mk(tok)
+		resp, tries, err := c.policy.Do(ctx, repeatable, func(ctx context.Context) (*http.Response, error) {
+			req, err := mk(ctx, tok)
 			if err != nil {
-				return 0, err
+				return nil, err
 			}
-			resp, err = c.http.Do(req)
-			if err != nil {
-				return 0, err
-			}
-			return resp.StatusCode, nil
+			return c.http.Do(req)
 		})
 		if err != nil {
-			return nil, err
+			return nil, tries, tries.Annotate(c.unreachable(upstream.Timed(ctx, err)))
 		}
 		if resp.StatusCode != http.StatusUnauthorized || renewed {
-			return resp, nil
+			return resp, tries, nil
 		}
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 		resp.Body.Close()
 		if se := parseError(resp.StatusCode, body); se.ErrorCode == "TOOL_ERROR" {
 			// The user's Tableau credentials, not our token: give it back.
 			resp.Body = io.NopCloser(bytes.NewReader(body))
-			return resp, nil
+			return resp, tries, nil
 		}
 		c.log.Info("scalekit access token rejected; renewing")
 		if tok, err = c.token.Renew(ctx, tok); err != nil {
-			return nil, err
+			return nil, tries, err
 		}
 	}
 }
@@ -245,8 +227,10 @@ func (c *Client) Invoke(ctx context.Context, call backend.Call) (json.RawMessage
 	if err != nil {
 		return nil, err
 	}
+	ctx, cancel := c.policy.Bound(ctx, "Scalekit")
+	defer cancel()
 	if call.Forward && !c.lacks(call.Tool) {
-		raw, err := c.ExecuteTool(ctx, id, call.Tool, call.Params)
+		raw, err := c.ExecuteTool(ctx, id, call.Tool, call.Params, call.Repeatable())
 		var unknown *unknownToolError
 		if !errors.As(err, &unknown) || call.Request.Method == "" {
 			return raw, err
@@ -261,12 +245,12 @@ func (c *Client) Invoke(ctx context.Context, call backend.Call) (json.RawMessage
 	}
 	resp, err := c.proxy(ctx, id, call.Request, "application/json")
 	if err != nil {
-		return nil, err
+		return nil, upstream.Timed(ctx, err)
 	}
 	defer resp.Body.Close()
 	raw, err := backend.ReadBody(resp)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("reading the Scalekit proxy's answer: %w", upstream.Timed(ctx, err))
 	}
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return json.RawMessage(`{}`), nil
@@ -278,8 +262,10 @@ func (c *Client) Invoke(ctx context.Context, call backend.Call) (json.RawMessage
 }
 
 // ExecuteTool sends one tool call to POST /api/v1/execute_tool and returns
-// its data object.
-func (c *Client) ExecuteTool(ctx context.Context, identifier, tool string, params map[string]any) (json.RawMessage, error) {
+// its data object. repeatable says whether the tool may be run again after
+// a transient failure (it reads, or is idempotent); otherwise it is sent
+// again only when Scalekit refused the connection.
+func (c *Client) ExecuteTool(ctx context.Context, identifier, tool string, params map[string]any, repeatable bool) (json.RawMessage, error) {
 	if params == nil {
 		params = map[string]any{}
 	}
@@ -287,7 +273,7 @@ func (c *Client) ExecuteTool(ctx context.Context, identifier, tool string, param
 	if err != nil {
 		return nil, err
 	}
-	resp, err := c.do(ctx, func(token string) (*http.Request, error) {
+	resp, tries, err := c.do(ctx, repeatable, func(ctx context.Context, token string) (*http.Request, error) {
 		req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+"/api/v1/execute_tool", bytes.NewReader(body))
 		if err != nil {
 			return nil, err
@@ -303,12 +289,12 @@ func (c *Client) ExecuteTool(ctx context.Context, identifier, tool string, param
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("reading Scalekit's execute_tool answer: %w", upstream.Timed(ctx, err))
 	}
 	if resp.StatusCode/100 != 2 {
 		se := parseError(resp.StatusCode, raw)
-		c.log.Info("scalekit execute_tool failed", zap.String("tool", tool), zap.Int("status", resp.StatusCode), zap.String("error_code", se.ErrorCode))
-		return nil, c.translate(se, identifier, tool)
+		c.log.Info("scalekit execute_tool failed", zap.String("tool", tool), zap.Int("status", resp.StatusCode), zap.String("error_code", se.ErrorCode), zap.Int("attempts", tries.Attempts))
+		return nil, c.translate(se, identifier, tool, tries)
 	}
 	var out struct {
 		Data json.RawMessage `json:"data"`
@@ -329,7 +315,7 @@ func (c *Client) SiteID(ctx context.Context, identifier string) (string, error) 
 	r, ok := c.sites[identifier]
 	if !ok {
 		r = &auth.Renewer[string]{Fetch: func(ctx context.Context) (string, time.Time, error) {
-			raw, err := c.ExecuteTool(ctx, identifier, "tableau_session_get", nil)
+			raw, err := c.ExecuteTool(ctx, identifier, "tableau_session_get", nil, true)
 			if err != nil {
 				return "", time.Time{}, err
 			}
@@ -360,10 +346,13 @@ func (c *Client) Open(ctx context.Context, req backend.Request) (*http.Response,
 	if err != nil {
 		return nil, err
 	}
+	ctx, watch := c.policy.Download(ctx, "Scalekit")
 	resp, err := c.proxy(ctx, id, req, "application/json, */*;q=0.8")
 	if err != nil {
-		return nil, err
+		watch.Stop()
+		return nil, upstream.Timed(ctx, err)
 	}
+	resp.Body = watch.Body(resp.Body)
 	return upstream.CheckDownload(resp)
 }
 
@@ -386,7 +375,7 @@ func (c *Client) proxy(ctx context.Context, identifier string, r backend.Request
 	if q := r.Query.Encode(); q != "" {
 		target += "?" + q
 	}
-	resp, err := c.do(ctx, func(token string) (*http.Request, error) {
+	resp, tries, err := c.do(ctx, r.Repeatable(), func(ctx context.Context, token string) (*http.Request, error) {
 		var rd io.Reader
 		if body != nil {
 			rd = bytes.NewReader(body)
@@ -410,7 +399,7 @@ func (c *Client) proxy(ctx context.Context, identifier string, r backend.Request
 	if resp.StatusCode/100 != 2 {
 		raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 		resp.Body.Close()
-		return nil, c.proxyError(resp.StatusCode, raw, identifier)
+		return nil, c.proxyError(resp.StatusCode, raw, identifier, tries)
 	}
 	return resp, nil
 }
@@ -419,7 +408,7 @@ func (c *Client) proxy(ctx context.Context, identifier string, r backend.Request
 // (ACTIVE, EXPIRED, ...), for diagnostics.
 func (c *Client) AccountStatus(ctx context.Context, identifier string) (string, error) {
 	q := url.Values{"connector": {c.cfg.Connection}, "identifier": {identifier}}
-	resp, err := c.do(ctx, func(token string) (*http.Request, error) {
+	resp, tries, err := c.do(ctx, true, func(ctx context.Context, token string) (*http.Request, error) {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/api/v1/connected_accounts/auth?"+q.Encode(), nil)
 		if err != nil {
 			return nil, err
@@ -438,7 +427,7 @@ func (c *Client) AccountStatus(ctx context.Context, identifier string) (string, 
 		if resp.StatusCode == http.StatusNotFound && !strings.Contains(strings.ToLower(se.Message), "account") {
 			se.Message = "connected account not found: " + se.Message
 		}
-		return "", c.translate(se, identifier, "connected_accounts/auth")
+		return "", c.translate(se, identifier, "connected_accounts/auth", tries)
 	}
 	var out struct {
 		ConnectedAccount struct {

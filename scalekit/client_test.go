@@ -10,9 +10,11 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/tableau-mcp/tableau-mcp/auth"
 	"github.com/tableau-mcp/tableau-mcp/backend"
+	"github.com/tableau-mcp/tableau-mcp/backend/upstream"
 )
 
 // fake answers from the reference facts alone, independent of the project's
@@ -50,7 +52,7 @@ func (f *fake) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func newFake(t *testing.T, f *fake) *Client {
 	srv := httptest.NewServer(f)
 	t.Cleanup(srv.Close)
-	c, err := New(Config{EnvironmentURL: srv.URL, ClientID: "cid", ClientSecret: "csecret", RetryBase: 1})
+	c, err := New(Config{EnvironmentURL: srv.URL, ClientID: "cid", ClientSecret: "csecret", Retry: upstream.Policy{Backoff: time.Millisecond}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +176,7 @@ func TestUnknownToolAndAccountAreToldApart(t *testing.T) {
 			w.WriteHeader(404)
 			io.WriteString(w, `{"code":5,"message":"`+c.msg+`","details":[{"@type":"type.googleapis.com/scalekit.v1.errdetails.ErrorInfo","error_code":"NOT_FOUND"}]}`)
 		}}
-		_, err := newFake(t, f).ExecuteTool(context.Background(), "user_123", "tableau_nope", nil)
+		_, err := newFake(t, f).ExecuteTool(context.Background(), "user_123", "tableau_nope", nil, true)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%q: got %v", c.msg, err)
 		}

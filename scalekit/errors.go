@@ -97,7 +97,7 @@ func clip(s string) string {
 }
 
 // translate turns a Scalekit error into what the model and user can act on.
-func (c *Client) translate(e *Error, identifier, tool string) error {
+func (c *Client) translate(e *Error, identifier, tool string, tries upstream.Outcome) error {
 	conn := c.cfg.Connection
 	lower := strings.ToLower(e.Message)
 	switch {
@@ -110,9 +110,9 @@ func (c *Client) translate(e *Error, identifier, tool string) error {
 		if e.Status == 0 {
 			ae.Status = http.StatusBadGateway
 		}
-		return ae
+		return tries.Annotate(ae)
 	case e.ErrorCode == "RATE_LIMITED" || (e.Status == http.StatusTooManyRequests):
-		return backend.Userf("Scalekit's own rate limit was reached (%s). Wait a little before retrying; this is Scalekit's limit, not Tableau's.", e.Message)
+		return backend.Userf("Scalekit's own rate limit was reached (%s%s). Wait a little before retrying; this is Scalekit's limit, not Tableau's.", e.Message, tried(tries)+unrepeated(tries))
 	case e.Status == http.StatusNotFound && strings.Contains(lower, "account"):
 		return backend.Userf("Scalekit has no connected account for identifier %q on connection %q. Create one: in the Scalekit dashboard (Agent Auth → Connections → %s → Connected Accounts → Add account, with the Tableau server domain, PAT name, PAT secret and site content URL) or with POST /api/v1/connected_accounts; then run `tableau-mcp doctor`.", identifier, conn, conn)
 	case e.Status == http.StatusNotFound && strings.Contains(lower, "tool"):
@@ -125,10 +125,20 @@ func (c *Client) translate(e *Error, identifier, tool string) error {
 		return backend.Userf("Scalekit refused the call (permission denied: %s); the API client may lack access to Agent Auth for this environment.", e.Message)
 	case e.Status == http.StatusBadRequest:
 		return backend.Userf("Scalekit rejected the request for %s as invalid: %s.", tool, e.Message)
+	case e.Status >= 500 && tries.Unrepeated:
+		return backend.Userf("Scalekit answered %d (%s) to %s. It was not sent again because it may have reached Tableau and taken effect: check its outcome before trying again.", e.Status, e.Message, tool)
 	case e.Status >= 500:
-		return backend.Userf("Scalekit is unavailable (%d %s) even after retrying; try again later.", e.Status, e.Message)
+		return backend.Userf("Scalekit is unavailable (%d %s%s); try again later.", e.Status, e.Message, tried(tries))
 	}
 	return e
+}
+
+// unrepeated says why a failed write was not sent again.
+func unrepeated(o upstream.Outcome) string {
+	if !o.Unrepeated {
+		return ""
+	}
+	return "; not sent again because it may have taken effect"
 }
 
 func (e *Error) detail() string {
@@ -140,16 +150,16 @@ func (e *Error) detail() string {
 
 // proxyError reads an error answer of the proxy: Tableau's own body passed
 // through, or a Scalekit error body.
-func (c *Client) proxyError(status int, body []byte, identifier string) error {
+func (c *Client) proxyError(status int, body []byte, identifier string, tries upstream.Outcome) error {
 	trimmed := bytes.TrimSpace(body)
 	if bytes.Contains(trimmed, []byte(`"details"`)) || bytes.Contains(trimmed, []byte(`"code":`)) && !bytes.Contains(trimmed, []byte(`"error":{`)) {
 		if se := parseError(status, trimmed); se.Message != "" || se.ErrorCode != "" {
-			return c.translate(se, identifier, "the proxied request")
+			return c.translate(se, identifier, "the proxied request", tries)
 		}
 	}
 	ae := upstream.ParseError(status, trimmed)
 	ae.Via = "scalekit proxy"
-	return ae
+	return tries.Annotate(ae)
 }
 
 // unknownToolError says Scalekit's connector has no such tool; the client

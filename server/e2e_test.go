@@ -266,8 +266,10 @@ func TestErrorsReachTheModelAsToolResults(t *testing.T) {
 	if emu.Stats().Requests != before {
 		t.Error("an invalid ID reached Tableau")
 	}
-	emu.FailNext("GET", "/workbooks", 429, "429000")
-	s.Fail("tableau_workbooks_list", nil, "429", "rate limiting")
+	for i := 0; i < 3; i++ { // a read is tried three times
+		emu.FailNext("GET", "/workbooks", 429, "429000")
+	}
+	s.Fail("tableau_workbooks_list", nil, "429", "rate limiting", "tried 3 times")
 	emu.FailNext("GET", "/users", 403, "403133")
 	s.Fail("tableau_users_list", nil, "403133", "permission")
 }

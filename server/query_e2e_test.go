@@ -16,6 +16,7 @@ import (
 	tableauemu "github.com/tableau-mcp/tableau-mcp/emulator/tableau"
 	. "github.com/tableau-mcp/tableau-mcp/internal/mcptest"
 	"github.com/tableau-mcp/tableau-mcp/server"
+	"github.com/tableau-mcp/tableau-mcp/tableau"
 )
 
 // The expected answers below are computed in the test from the raw sample
@@ -499,7 +500,7 @@ func exerciseQueries(t *testing.T, s *Session) {
 // demoSessionWith serves the demo backend with server options changed.
 func demoSessionWith(t *testing.T, tune func(*server.Options)) (*Session, *tableauemu.Emulator) {
 	t.Helper()
-	b, emu, err := demo.New(nil)
+	b, emu, err := demo.New(nil, func(c *tableau.Config) { c.Retry.Backoff = time.Millisecond })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -592,10 +593,12 @@ func TestQueryErrorsSayWhatToDo(t *testing.T) {
 		}{
 			{403, "403800", "API Access capability"},
 			{403, "403157", "Tableau Server 2023.1"},
-			{429, "429000", "rate limiting"},
+			{429, "429000", "rate limiting"}, // on each of its three attempts
 			{400, "400804", "lower max_rows"},
 		} {
-			tab.FailNext("POST", "/query-datasource", c.status, c.code)
+			for i := 0; i < 3 && (c.status == 429 || i == 0); i++ {
+				tab.FailNext("POST", "/query-datasource", c.status, c.code)
+			}
 			s.Fail("tableau_query_view", q, c.code, c.want)
 		}
 		tab.FailNext("POST", "/read-metadata", 403, "403800")

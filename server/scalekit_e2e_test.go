@@ -29,7 +29,7 @@ type skFixture struct {
 
 func scalekitFixture(t *testing.T) *skFixture {
 	t.Helper()
-	b, sk, tab, err := demo.ViaScalekit(nil, func(c *scalekit.Config) { c.RetryBase = time.Millisecond })
+	b, sk, tab, err := demo.ViaScalekit(nil, func(c *scalekit.Config) { c.Retry.Backoff = time.Millisecond })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -176,11 +176,16 @@ func TestScalekitErrorsTellWhatToDo(t *testing.T) {
 	f.session("").Fail("tableau_workbooks_list", nil, "SCALEKIT_IDENTIFIER")
 
 	s := f.session(demo.DemoIdentifier)
-	f.sk.FailNext("/api/v1/execute_tool", 429, "RATE_LIMITED", "too many requests")
-	s.Fail("tableau_workbooks_list", nil, "Scalekit's own rate limit")
+	// A read meets a rate limit that persists through its three attempts.
+	for i := 0; i < 3; i++ {
+		f.sk.FailNext("/api/v1/execute_tool", 429, "RATE_LIMITED", "too many requests")
+	}
+	s.Fail("tableau_workbooks_list", nil, "Scalekit's own rate limit", "tried 3 times")
 
-	f.tab.FailNext("GET", "/workbooks", 429, "429000")
-	msg := s.Fail("tableau_workbooks_list", nil, "429", "Tableau is rate limiting")
+	for i := 0; i < 3; i++ {
+		f.tab.FailNext("GET", "/workbooks", 429, "429000")
+	}
+	msg := s.Fail("tableau_workbooks_list", nil, "429", "Tableau is rate limiting", "tried 3 times")
 	if strings.Contains(msg, "Scalekit's own") {
 		t.Errorf("Tableau's rate limit reported as Scalekit's: %s", msg)
 	}
@@ -191,10 +196,11 @@ func TestScalekitErrorsTellWhatToDo(t *testing.T) {
 	f.sk.FailNext("/api/v1/execute_tool", 503, "UNAVAILABLE", "down for a moment")
 	s.OK("tableau_projects_list", nil) // retried with backoff
 
-	for i := 0; i < 4; i++ { // the first try and three retries
+	for i := 0; i < 3; i++ { // the first try and two more
 		f.sk.FailNext("/api/v1/execute_tool", 503, "UNAVAILABLE", "down")
 	}
-	s.Fail("tableau_projects_list", nil, "Scalekit is unavailable")
+	s.Fail("tableau_projects_list", nil, "Scalekit is unavailable", "tried 3 times")
+	s.OK("tableau_projects_list", nil) // no fault left over
 
 	f.sk.SetAccountStatus("tableau", demo.DemoIdentifier, "EXPIRED")
 	s.Fail("tableau_workbooks_list", nil, "expired or been revoked", "Re-authorise")

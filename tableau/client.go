@@ -42,6 +42,9 @@ type Config struct {
 	// Scopes are the JWT scopes each connected-app sign-in asks for: those
 	// of the tools served (ToolScopes). Empty: those of every tool.
 	Scopes []string
+	// Retry says how calls are repeated after transient failures and how
+	// long each may take (zero values: the defaults of upstream.Policy).
+	Retry upstream.Policy
 }
 
 // Session is what a PAT sign-in yields.
@@ -59,6 +62,7 @@ type Client struct {
 	log     *zap.Logger
 	session auth.Renewer[Session] // PAT
 	users   userSessions          // connected app: one session per user
+	policy  upstream.Policy
 
 	verMu   sync.Mutex
 	version string
@@ -113,6 +117,10 @@ func New(cfg Config) (*Client, error) {
 	if c.log == nil {
 		c.log = zap.NewNop()
 	}
+	if cfg.Retry.Log == nil {
+		cfg.Retry.Log = c.log
+	}
+	c.policy = cfg.Retry.WithDefaults()
 	c.session.Fetch = c.signIn
 	c.users.fetch = func(user string) func(context.Context) (Session, time.Time, error) {
 		return func(ctx context.Context) (Session, time.Time, error) { return c.signInAs(ctx, user) }
@@ -211,14 +219,11 @@ func (e *NotTableauError) Error() string {
 
 func (c *Client) askServerInfo(ctx context.Context, probe string) (rest, product string, status int, err error) {
 	where := c.base.Redacted() + "/api/" + probe + "/serverinfo"
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base.String()+"/api/"+probe+"/serverinfo", nil)
+	resp, out, err := c.policy.Do(ctx, true, func(ctx context.Context) (*http.Response, error) {
+		return c.send(ctx, http.MethodGet, "/api/"+probe+"/serverinfo", nil, nil, "")
+	})
 	if err != nil {
-		return "", "", 0, err
-	}
-	req.Header.Set("Accept", "application/json")
-	resp, err := c.http.Do(req)
-	if err != nil {
-		return "", "", 0, fmt.Errorf("cannot reach Tableau at %s: %w", c.base.Redacted(), redactURLError(err))
+		return "", "", 0, out.Annotate(err)
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
@@ -293,14 +298,19 @@ func (c *Client) postSignIn(ctx context.Context, creds map[string]any, wrap func
 		return Session{}, 0, err
 	}
 	creds["site"] = map[string]any{"contentUrl": c.cfg.Site}
-	resp, err := c.send(ctx, http.MethodPost, "/api/"+v+"/auth/signin", nil, map[string]any{"credentials": creds}, "")
+	// A PAT sign-in may be sent again: it only makes a session. A
+	// connected-app JWT is meant for one use, so it is not.
+	_, jwt := creds["jwt"]
+	resp, tries, err := c.policy.Do(ctx, !jwt, func(ctx context.Context) (*http.Response, error) {
+		return c.send(ctx, http.MethodPost, "/api/"+v+"/auth/signin", nil, map[string]any{"credentials": creds}, "")
+	})
 	if err != nil {
-		return Session{}, 0, err
+		return Session{}, 0, tries.Annotate(err)
 	}
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if resp.StatusCode/100 != 2 {
-		apiErr := upstream.ParseError(resp.StatusCode, raw)
+		apiErr := tries.Annotate(upstream.ParseError(resp.StatusCode, raw))
 		c.log.Warn("tableau sign-in failed", zap.Int("status", resp.StatusCode), zap.String("code", codeOf(apiErr)))
 		return Session{}, 0, wrap(apiErr)
 	}
@@ -449,7 +459,9 @@ func redactURLError(err error) error {
 	return err
 }
 
-// do runs req with the session, signing in again and replaying once on 401.
+// do runs req with the session, signing in again and replaying once on 401
+// (Tableau refused the session, so nothing was done), and repeating it after
+// transient failures as the policy allows when the request is repeatable.
 // The response is returned open when its status is 2xx.
 func (c *Client) do(ctx context.Context, req backend.Request, accept string) (*http.Response, error) {
 	sessions, err := c.sessionFor(ctx)
@@ -465,9 +477,11 @@ func (c *Client) do(ctx context.Context, req backend.Request, accept string) (*h
 		if err != nil {
 			return nil, err
 		}
-		resp, err := c.sendAccept(ctx, req.Method, req.URLPath(v, sess.SiteID), req.Query, req.Body, sess.Token, accept)
+		resp, out, err := c.policy.Do(ctx, req.Repeatable(), func(ctx context.Context) (*http.Response, error) {
+			return c.sendAccept(ctx, req.Method, req.URLPath(v, sess.SiteID), req.Query, req.Body, sess.Token, accept)
+		})
 		if err != nil {
-			return nil, err
+			return nil, out.Annotate(err)
 		}
 		if resp.StatusCode/100 == 2 {
 			return resp, nil
@@ -482,7 +496,7 @@ func (c *Client) do(ctx context.Context, req backend.Request, accept string) (*h
 			}
 			continue
 		}
-		return nil, apiErr
+		return nil, out.Annotate(apiErr)
 	}
 }
 
@@ -495,14 +509,16 @@ func (c *Client) Invoke(ctx context.Context, call backend.Call) (json.RawMessage
 		}
 		return json.RawMessage(`{"signedOut":true}`), nil
 	}
+	ctx, cancel := c.policy.Bound(ctx, "Tableau")
+	defer cancel()
 	resp, err := c.do(ctx, call.Request, acceptJSON)
 	if err != nil {
-		return nil, err
+		return nil, upstream.Timed(ctx, err)
 	}
 	defer resp.Body.Close()
 	raw, err := backend.ReadBody(resp)
 	if err != nil {
-		return nil, fmt.Errorf("reading Tableau's answer: %w", err)
+		return nil, fmt.Errorf("reading Tableau's answer: %w", upstream.Timed(ctx, err))
 	}
 	if len(bytes.TrimSpace(raw)) == 0 {
 		return json.RawMessage(`{}`), nil
@@ -514,12 +530,16 @@ func (c *Client) Invoke(ctx context.Context, call backend.Call) (json.RawMessage
 }
 
 // Open runs a request whose answer is streamed to the caller; it accepts
-// any content type (images, PDFs, files).
+// any content type (images, PDFs, files). It is bounded by idle time, not
+// total time, so that a large download may take as long as it keeps coming.
 func (c *Client) Open(ctx context.Context, req backend.Request) (*http.Response, error) {
+	ctx, watch := c.policy.Download(ctx, "Tableau")
 	resp, err := c.do(ctx, req, acceptAny)
 	if err != nil {
-		return nil, err
+		watch.Stop()
+		return nil, upstream.Timed(ctx, err)
 	}
+	resp.Body = watch.Body(resp.Body)
 	return upstream.CheckDownload(resp)
 }
 

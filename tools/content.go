@@ -7,7 +7,6 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
-	"image/png"
 	"io"
 	"mime"
 	"os"
@@ -31,8 +30,8 @@ type format struct {
 	text bool
 	// magic tells whether the first bytes (up to sniffLen) fit the format.
 	magic func(head []byte) bool
-	// verify checks a whole file held in memory.
-	verify func(b []byte) error
+	// verify checks a whole file, in memory or on disk.
+	verify func(r io.ReaderAt, size int64) error
 	// entry is the document a zip of this format must hold (".twb", ".tds"),
 	// or the part an Office file must hold ("xl/workbook.xml").
 	entry string
@@ -67,22 +66,28 @@ var (
 		magic: xmlRoot("datasource"), verify: verifyXML("datasource")}
 )
 
-func zipHolding(entry string) func([]byte) error {
-	return func(b []byte) error { return verifyZip(bytes.NewReader(b), int64(len(b)), entry) }
+func zipHolding(entry string) func(io.ReaderAt, int64) error {
+	return func(r io.ReaderAt, size int64) error { return verifyZip(r, size, entry) }
 }
 
 func isZip(h []byte) bool { return bytes.HasPrefix(h, zipMagic) }
 
-func verifyPNG(b []byte) error {
-	if _, err := png.DecodeConfig(bytes.NewReader(b)); err != nil {
+func verifyPNG(r io.ReaderAt, size int64) error {
+	if err := checkPNG(io.NewSectionReader(r, 0, size)); err != nil {
 		return fmt.Errorf("it starts like a PNG but does not decode: %v", err)
 	}
 	return nil
 }
 
-func verifyPDF(b []byte) error {
-	if !bytes.Contains(b[max(0, len(b)-2048):], []byte("%%EOF")) {
-		return errors.New("the PDF has no end-of-file marker: it was cut short")
+// verifyPDF wants the end-of-file marker last, where a writer puts it;
+// only whitespace may follow.
+func verifyPDF(r io.ReaderAt, size int64) error {
+	tail := make([]byte, min(size, 1024))
+	if _, err := r.ReadAt(tail, size-int64(len(tail))); err != nil && err != io.EOF {
+		return err
+	}
+	if !bytes.HasSuffix(bytes.TrimRight(tail, " \t\r\n\f\x00"), []byte("%%EOF")) {
+		return errors.New("the PDF does not end with its %%EOF marker: it was cut short")
 	}
 	return nil
 }
@@ -129,9 +134,9 @@ func rootElement(h []byte) string {
 	}
 }
 
-func verifyXML(root string) func([]byte) error {
-	return func(b []byte) error {
-		d := xml.NewDecoder(bytes.NewReader(b))
+func verifyXML(root string) func(io.ReaderAt, int64) error {
+	return func(r io.ReaderAt, size int64) error {
+		d := xml.NewDecoder(io.NewSectionReader(r, 0, size))
 		for {
 			_, err := d.Token()
 			if err == io.EOF {
@@ -158,12 +163,28 @@ func looksLikeCSV(h []byte) bool {
 	return utf8.Valid(h)
 }
 
-func verifyCSV(b []byte) error {
-	if !utf8.Valid(b) {
-		return errors.New("the CSV is not UTF-8 text")
+func verifyCSV(r io.ReaderAt, size int64) error {
+	cr := csv.NewReader(io.NewSectionReader(r, 0, size))
+	cr.FieldsPerRecord = -1
+	cr.LazyQuotes = true
+	cr.ReuseRecord = true
+	for n := 0; ; n++ {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			if n == 0 {
+				return errors.New("the CSV is empty")
+			}
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("the CSV does not parse: %v", err)
+		}
+		for _, f := range rec {
+			if !utf8.ValidString(f) {
+				return errors.New("the CSV is not UTF-8 text")
+			}
+		}
 	}
-	_, err := csvShape(b)
-	return err
 }
 
 // csvInfo describes a CSV file: its records and where each one ends.
@@ -352,8 +373,8 @@ func saveFile(dir, name string, r io.Reader, f format) (string, int64, error) {
 	if err := tmp.Chmod(0o644); err != nil {
 		return "", n, err
 	}
-	if f.entry != "" {
-		if err := verifyZip(tmp, n, f.entry); err != nil {
+	if f.verify != nil {
+		if err := f.verify(tmp, n); err != nil {
 			return "", n, backend.Userf("The downloaded %s is not valid: %v.", f.what, err)
 		}
 	}

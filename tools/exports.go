@@ -398,7 +398,7 @@ func fetchFile(ctx context.Context, env *Env, x exportSpec, mode fetchMode) (*fe
 	}
 	out.data, out.size = buf.Bytes(), n
 	if f.verify != nil {
-		if err := f.verify(out.data); err != nil {
+		if err := f.verify(bytes.NewReader(out.data), n); err != nil {
 			return nil, backend.Userf("Tableau's answer for %s is not a valid %s: %v.", x.what, f.what, err)
 		}
 	}

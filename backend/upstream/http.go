@@ -1,9 +1,6 @@
 package upstream
 
-import (
-	"net/http"
-	"time"
-)
+import "net/http"
 
 // DefaultHTTPClient is an HTTP client with connection reuse, suited to REST
 // calls and long downloads alike. It has no overall timeout: each call's
@@ -11,6 +8,5 @@ import (
 func DefaultHTTPClient() *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConnsPerHost = 16
-	t.ResponseHeaderTimeout = 120 * time.Second
 	return &http.Client{Transport: t}
 }

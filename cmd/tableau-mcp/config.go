@@ -85,6 +85,11 @@ type config struct {
 
 	ScalekitEnvURL, ScalekitClientID, ScalekitClientSecret, ScalekitConnection, ScalekitIdentifier string
 
+	// UpstreamTimeout bounds one call to Tableau or Scalekit (a download:
+	// its idle time).
+	UpstreamTimeout time.Duration
+	upstreamTimeout string
+
 	// MetadataTTL is how long data source metadata is kept for the query
 	// checks (negative: not kept); QueryCheck false skips those checks.
 	MetadataTTL time.Duration
@@ -149,6 +154,7 @@ func (c *config) init() {
 		{"TABLEAU_CONNECTED_APP_SECRET_VALUE", "tableau-connected-app-secret-value", "connected app secret value that signs the JWTs (prefer the environment variable)", "", true, &c.ConnectedAppSecretValue, false},
 		{"TABLEAU_JWT_SUB", "tableau-jwt-sub", "Tableau user name the connected app signs in as, or {identity}: each HTTP caller as the user their identifier names", "", false, &c.JWTSub, false},
 		{"TABLEAU_API_VERSION", "tableau-api-version", "REST API version, e.g. 3.28 (default: read from serverinfo)", "", false, &c.TableauAPIVersion, false},
+		{"TABLEAU_MCP_UPSTREAM_TIMEOUT", "upstream-timeout", "how long one call to Tableau or Scalekit may take, retries included, a Go duration such as 60s; a download may take longer as long as data keeps coming (this bounds its pauses)", "60s", false, &c.upstreamTimeout, false},
 		{"SCALEKIT_ENVIRONMENT_URL", "scalekit-environment-url", "Scalekit environment URL (SCALEKIT_ENV_URL is read too)", "", false, &c.ScalekitEnvURL, false},
 		{"SCALEKIT_CLIENT_ID", "scalekit-client-id", "Scalekit client ID", "", false, &c.ScalekitClientID, false},
 		{"SCALEKIT_CLIENT_SECRET", "scalekit-client-secret", "Scalekit client secret (prefer the environment variable)", "", true, &c.ScalekitClientSecret, false},
@@ -262,6 +268,11 @@ func (c *config) resolve(fs *pflag.FlagSet) error {
 	if c.DemoViaScalekit && c.ScalekitIdentifier == "" {
 		c.ScalekitIdentifier = "demo-user"
 	}
+	ut, err := time.ParseDuration(c.upstreamTimeout)
+	if err != nil || ut <= 0 {
+		return fmt.Errorf("--upstream-timeout / TABLEAU_MCP_UPSTREAM_TIMEOUT %q is not a positive duration such as 60s or 2m", c.upstreamTimeout)
+	}
+	c.UpstreamTimeout = ut
 	ttl, err := time.ParseDuration(c.metadataTTL)
 	if c.metadataTTL == "0" {
 		ttl, err = 0, nil

@@ -33,6 +33,7 @@ import (
 
 	"github.com/tableau-mcp/tableau-mcp/auth"
 	"github.com/tableau-mcp/tableau-mcp/backend"
+	"github.com/tableau-mcp/tableau-mcp/backend/upstream"
 	"github.com/tableau-mcp/tableau-mcp/demo"
 	tableauemu "github.com/tableau-mcp/tableau-mcp/emulator/tableau"
 	"github.com/tableau-mcp/tableau-mcp/scalekit"
@@ -131,12 +132,13 @@ func openBackend(cfg *config, log *zap.Logger, served []tools.Tool) (backend.Bac
 	if err != nil {
 		return nil, err
 	}
+	policy := upstream.Policy{Timeout: cfg.UpstreamTimeout, Log: log}
 	switch name {
 	case "tableau":
 		tc := tableau.Config{
 			ServerURL: cfg.TableauServerURL, Site: cfg.TableauSite,
 			PATName: cfg.TableauPATName, PATSecret: cfg.TableauPATSecret,
-			APIVersion: cfg.TableauAPIVersion, Logger: log,
+			APIVersion: cfg.TableauAPIVersion, Logger: log, Retry: policy,
 		}
 		if cfg.connectedApp() {
 			tc.ConnectedApp = tableau.ConnectedApp{ClientID: cfg.ConnectedAppClientID, SecretID: cfg.ConnectedAppSecretID,
@@ -153,16 +155,16 @@ func openBackend(cfg *config, log *zap.Logger, served []tools.Tool) (backend.Bac
 	case "scalekit":
 		if cfg.DemoViaScalekit {
 			log.Warn("serving the DEMO site through in-process Scalekit and Tableau emulators (sample data)", zap.String("identifier", cfg.ScalekitIdentifier))
-			c, _, _, err := demo.ViaScalekit(log)
+			c, _, _, err := demo.ViaScalekit(log, func(c *scalekit.Config) { c.Retry = policy })
 			return c, err
 		}
 		return scalekit.New(scalekit.Config{
 			EnvironmentURL: cfg.ScalekitEnvURL, ClientID: cfg.ScalekitClientID, ClientSecret: cfg.ScalekitClientSecret,
-			Connection: cfg.ScalekitConnection, APIVersion: cfg.TableauAPIVersion, Logger: log,
+			Connection: cfg.ScalekitConnection, APIVersion: cfg.TableauAPIVersion, Logger: log, Retry: policy,
 		})
 	default:
 		log.Warn("no Tableau or Scalekit settings: serving the DEMO site with generated sample data; set TABLEAU_SERVER_URL, TABLEAU_PAT_NAME and TABLEAU_PAT_SECRET for a real site")
-		c, _, err := demo.New(log)
+		c, _, err := demo.New(log, func(c *tableau.Config) { c.Retry = policy })
 		return c, err
 	}
 }

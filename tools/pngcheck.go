@@ -1,0 +1,185 @@
+package tools
+
+import (
+	"bufio"
+	"compress/zlib"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"io"
+)
+
+// maxPNGPixels bounds the images checkPNG accepts: far above anything
+// Tableau renders (4000×4000 at high resolution is 64 million).
+const maxPNGPixels = 1 << 28
+
+// checkPNG reads a whole PNG and fails unless every byte is where it should
+// be: the signature, every chunk with a correct CRC, a header first, the
+// image data inflating to exactly the size the header implies (with a
+// correct zlib checksum), and the end chunk last. Unlike image/png.Decode it
+// never holds the decoded pixels, so a large image costs no memory.
+func checkPNG(r io.Reader) error {
+	br := bufio.NewReaderSize(r, 64<<10)
+	sig := make([]byte, len(pngMagic))
+	if _, err := io.ReadFull(br, sig); err != nil || string(sig) != string(pngMagic) {
+		return errors.New("it has no PNG signature")
+	}
+	var (
+		want     int64 // inflated size of the image data
+		pipeW    *io.PipeWriter
+		inflated chan error
+		sawIHDR  bool
+		idatDone bool
+	)
+	defer func() {
+		if pipeW != nil {
+			pipeW.CloseWithError(errors.New("stopped"))
+			<-inflated
+		}
+	}()
+	head := make([]byte, 8)
+	for n := 0; ; n++ {
+		if _, err := io.ReadFull(br, head); err != nil {
+			return fmt.Errorf("it ends after %d chunks without its IEND chunk: it was cut short", n)
+		}
+		length := binary.BigEndian.Uint32(head[:4])
+		kind := string(head[4:8])
+		if length > 1<<31-1 {
+			return fmt.Errorf("chunk %q claims %d bytes", kind, length)
+		}
+		crc := crc32.NewIEEE()
+		crc.Write(head[4:8])
+		var data []byte
+		body := io.TeeReader(io.LimitReader(br, int64(length)), crc)
+		switch {
+		case kind == "IDAT":
+			if !sawIHDR || idatDone {
+				return errors.New("its image data is out of place")
+			}
+			if pipeW == nil {
+				var pr *io.PipeReader
+				pr, pipeW = io.Pipe()
+				inflated = make(chan error, 1)
+				go func() { inflated <- inflate(pr, want) }()
+			}
+			if m, err := io.Copy(pipeW, body); err != nil || m != int64(length) {
+				if err == nil {
+					return errors.New("its image data was cut short")
+				}
+				// The inflater stopped early: it says why.
+				pipeW.CloseWithError(err)
+				e := <-inflated
+				pipeW = nil
+				if e == nil {
+					e = errors.New("it goes on past the end of its compressed stream")
+				}
+				return fmt.Errorf("its image data does not decode: %v", e)
+			}
+		default:
+			if pipeW != nil {
+				idatDone = true
+			}
+			var m int64
+			var err error
+			if kind == "IHDR" && length == 13 {
+				data = make([]byte, 13)
+				var k int
+				k, err = io.ReadFull(body, data)
+				m = int64(k)
+			} else {
+				m, err = io.Copy(io.Discard, body)
+			}
+			if err != nil || m != int64(length) {
+				return fmt.Errorf("its %s chunk was cut short", kind)
+			}
+		}
+		var sum [4]byte
+		if _, err := io.ReadFull(br, sum[:]); err != nil {
+			return fmt.Errorf("its %s chunk was cut short", kind)
+		}
+		if binary.BigEndian.Uint32(sum[:]) != crc.Sum32() {
+			return fmt.Errorf("chunk %q is damaged (its checksum does not match)", kind)
+		}
+		switch {
+		case n == 0 && kind != "IHDR":
+			return errors.New("it does not start with an IHDR chunk")
+		case kind == "IHDR":
+			if n != 0 || len(data) != 13 {
+				return errors.New("its IHDR chunk is malformed")
+			}
+			var err error
+			if want, err = pngDataSize(data); err != nil {
+				return err
+			}
+			sawIHDR = true
+		case kind == "IEND":
+			if pipeW == nil {
+				return errors.New("it holds no image data")
+			}
+			pipeW.Close()
+			err := <-inflated
+			pipeW = nil
+			if err != nil {
+				return fmt.Errorf("its image data does not decode: %v", err)
+			}
+			return nil
+		}
+	}
+}
+
+// inflate reads the zlib stream of the image data and checks its size; the
+// zlib reader checks the Adler-32 checksum at its end.
+func inflate(r *io.PipeReader, want int64) error {
+	zr, err := zlib.NewReader(r)
+	if err == nil {
+		var got int64
+		got, err = io.Copy(io.Discard, io.LimitReader(zr, want+1))
+		if err == nil && got != want {
+			err = fmt.Errorf("it holds %d bytes of pixel rows where the header implies %d", got, want)
+		}
+		if err == nil {
+			// The stream must end here, with its checksum.
+			var one [1]byte
+			if _, e := zr.Read(one[:]); e != io.EOF {
+				err = errors.New("it holds more pixel data than the header implies, or its checksum is wrong")
+			}
+		}
+	}
+	if err == io.ErrUnexpectedEOF || err == io.EOF {
+		err = errors.New("the pixel data was cut short")
+	}
+	r.CloseWithError(errors.New("done"))
+	io.Copy(io.Discard, r)
+	return err
+}
+
+// pngDataSize is how many bytes the filtered scanlines of an image take,
+// from its IHDR: per row a filter byte and the row's pixels, for each of the
+// seven Adam7 passes when interlaced.
+func pngDataSize(ihdr []byte) (int64, error) {
+	w := int64(binary.BigEndian.Uint32(ihdr[0:4]))
+	h := int64(binary.BigEndian.Uint32(ihdr[4:8]))
+	depth, color, interlace := int64(ihdr[8]), ihdr[9], ihdr[12]
+	channels := map[byte]int64{0: 1, 2: 3, 3: 1, 4: 2, 6: 4}[color]
+	if w == 0 || h == 0 || w*h > maxPNGPixels || channels == 0 || interlace > 1 ||
+		(depth != 1 && depth != 2 && depth != 4 && depth != 8 && depth != 16) {
+		return 0, fmt.Errorf("its header is not one of a valid image (%d×%d, depth %d, colour type %d)", w, h, depth, color)
+	}
+	bpp := depth * channels
+	rows := func(pw, ph int64) int64 {
+		if pw == 0 || ph == 0 {
+			return 0
+		}
+		return ph * (1 + (pw*bpp+7)/8)
+	}
+	if interlace == 0 {
+		return rows(w, h), nil
+	}
+	var total int64
+	for _, p := range [7][4]int64{{0, 0, 8, 8}, {4, 0, 8, 8}, {0, 4, 4, 8}, {2, 0, 4, 4}, {0, 2, 2, 4}, {1, 0, 2, 2}, {0, 1, 1, 2}} {
+		x0, y0, dx, dy := p[0], p[1], p[2], p[3]
+		total += rows((w-x0+dx-1)/dx, (h-y0+dy-1)/dy)
+	}
+	return total, nil
+}

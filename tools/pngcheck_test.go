@@ -1,0 +1,162 @@
+package tools
+
+import (
+	"bytes"
+	"compress/zlib"
+	"encoding/binary"
+	"hash/crc32"
+	"image"
+	"image/color"
+	"image/color/palette"
+	"image/png"
+	"strings"
+	"testing"
+)
+
+// samplePNGs are images of every colour model image/png writes.
+func samplePNGs(t testing.TB) map[string][]byte {
+	r := image.Rect(0, 0, 13, 7)
+	imgs := map[string]image.Image{
+		"gray":     image.NewGray(r),
+		"gray16":   image.NewGray16(r),
+		"rgba":     image.NewRGBA(r),
+		"nrgba64":  image.NewNRGBA64(r),
+		"paletted": image.NewPaletted(r, palette.Plan9),
+		"bilevel":  image.NewPaletted(r, color.Palette{color.Black, color.White}),
+	}
+	out := map[string][]byte{}
+	for name, img := range imgs {
+		if p, ok := img.(interface{ Set(int, int, color.Color) }); ok {
+			for x := 0; x < 13; x++ {
+				p.Set(x, x%7, color.RGBA{uint8(x * 19), 200, 30, 255})
+			}
+		}
+		var b bytes.Buffer
+		if err := png.Encode(&b, img); err != nil {
+			t.Fatal(err)
+		}
+		out[name] = b.Bytes()
+	}
+	out["interlaced"] = interlacedPNG(t, 5, 3)
+	return out
+}
+
+// interlacedPNG writes an Adam7-interlaced 8-bit grey image by hand (the
+// standard library only reads them), sized by the PNG specification's pass
+// layout.
+func interlacedPNG(t testing.TB, w, h uint32) []byte {
+	var out bytes.Buffer
+	out.Write(pngMagic)
+	chunk := func(kind string, data []byte) {
+		binary.Write(&out, binary.BigEndian, uint32(len(data)))
+		out.WriteString(kind)
+		out.Write(data)
+		binary.Write(&out, binary.BigEndian, crc32.ChecksumIEEE(append([]byte(kind), data...)))
+	}
+	ihdr := make([]byte, 13)
+	binary.BigEndian.PutUint32(ihdr, w)
+	binary.BigEndian.PutUint32(ihdr[4:], h)
+	ihdr[8], ihdr[9], ihdr[12] = 8, 0, 1
+	chunk("IHDR", ihdr)
+	// 5×3 in Adam7: passes 1 (1×1), 2 (1×1), 3 (0 rows), 4 (2×1), 5 (0×...:
+	// computed the long way, by listing which pixels each pass holds.
+	var raw bytes.Buffer
+	passes := [7][4]uint32{{0, 0, 8, 8}, {4, 0, 8, 8}, {0, 4, 4, 8}, {2, 0, 4, 4}, {0, 2, 2, 4}, {1, 0, 2, 2}, {0, 1, 1, 2}}
+	for _, p := range passes {
+		for y := p[1]; y < h; y += p[3] {
+			var row []byte
+			for x := p[0]; x < w; x += p[2] {
+				row = append(row, byte(x*40+y))
+			}
+			if len(row) > 0 {
+				raw.WriteByte(0)
+				raw.Write(row)
+			}
+		}
+	}
+	var z bytes.Buffer
+	zw := zlib.NewWriter(&z)
+	zw.Write(raw.Bytes())
+	zw.Close()
+	chunk("IDAT", z.Bytes())
+	chunk("IEND", nil)
+	if _, err := png.Decode(bytes.NewReader(out.Bytes())); err != nil {
+		t.Fatalf("hand-made interlaced PNG does not decode: %v", err)
+	}
+	return out.Bytes()
+}
+
+func TestWholePNGsPassTheCheck(t *testing.T) {
+	for name, b := range samplePNGs(t) {
+		if err := checkPNG(bytes.NewReader(b)); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+// Every cut and every flipped byte is caught, as image/png itself would.
+func TestTruncatedOrDamagedPNGsAreRefused(t *testing.T) {
+	for name, b := range samplePNGs(t) {
+		for n := 0; n < len(b); n++ {
+			if err := checkPNG(bytes.NewReader(b[:n])); err == nil {
+				t.Fatalf("%s cut to %d of %d bytes passed", name, n, len(b))
+			}
+		}
+		for i := len(pngMagic); i < len(b); i++ {
+			d := bytes.Clone(b)
+			d[i] ^= 0x10
+			if err := checkPNG(bytes.NewReader(d)); err == nil {
+				t.Fatalf("%s with byte %d flipped passed", name, i)
+			}
+		}
+	}
+	b := samplePNGs(t)["rgba"]
+	err := checkPNG(bytes.NewReader(b[:len(b)/2]))
+	if err == nil || !strings.Contains(err.Error(), "cut short") {
+		t.Errorf("a PNG cut in half: %v", err)
+	}
+}
+
+// FuzzCheckPNG holds checkPNG to image/png: what it accepts, the standard
+// decoder decodes.
+func FuzzCheckPNG(f *testing.F) {
+	for _, b := range samplePNGs(f) {
+		f.Add(b)
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if checkPNG(bytes.NewReader(b)) != nil {
+			return
+		}
+		if _, err := png.Decode(bytes.NewReader(b)); err != nil {
+			t.Fatalf("checkPNG accepted what image/png refuses: %v", err)
+		}
+	})
+}
+
+func TestAPDFMustEndWithItsMarker(t *testing.T) {
+	ok := []string{testPDF, strings.TrimSuffix(testPDF, "\n"), testPDF + "\r\n  \n"}
+	bad := []string{
+		testPDF[:len(testPDF)-8],                     // cut before the marker
+		testPDF + "4 0 obj << /Type /Page >> endobj", // an update cut short after an earlier marker
+		testPDF[:len(testPDF)-3],                     // the marker itself cut
+	}
+	for _, s := range ok {
+		if err := verifyPDF(strings.NewReader(s), int64(len(s))); err != nil {
+			t.Errorf("%q: %v", s[max(0, len(s)-20):], err)
+		}
+	}
+	for _, s := range bad {
+		if err := verifyPDF(strings.NewReader(s), int64(len(s))); err == nil || !strings.Contains(err.Error(), "%%EOF") {
+			t.Errorf("%q passed: %v", s[max(0, len(s)-20):], err)
+		}
+	}
+}
+
+func TestAZipWhoseDirectoryIsCutIsRefused(t *testing.T) {
+	z := testZip(t, "Book.twb")
+	for _, n := range []int{len(z) - 1, len(z) - 22, len(z) / 2} {
+		if err := verifyZip(bytes.NewReader(z[:n]), int64(n), ".twb"); err == nil || !strings.Contains(err.Error(), "does not open") {
+			t.Errorf("zip cut to %d of %d bytes: %v", n, len(z), err)
+		}
+	}
+}
