@@ -61,7 +61,7 @@ var settingGroups = []struct {
 }{
 	{"Serving", []string{"transport", "listen", "log-level"}},
 	{"Tableau", []string{"backend", "tableau-server-url", "tableau-site", "tableau-pat-name", "tableau-pat-secret",
-		"tableau-connected-app-client-id", "tableau-connected-app-secret-id", "tableau-connected-app-secret-value", "tableau-jwt-sub", "tableau-api-version"}},
+		"tableau-connected-app-client-id", "tableau-connected-app-secret-id", "tableau-connected-app-secret-value", "tableau-jwt-sub", "tableau-api-version", "upstream-timeout"}},
 	{"Scalekit", []string{"scalekit-environment-url", "scalekit-client-id", "scalekit-client-secret", "scalekit-connection-name", "scalekit-identifier", "demo-via-scalekit"}},
 	{"HTTP access", []string{"auth-file", "jwt-public-key", "jwks-url", "jwt-issuer", "jwt-audience", "jwt-identity-claim", "trusted-header", "trusted-header-secret", "no-auth", "allowed-origins", "allowed-hosts", "shutdown-grace", "session-idle-timeout", "max-sessions-per-identity", "session-secret"}},
 	{"Tools and safety", []string{"toolsets", "tools", "exclude-tools", "read-only", "allow-destructive", "scope-projects", "scope-workbooks", "scope-datasources", "scope-tags", "max-concurrent-calls", "max-calls-per-minute"}},
