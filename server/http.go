@@ -64,6 +64,12 @@ type HTTPOptions struct {
 	// sharing it serves a session another one opened (to its owner only).
 	// Empty: a random secret, valid in this process only. At least 32 bytes.
 	SessionSecret []byte
+	// Peers are the host:port addresses of the replicas (a name may stand
+	// for several, such as a headless Service). With them, a client of a
+	// protocol before 2026-07-28 may answer a confirmation question on any
+	// replica: the answer is passed on to the one that asked. Empty: answers
+	// are taken only where the question was asked.
+	Peers []string
 
 	// ShutdownGrace bounds how long in-flight calls may finish (default 20s).
 	ShutdownGrace time.Duration
@@ -91,6 +97,7 @@ type httpHandler struct {
 	origins  map[string]bool
 	sessions *sessionBinder
 	signed   *signedSessions
+	relay    *relay
 	track    *tracker
 	cancels  *cancellations
 	draining atomic.Bool
@@ -121,6 +128,9 @@ func newHTTPHandler(s *mcpserver.MCPServer, o HTTPOptions) *httpHandler {
 	}
 	h.sessions = newSessionBinder(o.SessionIdleTimeout, o.MaxSessionsPerIdentity, h.closeSession)
 	h.signed = newSignedSessions(newSigner(o.SessionSecret))
+	if o.Transport != "sse" {
+		h.relay = newRelay(o.Peers, h.log)
+	}
 	for _, origin := range o.AllowedOrigins {
 		if origin = strings.TrimRight(strings.TrimSpace(origin), "/"); origin != "" {
 			h.origins[strings.ToLower(origin)] = true
@@ -259,12 +269,20 @@ func (h *httpHandler) serveMCP(w http.ResponseWriter, r *http.Request, origin st
 			r = r.WithContext(context.WithValue(r.Context(), claimsKey{}, c))
 		}
 	}
+	if h.relay != nil && r.Method == http.MethodPost && sessionID != "" {
+		if done := h.relayAnswer(w, r); done {
+			return
+		}
+	}
 
 	if sessionID != "" {
 		h.cancels.received(sessionID, msg)
 	}
 
 	rw := &respWriter{ResponseWriter: w}
+	if h.relay != nil && h.stream != nil {
+		rw.transform = h.relay.outgoing
+	}
 	rw.before = func(hd http.Header) {
 		// The SSE transport allows every origin unless told otherwise;
 		// here CORS headers go only to configured origins.
@@ -360,6 +378,8 @@ type respWriter struct {
 	// cancelled, when set, says the request was cancelled: a JSON answer
 	// is then replaced by 202 Accepted with no body.
 	cancelled func() bool
+	// transform, when set, rewrites what is written (the relay's marks).
+	transform func([]byte) []byte
 	mu        sync.Mutex
 	wrote     bool
 	status    int
@@ -402,7 +422,14 @@ func (w *respWriter) writeLocked(p []byte) (int, error) {
 	if w.drop != nil && w.drop(p) || w.noBody {
 		return len(p), nil
 	}
-	n, err := w.ResponseWriter.Write(p)
+	out := p
+	if w.transform != nil {
+		out = w.transform(p)
+	}
+	n, err := w.ResponseWriter.Write(out)
+	if n == len(out) {
+		n = len(p)
+	}
 	if w.after != nil {
 		w.after(p)
 	}

@@ -1,7 +1,9 @@
 package server_test
 
 import (
+	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -48,13 +50,31 @@ func (rr *roundRobin) RoundTrip(req *http.Request) (*http.Response, error) {
 func cluster(t *testing.T, n int, back func(i int) backend.Backend, authn auth.Authenticator, tune func(*server.Options)) *roundRobin {
 	t.Helper()
 	rr := &roundRobin{hits: make([]atomic.Int64, n)}
+	var lns []net.Listener
 	for i := 0; i < n; i++ {
-		opts := server.Options{Backend: back(i), SessionSecret: []byte(sharedSecret)}
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		lns = append(lns, ln)
+		rr.hosts = append(rr.hosts, ln.Addr().String())
+	}
+	for i, ln := range lns {
+		opts := server.Options{Version: "test", Backend: back(i), SessionSecret: []byte(sharedSecret)}
 		if tune != nil {
 			tune(&opts)
 		}
-		s := serve(t, opts, server.HTTPOptions{Auth: authn, SessionSecret: []byte(sharedSecret)})
-		rr.hosts = append(rr.hosts, strings.TrimPrefix(s.URL, "http://"))
+		s, err := server.New(opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() {
+			done <- server.ServeListener(ctx, s, ln, server.HTTPOptions{Transport: "http", Auth: authn,
+				SessionSecret: []byte(sharedSecret), Peers: rr.hosts})
+		}()
+		t.Cleanup(func() { cancel(); <-done })
 	}
 	return rr
 }
@@ -114,6 +134,31 @@ func TestLegacySessionsMoveBetweenReplicas(t *testing.T) {
 	// ID and runs the tool (it neither refuses nor asks).
 	p := s.OK("tableau_project_create", map[string]any{"name": "replica-delete-me"})
 	s.OK("tableau_project_delete", map[string]any{"project_id": Str(p, "project", "id")})
+}
+
+// TestLegacyConfirmationAnsweredOnAnotherReplica: a client of the
+// 2025-11-25 protocol is asked through elicitation/create on the stream of
+// its call, and posts its answer separately; the balancer sends that answer
+// to another replica, which passes it on to the one that asked.
+func TestLegacyConfirmationAnsweredOnAnotherReplica(t *testing.T) {
+	back, emu := demoBackends(t)
+	rr := cluster(t, 3, back, tokenAuth(t), nil)
+	yes := &answer{action: mcp.ElicitationResponseActionAccept, ok: true}
+	s := connectVia(t, rr, aliceToken, client.WithProtocolVersion("2025-11-25"), client.WithElicitationHandler(yes))
+	for i := 0; i < 3; i++ { // the call lands on each replica in turn
+		p := s.OK("tableau_project_create", map[string]any{"name": fmt.Sprintf("legacy-confirm-%d", i)})
+		s.OK("tableau_project_delete", map[string]any{"project_id": Str(p, "project", "id")})
+	}
+	if len(yes.asked) != 3 {
+		t.Errorf("asked %d times, want 3", len(yes.asked))
+	}
+	if n := emu.Stats().ByRoute["DELETE /api/{v}/sites/{site}/projects/{id}"]; n != 3 {
+		t.Errorf("%d projects deleted, want 3", n)
+	}
+	no := &answer{action: mcp.ElicitationResponseActionDecline}
+	s2 := connectVia(t, rr, aliceToken, client.WithProtocolVersion("2025-11-25"), client.WithElicitationHandler(no))
+	p := s2.OK("tableau_project_create", map[string]any{"name": "legacy-kept"})
+	s2.Fail("tableau_project_delete", map[string]any{"project_id": Str(p, "project", "id")}, "cancelled by the user")
 }
 
 // TestForeignAndUnsignedSessionsAreRefused: another caller's session is

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"slices"
@@ -63,7 +64,7 @@ var settingGroups = []struct {
 	{"Tableau", []string{"backend", "tableau-server-url", "tableau-site", "tableau-pat-name", "tableau-pat-secret",
 		"tableau-connected-app-client-id", "tableau-connected-app-secret-id", "tableau-connected-app-secret-value", "tableau-jwt-sub", "tableau-api-version", "upstream-timeout"}},
 	{"Scalekit", []string{"scalekit-environment-url", "scalekit-client-id", "scalekit-client-secret", "scalekit-connection-name", "scalekit-identifier", "demo-via-scalekit"}},
-	{"HTTP access", []string{"auth-file", "jwt-public-key", "jwks-url", "jwt-issuer", "jwt-audience", "jwt-identity-claim", "trusted-header", "trusted-header-secret", "no-auth", "allowed-origins", "allowed-hosts", "shutdown-grace", "session-idle-timeout", "max-sessions-per-identity", "session-secret"}},
+	{"HTTP access", []string{"auth-file", "jwt-public-key", "jwks-url", "jwt-issuer", "jwt-audience", "jwt-identity-claim", "trusted-header", "trusted-header-secret", "no-auth", "allowed-origins", "allowed-hosts", "shutdown-grace", "session-idle-timeout", "max-sessions-per-identity", "session-secret", "peers"}},
 	{"Tools and safety", []string{"toolsets", "tools", "exclude-tools", "read-only", "allow-destructive", "scope-projects", "scope-workbooks", "scope-datasources", "scope-tags", "max-concurrent-calls", "max-calls-per-minute"}},
 	{"Queries and exports", []string{"metadata-ttl", "query-check", "export-dir", "max-inline-bytes", "max-image-bytes", "max-csv-chars"}},
 }
@@ -113,7 +114,7 @@ type config struct {
 	ScopeProjects, ScopeWorkbooks, ScopeDatasources, ScopeTags string
 	MaxConcurrentCalls, MaxCallsPerMinute, ShutdownGrace       string
 	SessionIdleTimeout, MaxSessionsPerIdentity                 string
-	SessionSecret                                              string
+	SessionSecret, Peers                                       string
 
 	settings []setting
 	// origins maps a flag name to where its value came from; dotenv is the
@@ -187,6 +188,7 @@ func (c *config) init() {
 		{"TABLEAU_MCP_SHUTDOWN_GRACE", "shutdown-grace", "how long calls in flight may finish after SIGTERM", "20s", false, &c.ShutdownGrace, false},
 		{"TABLEAU_MCP_SESSION_IDLE_TIMEOUT", "session-idle-timeout", "an HTTP or SSE session unused for this long is closed", "30m", false, &c.SessionIdleTimeout, false},
 		{"TABLEAU_MCP_SESSION_SECRET", "session-secret", "secret (32+ characters) that signs MCP session IDs and confirmations, shared by every replica so any of them serves any session; default: random, this process only", "", true, &c.SessionSecret, false},
+		{"TABLEAU_MCP_PEERS", "peers", "comma list of host:port of every replica (a name may resolve to several, e.g. a headless Service): a confirmation answered on another replica is passed to the one that asked", "", false, &c.Peers, false},
 		{"TABLEAU_MCP_MAX_SESSIONS_PER_IDENTITY", "max-sessions-per-identity", "sessions one identity may hold; opening one more closes its least recently used", "64", false, &c.MaxSessionsPerIdentity, false},
 
 		{"TABLEAU_MCP_METADATA_TTL", "metadata-ttl", "how long tableau_query_view reuses a data source's metadata for its checks, a Go duration such as 5m (0: read it for every query)", "5m", false, &c.metadataTTL, false},
@@ -535,6 +537,7 @@ type switches struct {
 	sessionIdle      time.Duration
 	maxSessions      int
 	sessionSecret    []byte
+	peers            []string
 	allowDestructive bool
 	noAuth           bool
 	origins, hosts   []string
@@ -617,6 +620,12 @@ func (c *config) switches() (switches, error) {
 			return sw, fmt.Errorf("--session-secret / TABLEAU_MCP_SESSION_SECRET is %d characters; use at least 32 random ones (openssl rand -hex 32), the same on every replica", len(c.SessionSecret))
 		}
 		sw.sessionSecret = []byte(c.SessionSecret)
+	}
+	sw.peers = commaList(c.Peers)
+	for _, p := range sw.peers {
+		if _, port, err := net.SplitHostPort(p); err != nil || port == "" {
+			return sw, fmt.Errorf("--peers / TABLEAU_MCP_PEERS: %q is not host:port, such as tableau-mcp-peers:8080", p)
+		}
 	}
 	if sw.maxSessions, err = strconv.Atoi(c.MaxSessionsPerIdentity); err != nil || sw.maxSessions <= 0 {
 		return sw, fmt.Errorf("--max-sessions-per-identity %q is not a whole number of 1 or more", c.MaxSessionsPerIdentity)

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -39,7 +40,10 @@ func manifests(t *testing.T) map[string]map[string]any {
 			if kind == "" {
 				t.Fatalf("%s: a document without kind", f)
 			}
-			out[kind] = doc
+			if out[kind] == nil { // the first of a kind stands for it
+				out[kind] = doc
+			}
+			out[kind+"/"+str(doc, "metadata", "name")] = doc
 		}
 	}
 	return out
@@ -168,6 +172,26 @@ func TestKubernetesManifests(t *testing.T) {
 				t.Errorf("%s selects %s=%v, which the pods do not carry", kind, k, v)
 			}
 		}
+	}
+	// --peers names the headless Service of the replicas, on their port.
+	for _, peer := range commaList(cfg.Peers) {
+		host, port, _ := strings.Cut(peer, ":")
+		svc := m["Service/"+host]
+		if svc == nil || str(svc, "spec", "clusterIP") != "None" {
+			t.Errorf("--peers %s does not name a headless Service of the manifests", peer)
+			continue
+		}
+		if p, _ := at(svc, "spec", "ports", 0, "port").(int); fmt.Sprint(p) != port {
+			t.Errorf("--peers port %s, the headless Service serves %v", port, p)
+		}
+		for k, v := range at(svc, "spec", "selector").(map[string]any) {
+			if labels[k] != v {
+				t.Errorf("the peers Service selects %s=%v, which the pods do not carry", k, v)
+			}
+		}
+	}
+	if cfg.Peers == "" || cfg.SessionSecret == "" {
+		t.Error("the replicas need --peers and the shared session secret")
 	}
 	if str(m["HorizontalPodAutoscaler"], "spec", "scaleTargetRef", "name") != str(d, "metadata", "name") {
 		t.Error("the HorizontalPodAutoscaler does not scale the Deployment")

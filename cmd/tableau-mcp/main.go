@@ -235,7 +235,7 @@ func serve(ctx context.Context, cfg *config, log *zap.Logger, stdin io.Reader, s
 		Transport: cfg.Transport, Listen: cfg.Listen, Logger: log,
 		Auth: authn, NoAuth: sw.noAuth, NoAuthIdentity: cfg.ScalekitIdentifier, AllowedOrigins: sw.origins, AllowedHosts: sw.hosts,
 		Metrics: metrics, Ready: readiness(b), ShutdownGrace: sw.grace,
-		SessionIdleTimeout: sw.sessionIdle, MaxSessionsPerIdentity: sw.maxSessions, SessionSecret: sw.sessionSecret,
+		SessionIdleTimeout: sw.sessionIdle, MaxSessionsPerIdentity: sw.maxSessions, SessionSecret: sw.sessionSecret, Peers: sw.peers,
 	})
 }
 
