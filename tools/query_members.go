@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+
+	"go.uber.org/zap"
 )
 
 // maxMembers bounds the members read to check a SET filter's values; a
@@ -78,7 +80,11 @@ func (md *dsMetadata) membersOf(ctx context.Context, env *Env, luid, caption str
 	q := &QueryViewArgs{DatasourceLUID: luid, query: []Field{{FieldCaption: caption}}}
 	raw, err := env.Backend.Invoke(ctx, q.call(maxMembers))
 	if err != nil {
-		return nil, false // the answer itself stands; only the hint is lost
+		// The answer itself stands; only the hint is lost.
+		if env.Log != nil {
+			env.Log.Info("SET filter values not checked: the field's members could not be read", zap.String("field", caption), zap.Error(err))
+		}
+		return nil, false
 	}
 	var out struct {
 		Data []map[string]any `json:"data"`
