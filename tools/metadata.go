@@ -213,11 +213,16 @@ func (md *dsMetadata) compact(luid string) map[string]any {
 		}
 		params = append(params, c)
 	}
+	usage := "In tableau_query_view name fields by caption; give measures a function (SUM, AVG, COUNT, ...), leave dimensions without one, and group dates with YEAR, QUARTER, MONTH, DAY or TRUNC_MONTH and the like."
+	if len(params) > 0 {
+		ex, _ := json.Marshal([]Parameter{{ParameterCaption: fmt.Sprint(params[0]["parameterCaption"]), Value: params[0]["value"]}})
+		usage += " Set parameters for one query with parameters " + string(ex) + "."
+	}
 	return map[string]any{
 		"datasource_luid": luid,
 		"fields":          fields,
 		"parameters":      params,
-		"usage":           "In tableau_query_view name fields by caption; give measures a function (SUM, AVG, COUNT, ...), leave dimensions without one, and group dates with YEAR, QUARTER, MONTH, DAY or TRUNC_MONTH and the like.",
+		"usage":           usage,
 	}
 }
 

@@ -555,6 +555,15 @@ func TestMetadataIsCompact(t *testing.T) {
 	if len(text(res)) > 2000 {
 		t.Errorf("metadata of 6 fields takes %d characters", len(text(res)))
 	}
+	// The usage names the parameters argument with a value that passes the
+	// query checks, and only where there are parameters.
+	if !strings.Contains(text(res), `Set parameters for one query with parameters [{\"parameterCaption\":\"Profit Target\",\"value\":0.15}].`) {
+		t.Errorf("usage without the parameters example: %s", text(res))
+	}
+	noParams := &vds{meta: strings.Replace(paramMetadata, `"parameters":[`, `"parameters":[],"x":[`, 1)}
+	if res := runWith(t, context.Background(), &Env{Backend: noParams}, "tableau_datasource_metadata_get", `{"datasource_luid":"`+dsLUID+`"}`); strings.Contains(text(res), "Set parameters") {
+		t.Errorf("usage names parameters the data source lacks: %s", text(res))
+	}
 }
 
 func TestVDSErrorsSayWhatToDo(t *testing.T) {
