@@ -26,7 +26,8 @@ var reflector = jsonschema.Reflector{
 }
 
 // For returns the input schema of an argument struct type as JSON: an object
-// schema with properties, required and additionalProperties false. Tools
+// schema with properties and required (nested objects refuse unknown
+// members with additionalProperties false). Tools
 // that share an argument type (every list tool takes the same filter, sort
 // and paging) share one generated schema.
 func For(t reflect.Type) (json.RawMessage, error) {
@@ -49,9 +50,13 @@ func generate(t reflect.Type) (json.RawMessage, error) {
 	s := reflector.ReflectFromType(t)
 	s.Version = ""
 	s.ID = ""
+	// The tool refuses an unknown parameter by name, listing the ones it
+	// has, so the top-level "additionalProperties":false would only repeat
+	// that in every tool definition the model reads.
+	s.AdditionalProperties = nil
 	if s.Properties == nil || s.Properties.Len() == 0 {
 		// A tool without parameters still declares an (empty) object.
-		return json.RawMessage(`{"type":"object","properties":{},"additionalProperties":false}`), nil
+		return json.RawMessage(`{"type":"object","properties":{}}`), nil
 	}
 	return json.Marshal(s)
 }

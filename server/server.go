@@ -3,9 +3,14 @@
 package server
 
 import (
+	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"sort"
 	"time"
 
+	"github.com/mark3labs/mcp-go/mcp"
 	mcpserver "github.com/mark3labs/mcp-go/server"
 	"go.uber.org/zap"
 
@@ -93,8 +98,10 @@ func New(opts Options) (*mcpserver.MCPServer, error) {
 			templateTools[r.Template.Name] = r.Tool
 		}
 	}
+	names := tools.ServedSet(list)
 	hooks := &mcpserver.Hooks{}
 	hooks.AddAfterListResourceTemplates(d.resourceTemplates(templateTools))
+	hooks.AddOnRequestInitialization(unknownTool(names))
 	s := mcpserver.NewMCPServer(Name, opts.Version,
 		mcpserver.WithToolCapabilities(false),
 		mcpserver.WithResourceCapabilities(false, false),
@@ -102,11 +109,11 @@ func New(opts Options) (*mcpserver.MCPServer, error) {
 		mcpserver.WithRecovery(),
 		mcpserver.WithResourceRecovery(),
 		mcpserver.WithHooks(hooks),
-		mcpserver.WithInstructions(instructions(opts.Backend.Name())),
+		mcpserver.WithInstructions(names.Fit(instructions(opts.Backend.Name()))),
 	)
 	served := make([]mcpserver.ServerTool, 0, len(list))
 	for _, t := range list {
-		def, err := t.MCP()
+		def, err := t.MCPFor(names)
 		if err != nil {
 			return nil, err
 		}
@@ -115,6 +122,12 @@ func New(opts Options) (*mcpserver.MCPServer, error) {
 	s.AddTools(served...)
 	for _, r := range templates {
 		s.AddResourceTemplate(r.Template, d.resource(r))
+	}
+	// The guides go with the tools they explain.
+	for _, doc := range tools.Docs() {
+		if names[doc.Tool] {
+			s.AddResource(doc.Resource, doc.Read)
+		}
 	}
 	return s, nil
 }
@@ -125,4 +138,34 @@ func instructions(backendName string) string {
 		s += " This server is connected to a DEMO site with generated sample data, not to a real Tableau account; say so when you report results."
 	}
 	return s
+}
+
+// unknownTool answers a call of a tool this server does not serve with the
+// closest tool it does serve, instead of a bare "not found".
+func unknownTool(served tools.Served) mcpserver.OnRequestInitializationFunc {
+	names := make([]string, 0, len(served))
+	for n := range served {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	return func(_ context.Context, _ any, message any) error {
+		raw, ok := message.(json.RawMessage)
+		if !ok {
+			return nil
+		}
+		var m struct {
+			Method string `json:"method"`
+			Params struct {
+				Name string `json:"name"`
+			} `json:"params"`
+		}
+		if json.Unmarshal(raw, &m) != nil || m.Method != string(mcp.MethodToolsCall) || served[m.Params.Name] {
+			return nil
+		}
+		msg := fmt.Sprintf("tool '%s' not found", m.Params.Name)
+		if near := tools.Closest(m.Params.Name, names); near != "" {
+			msg += fmt.Sprintf("; did you mean %s?", near)
+		}
+		return errors.New(msg + " The tools this server serves are listed by tools/list.")
+	}
 }

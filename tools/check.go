@@ -134,7 +134,7 @@ func check(t Tool, v reflect.Value) error {
 				err = CheckSort(s)
 			}
 			if err != nil {
-				return fmt.Errorf("%s: %s: %w", t.Name, f.name, err)
+				return fmt.Errorf("%s: %s: %w. %s", t.Name, f.name, err, filterHelp(t.Name))
 			}
 		}
 		if fv.Kind() == reflect.Int || fv.Kind() == reflect.Int64 {

@@ -9,14 +9,14 @@ import (
 
 // DatasourceID names one published data source.
 type DatasourceRef struct {
-	DatasourceID string `json:"datasource_id" jsonschema:"required" jsonschema_description:"LUID of the published data source, from tableau_datasources_list (datasources.datasource[].id)."`
+	DatasourceID string `json:"datasource_id" jsonschema:"required" jsonschema_description:"From tableau_datasources_list."`
 }
 
 // DatasourceUpdateArgs are the arguments of tableau_datasource_update.
 type DatasourceUpdateArgs struct {
 	DatasourceRef
-	Name              string `json:"name,omitempty" jsonschema_description:"New name."`
-	IsCertified       *bool  `json:"is_certified,omitempty" jsonschema_description:"Mark the data source as certified (true) or not (false)."`
+	Name              string `json:"name,omitempty"`
+	IsCertified       *bool  `json:"is_certified,omitempty" jsonschema_description:"Certified or not."`
 	CertificationNote string `json:"certification_note,omitempty" jsonschema_description:"Note shown with the certification."`
 	Relocation
 }
@@ -42,19 +42,19 @@ func datasourcePath(id string, rest ...string) string {
 var datasourceTools = []Tool{
 	restTool(Tool{
 		Name: "tableau_datasources_list", Title: "List data sources", Kind: Read, Idempotent: true, Source: Seed, Toolset: "datasources",
-		Description: "List the published data sources on the site, with optional filter, sort and paging. Returns datasources.datasource[] (id, name, type, description, isCertified, hasExtracts, project{id,name}, owner{id}, tags) and pagination. A data source's id is the datasource_luid of the query tools.",
+		Description: "List published data sources: id (the datasource_luid to query), name, type, certified, project, owner.",
 	}, func(a *ListArgs) backend.Request {
 		return get(backend.SiteScope, "/datasources", a.query())
 	}),
 	restTool(Tool{
 		Name: "tableau_datasource_get", Title: "Get a data source", Kind: Read, Idempotent: true, Source: Seed, Toolset: "datasources",
-		Description: "Return one published data source: name, type, description, certification, extract status, project, owner, tags.",
+		Description: "Get one published data source: name, type, description, certification, extract, project, owner, tags.",
 	}, func(a *DatasourceRef) backend.Request {
 		return get(backend.SiteScope, datasourcePath(a.DatasourceID), nil)
 	}),
 	restTool(Tool{
 		Name: "tableau_datasource_update", Title: "Update a data source", Kind: Write, Idempotent: true, Source: SK, Toolset: "datasources",
-		Description: "Rename a data source, change its certification, owner or project. Give only what should change. Returns the updated data source.",
+		Description: "Rename a data source or change its certification, owner or project; give only what changes.",
 	}, func(a *DatasourceUpdateArgs) backend.Request {
 		ds := map[string]any{}
 		putIf(ds, "name", a.Name)
@@ -65,13 +65,13 @@ var datasourceTools = []Tool{
 	}),
 	restTool(Tool{
 		Name: "tableau_datasource_delete", Title: "Delete a data source", Kind: Destructive, Idempotent: true, Source: Seed, Toolset: "datasources",
-		Description: "Permanently delete a published data source; workbooks that use it lose their data. This cannot be undone. Returns {} on success.",
+		Description: "Permanently delete a published data source; workbooks using it lose their data.",
 	}, func(a *DatasourceRef) backend.Request {
 		return send(http.MethodDelete, backend.SiteScope, datasourcePath(a.DatasourceID), nil)
 	}),
 	restTool(Tool{
 		Name: "tableau_datasource_refresh", Title: "Refresh a data source's extract", Kind: Write, Idempotent: false, Source: SK, Toolset: "datasources",
-		Description: "Start refreshing a data source's extract now. Returns the job (job.id); follow it with tableau_job_get.",
+		Description: "Refresh a data source's extract now. Returns the job; follow it with tableau_job_get.",
 	}, func(a *DatasourceRefreshArgs) backend.Request {
 		return send(http.MethodPost, backend.SiteScope, datasourcePath(a.DatasourceID, "refresh"), refreshBody(a.IncrementalExtract))
 	}),

@@ -34,6 +34,10 @@ func hintFor(t Tool, ae *backend.APIError) string {
 		}
 	}
 	switch {
+	case ae.Status == 400 && (ae.Code == "400065" || ae.Code == "400066"):
+		return filterHelp(t.Name)
+	case ae.Status == 400 && ae.Code == "400013":
+		return "Site roles are: " + strings.Join(siteRoles, ", ") + "."
 	case ae.Status == 404:
 		if ids := idParams(t); len(ids) > 0 {
 			var srcs []string

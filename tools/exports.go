@@ -69,12 +69,12 @@ func (o ExportOptions) WithDefaults() ExportOptions {
 // ViewExportArgs are what every view export shares.
 type ViewExportArgs struct {
 	ViewRef
-	MaxAge int `json:"max_age,omitempty" jsonschema:"minimum=1" jsonschema_description:"Accept an export Tableau cached up to this many minutes ago (at least 1) instead of rendering anew; by default Tableau decides."`
+	MaxAge int `json:"max_age,omitempty" jsonschema:"minimum=1" jsonschema_description:"Minutes a cached export may be old."`
 }
 
 // ViewFilterArgs filter a view before it is exported.
 type ViewFilterArgs struct {
-	ViewFilters map[string]string `json:"view_filters,omitempty" jsonschema_description:"Filter the view before export: an object from field name to value, e.g. {\"Region\":\"East\"}; several values of one field are joined by commas, e.g. {\"Region\":\"East,West\"}. Use the field names the view shows; Tableau ignores a field the view does not have. Sent as Tableau's vf_<field>=value parameters."`
+	ViewFilters map[string]string `json:"view_filters,omitempty" jsonschema_description:"Filter first: view field name to value(s), e.g. {\"Region\":\"East,West\"}."`
 }
 
 // Validate checks the filters before they become query parameters.
@@ -83,20 +83,20 @@ func (f ViewFilterArgs) Validate() error { return checkViewFilters(f.ViewFilters
 // ViewImageArgs are the arguments of tableau_view_image_get.
 type ViewImageArgs struct {
 	ViewExportArgs
-	Format     string `json:"format,omitempty" jsonschema:"enum=PNG" jsonschema_description:"Image format; PNG, the default, is the one offered."`
-	Resolution string `json:"resolution,omitempty" jsonschema:"enum=standard,enum=high" jsonschema_description:"high renders at twice the pixel size: sharper, and about four times larger; default standard."`
-	VizWidth   int    `json:"viz_width,omitempty" jsonschema:"minimum=100,maximum=4000" jsonschema_description:"Width in pixels to lay the view out at (100 to 4000); default Tableau's."`
-	VizHeight  int    `json:"viz_height,omitempty" jsonschema:"minimum=100,maximum=4000" jsonschema_description:"Height in pixels to lay the view out at (100 to 4000); default Tableau's."`
+	Format     string `json:"format,omitempty" jsonschema:"enum=PNG"`
+	Resolution string `json:"resolution,omitempty" jsonschema:"enum=standard,enum=high"`
+	VizWidth   int    `json:"viz_width,omitempty" jsonschema:"minimum=100,maximum=4000"`
+	VizHeight  int    `json:"viz_height,omitempty" jsonschema:"minimum=100,maximum=4000"`
 	ViewFilterArgs
 }
 
 // ViewPDFArgs are the arguments of tableau_view_pdf_get.
 type ViewPDFArgs struct {
 	ViewExportArgs
-	Type        string `json:"type,omitempty" jsonschema:"enum=a3,enum=a4,enum=a5,enum=b4,enum=b5,enum=executive,enum=folio,enum=ledger,enum=legal,enum=letter,enum=note,enum=quarto,enum=tabloid,enum=unspecified" jsonschema_description:"Page size, e.g. a4 or letter; default Tableau's."`
-	Orientation string `json:"orientation,omitempty" jsonschema:"enum=portrait,enum=landscape" jsonschema_description:"portrait or landscape; default portrait."`
-	VizWidth    int    `json:"viz_width,omitempty" jsonschema:"minimum=100,maximum=4000" jsonschema_description:"Width in pixels to lay the view out at before it is put on the page (100 to 4000)."`
-	VizHeight   int    `json:"viz_height,omitempty" jsonschema:"minimum=100,maximum=4000" jsonschema_description:"Height in pixels to lay the view out at before it is put on the page (100 to 4000)."`
+	Type        string `json:"type,omitempty" jsonschema:"enum=a3,enum=a4,enum=a5,enum=b4,enum=b5,enum=executive,enum=folio,enum=ledger,enum=legal,enum=letter,enum=note,enum=quarto,enum=tabloid,enum=unspecified"`
+	Orientation string `json:"orientation,omitempty" jsonschema:"enum=portrait,enum=landscape"`
+	VizWidth    int    `json:"viz_width,omitempty" jsonschema:"minimum=100,maximum=4000"`
+	VizHeight   int    `json:"viz_height,omitempty" jsonschema:"minimum=100,maximum=4000"`
 }
 
 // ViewDataArgs are the arguments of tableau_view_data_get and
@@ -108,7 +108,7 @@ type ViewDataArgs struct {
 
 // DownloadArgs say whether a download includes the extract.
 type DownloadArgs struct {
-	IncludeExtract *bool `json:"include_extract,omitempty" jsonschema_description:"false leaves the extract out of the download (much smaller); default true: the packaged file as published."`
+	IncludeExtract *bool `json:"include_extract,omitempty" jsonschema_description:"false leaves the extract out (smaller)."`
 }
 
 // WorkbookDownloadArgs are the arguments of tableau_workbook_download.
@@ -560,27 +560,27 @@ func pdfPageCount(b []byte) int { return len(pdfPageObj.FindAll(b, -1)) }
 var exportTools = []Tool{
 	exportTool[ViewImageArgs](Tool{
 		Name: "tableau_view_image_get", Title: "Get a view as an image", Kind: Read, Idempotent: true, Source: SK, Toolset: "exports",
-		Description: "Render a view (worksheet or dashboard) as a PNG image and return it as image content you can look at, plus a resource_link (tableau://views/{view_id}/image) to read it again. Options: resolution high, viz_width/viz_height, view_filters to filter it first, max_age to accept a cached image. An image too large to show inline is offered as the resource only. Get view_id from tableau_views_list or tableau_list_views.",
+		Description: "Render a view as a PNG you can look at, with a resource link to read it again.",
 	}),
 	exportTool[ViewPDFArgs](Tool{
 		Name: "tableau_view_pdf_get", Title: "Get a view as a PDF", Kind: Read, Idempotent: true, Source: SK, Toolset: "exports",
-		Description: "Render a view as a PDF document: returns a one-line summary (size, pages, page type, orientation), the PDF as an embedded resource (application/pdf) and a resource_link (tableau://views/{view_id}/pdf). Options: type (page size such as a4 or letter), orientation, viz_width/viz_height, max_age.",
+		Description: "Render a view as a PDF resource, with a one-line summary.",
 	}),
 	exportTool[ViewDataArgs](Tool{
 		Name: "tableau_view_data_get", Title: "Get a view's data as CSV", Kind: Read, Idempotent: true, Source: SK, Toolset: "exports",
-		Description: "Return the data behind a view (its summary data, as Tableau exports it) as CSV text with its row and column counts. Long data is cut with a note; the whole file stays readable as the resource in the returned resource_link (tableau://views/{view_id}/data). view_filters filter the view first.",
+		Description: "Get a view's data as CSV text; long data is cut, the whole stays a resource.",
 	}),
 	exportTool[ViewCrosstabArgs](Tool{
 		Name: "tableau_view_crosstab_get", Title: "Get a view as an Excel crosstab", Kind: Read, Idempotent: true, Source: New, Toolset: "exports",
-		Description: "Export a view's crosstab as an Excel workbook (.xlsx), returned as an embedded resource plus a resource_link (tableau://views/{view_id}/crosstab). view_filters filter the view first. For the data as text use tableau_view_data_get.",
+		Description: "Export a view's crosstab as an Excel .xlsx resource.",
 	}),
 	exportTool[WorkbookDownloadArgs](Tool{
 		Name: "tableau_workbook_download", Title: "Download a workbook", Kind: Read, Idempotent: true, Source: New, Toolset: "exports",
-		Description: "Download a workbook file: .twbx (packaged, with its extracts) or .twb, as Tableau names it. With an export directory configured the file is streamed there and the result gives its path and size; otherwise a file within the inline limit is returned as an embedded resource and larger ones are refused with advice. include_extract false leaves the extract out.",
+		Description: "Download a workbook file (.twbx or .twb): into the export directory if set, else inline.",
 	}),
 	exportTool[DatasourceDownloadArgs](Tool{
 		Name: "tableau_datasource_download", Title: "Download a data source", Kind: Read, Idempotent: true, Source: New, Toolset: "exports",
-		Description: "Download a published data source file: .tdsx (packaged, with its extract) or .tds. With an export directory configured the file is streamed there and the result gives its path and size; otherwise a file within the inline limit is returned as an embedded resource and larger ones are refused with advice. include_extract false leaves the extract out.",
+		Description: "Download a data source file (.tdsx or .tds): into the export directory if set, else inline.",
 	}),
 }
 

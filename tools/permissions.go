@@ -10,14 +10,14 @@ import (
 
 // Capability is one permission rule: a capability name and Allow or Deny.
 type Capability struct {
-	Name string `json:"name" jsonschema:"required" jsonschema_description:"Capability name, e.g. Read, Filter, ViewComments, AddComment, ExportImage, ExportData, ShareView, ViewUnderlyingData, WebAuthoring, Write, ExportXml, ChangeHierarchy, Delete, ChangePermissions, Connect, ProjectLeader, CreateRefreshMetrics, RunExplainData, SaveAs, InheritedProjectLeader."`
-	Mode string `json:"mode" jsonschema:"required,enum=Allow,enum=Deny" jsonschema_description:"Allow or Deny."`
+	Name string `json:"name" jsonschema:"required" jsonschema_description:"Capability, e.g. Read, Write, ExportData, Connect."`
+	Mode string `json:"mode" jsonschema:"required,enum=Allow,enum=Deny"`
 }
 
 // Grantee names the user or group a rule applies to.
 type Grantee struct {
-	GranteeID   string `json:"grantee_id" jsonschema:"required" jsonschema_description:"LUID of the user (from tableau_users_list) or group (from tableau_groups_list) the rule applies to."`
-	GranteeType string `json:"grantee_type" jsonschema:"required,enum=user,enum=group" jsonschema_description:"Whether grantee_id is a user or a group."`
+	GranteeID   string `json:"grantee_id" jsonschema:"required" jsonschema_description:"User or group LUID."`
+	GranteeType string `json:"grantee_type" jsonschema:"required,enum=user,enum=group"`
 }
 
 // PermissionsAdd is the body of the permissions-add tools.
@@ -66,8 +66,8 @@ type ProjectPermissionsAddArgs struct {
 type WorkbookPermissionDeleteArgs struct {
 	WorkbookRef
 	Grantee
-	CapabilityName string `json:"capability_name" jsonschema:"required" jsonschema_description:"Capability of the rule to remove, e.g. Read or ExportData (as listed by tableau_workbook_permissions_list)."`
-	CapabilityMode string `json:"capability_mode" jsonschema:"required,enum=Allow,enum=Deny" jsonschema_description:"Mode of the rule to remove: Allow or Deny."`
+	CapabilityName string `json:"capability_name" jsonschema:"required" jsonschema_description:"Capability of the rule, e.g. Read."`
+	CapabilityMode string `json:"capability_mode" jsonschema:"required,enum=Allow,enum=Deny"`
 }
 
 // Validate keeps the capability name to a plain word: it becomes a path segment.
@@ -83,38 +83,38 @@ func (a *WorkbookPermissionDeleteArgs) Validate() error {
 var permissionTools = []Tool{
 	restTool(Tool{
 		Name: "tableau_workbook_permissions_list", Title: "List a workbook's permissions", Kind: Read, Idempotent: true, Source: SK, Toolset: "permissions",
-		Description: "List the explicit permission rules on a workbook: permissions.granteeCapabilities[] with a user{id} or group{id} and capabilities.capability[] (name, mode Allow or Deny).",
+		Description: "List the explicit permission rules on a workbook: grantee and capabilities (Allow or Deny).",
 	}, func(a *WorkbookRef) backend.Request {
 		return get(backend.SiteScope, workbookPath(a.WorkbookID, "permissions"), nil)
 	}),
 	restTool(Tool{
 		Name: "tableau_workbook_permissions_add", Title: "Add workbook permissions", Kind: Write, Idempotent: true, Source: SK, Toolset: "permissions",
-		Description: "Add permission rules for one user or group on a workbook (existing rules stay). Returns the rules added.",
+		Description: "Add permission rules for a user or group on a workbook; existing rules stay.",
 	}, func(a *WorkbookPermissionsAddArgs) backend.Request {
 		return send(http.MethodPut, backend.SiteScope, workbookPath(a.WorkbookID, "permissions"), a.PermissionsAdd.body())
 	}),
 	restTool(Tool{
 		Name: "tableau_workbook_permission_delete", Title: "Remove a workbook permission", Kind: Destructive, Idempotent: true, Source: SK, Toolset: "permissions",
-		Description: "Remove one permission rule (a capability in Allow or Deny mode for a user or group) from a workbook. Returns {} on success.",
+		Description: "Remove one permission rule (capability and mode, for a user or group) from a workbook.",
 	}, func(a *WorkbookPermissionDeleteArgs) backend.Request {
 		return send(http.MethodDelete, backend.SiteScope,
 			workbookPath(a.WorkbookID, "permissions", a.GranteeType+"s", a.GranteeID, a.CapabilityName, a.CapabilityMode), nil)
 	}),
 	restTool(Tool{
 		Name: "tableau_datasource_permissions_list", Title: "List a data source's permissions", Kind: Read, Idempotent: true, Source: SK, Toolset: "permissions",
-		Description: "List the explicit permission rules on a published data source: permissions.granteeCapabilities[] with a user{id} or group{id} and capabilities.capability[] (name, mode).",
+		Description: "List the explicit permission rules on a data source: grantee and capabilities.",
 	}, func(a *DatasourceRef) backend.Request {
 		return get(backend.SiteScope, datasourcePath(a.DatasourceID, "permissions"), nil)
 	}),
 	restTool(Tool{
 		Name: "tableau_project_permissions_list", Title: "List a project's permissions", Kind: Read, Idempotent: true, Source: SK, Toolset: "permissions",
-		Description: "List the explicit permission rules on a project: permissions.granteeCapabilities[] with a user{id} or group{id} and capabilities.capability[] (name, mode).",
+		Description: "List the explicit permission rules on a project: grantee and capabilities.",
 	}, func(a *ProjectRef) backend.Request {
 		return get(backend.SiteScope, projectPath(a.ProjectID, "permissions"), nil)
 	}),
 	restTool(Tool{
 		Name: "tableau_project_permissions_add", Title: "Add project permissions", Kind: Write, Idempotent: true, Source: SK, Toolset: "permissions",
-		Description: "Add permission rules for one user or group on a project (existing rules stay). Returns the rules added.",
+		Description: "Add permission rules for a user or group on a project; existing rules stay.",
 	}, func(a *ProjectPermissionsAddArgs) backend.Request {
 		return send(http.MethodPut, backend.SiteScope, projectPath(a.ProjectID, "permissions"), a.PermissionsAdd.body())
 	}),

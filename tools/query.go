@@ -17,13 +17,13 @@ import (
 
 // MetadataGetArgs are the arguments of tableau_datasource_metadata_get.
 type MetadataGetArgs struct {
-	DatasourceLUID string `json:"datasource_luid" jsonschema:"required" jsonschema_description:"LUID of the published data source, from tableau_datasources_list (datasources.datasource[].id)."`
+	DatasourceLUID string `json:"datasource_luid" jsonschema:"required" jsonschema_description:"From tableau_datasources_list."`
 }
 
 var queryTools = []Tool{
 	define(Tool{
 		Name: "tableau_datasource_metadata_get", Title: "Read a data source's fields", Kind: Read, Idempotent: true, Source: New, Toolset: "query",
-		Description: "List the fields of a published data source before querying it: for each its caption (the name tableau_query_view takes), dataType, role (DIMENSION or MEASURE), defaultAggregation and description, plus the data source's parameters. Uses the VizQL Data Service (Tableau Cloud, or Tableau Server 2023.1 and later).",
+		Description: "List a data source's fields before querying it: caption (the name tableau_query_view takes), data type, role, default aggregation.",
 	}, func(ctx context.Context, env *Env, a *MetadataGetArgs) (*mcp.CallToolResult, error) {
 		raw, err := env.Backend.Invoke(ctx, readMetadataCall(a.DatasourceLUID))
 		if err != nil {
@@ -38,9 +38,8 @@ var queryTools = []Tool{
 	}),
 	define(Tool{
 		Name: "tableau_query_view", Title: "Query a data source", Kind: Read, Idempotent: true, Source: Seed, Toolset: "query",
-		Description: "Query a published data source through the VizQL Data Service and get rows back, for example sales by region with fields [{\"fieldCaption\":\"Region\"},{\"fieldCaption\":\"Sales\",\"function\":\"SUM\"}]. " +
-			"Name fields by the exact captions tableau_datasource_metadata_get lists; give measures a function (SUM AVG MEDIAN COUNT COUNTD MIN MAX) and leave dimensions without one; group dates with YEAR QUARTER MONTH DAY or TRUNC_*. " +
-			"The query is checked against the data source's fields before it is sent. Returns {rowCount, truncated, note, rows[]}; row keys are as the service names them: Region, SUM(Sales).",
+		Description: "Query a published data source for rows, e.g. sales by region: fields [{\"fieldCaption\":\"Region\"},{\"fieldCaption\":\"Sales\",\"function\":\"SUM\"}]. " +
+			"Guide: resource tableau://docs/query.",
 	}, runQuery),
 }
 

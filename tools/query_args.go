@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/invopop/jsonschema"
 )
 
 // VizQL Data Service vocabulary, from its OpenAPI document.
@@ -32,14 +34,14 @@ const (
 // Field is one column of a query: a data source field, grouped by (no
 // function) or with an aggregation, date part or truncation applied.
 type Field struct {
-	FieldCaption     string   `json:"fieldCaption" jsonschema:"required" jsonschema_description:"Caption of a data source field exactly as tableau_datasource_metadata_get lists it (case-sensitive), e.g. Region or Sales; with calculation, the name of the computed column."`
-	Function         string   `json:"function,omitempty" jsonschema:"enum=SUM,enum=AVG,enum=MEDIAN,enum=COUNT,enum=COUNTD,enum=MIN,enum=MAX,enum=STDEV,enum=VAR,enum=COLLECT,enum=YEAR,enum=QUARTER,enum=MONTH,enum=WEEK,enum=DAY,enum=TRUNC_YEAR,enum=TRUNC_QUARTER,enum=TRUNC_MONTH,enum=TRUNC_WEEK,enum=TRUNC_DAY,enum=AGG,enum=NONE" jsonschema_description:"Aggregation of a measure (SUM AVG MEDIAN COUNT COUNTD MIN MAX STDEV VAR; COUNT COUNTD MIN MAX also fit text), or for a date a part (YEAR QUARTER MONTH WEEK DAY) or truncation (TRUNC_*). Leave it out to group by the field."`
-	FieldAlias       string   `json:"fieldAlias,omitempty" jsonschema_description:"Key of this column in the rows instead of Caption or FUNCTION(Caption)."`
-	MaxDecimalPlaces *int     `json:"maxDecimalPlaces,omitempty" jsonschema:"minimum=0" jsonschema_description:"Round numbers to at most this many decimals."`
-	SortDirection    string   `json:"sortDirection,omitempty" jsonschema:"enum=ASC,enum=DESC" jsonschema_description:"Sort the rows by this column: ASC or DESC."`
-	SortPriority     int      `json:"sortPriority,omitempty" jsonschema:"minimum=1" jsonschema_description:"Order among sorted columns; 1 sorts first."`
-	Calculation      string   `json:"calculation,omitempty" jsonschema_description:"A Tableau calculation computing this column, e.g. SUM([Profit])/SUM([Sales]); fieldCaption then names the result."`
-	BinSize          *float64 `json:"binSize,omitempty" jsonschema_description:"Group a numeric measure into bins of this width, without function; each row is a bin's lower edge."`
+	FieldCaption     string   `json:"fieldCaption" jsonschema:"required" jsonschema_description:"Field caption exactly as tableau_datasource_metadata_get lists it."`
+	Function         string   `json:"function,omitempty" jsonschema:"enum=SUM,enum=AVG,enum=MEDIAN,enum=COUNT,enum=COUNTD,enum=MIN,enum=MAX,enum=STDEV,enum=VAR,enum=COLLECT,enum=YEAR,enum=QUARTER,enum=MONTH,enum=WEEK,enum=DAY,enum=TRUNC_YEAR,enum=TRUNC_QUARTER,enum=TRUNC_MONTH,enum=TRUNC_WEEK,enum=TRUNC_DAY,enum=AGG,enum=NONE" jsonschema_description:"Aggregate measures; a date takes a part or TRUNC_*; none groups."`
+	FieldAlias       string   `json:"fieldAlias,omitempty"`
+	MaxDecimalPlaces *int     `json:"maxDecimalPlaces,omitempty"`
+	SortDirection    string   `json:"sortDirection,omitempty" jsonschema:"enum=ASC,enum=DESC"`
+	SortPriority     int      `json:"sortPriority,omitempty"`
+	Calculation      string   `json:"calculation,omitempty" jsonschema_description:"Tableau calculation; fieldCaption names it."`
+	BinSize          *float64 `json:"binSize,omitempty" jsonschema_description:"Bin width, for a measure without function."`
 }
 
 func (Field) listName() string { return "fields" }
@@ -60,40 +62,40 @@ func (f Field) key() string {
 
 // FilterField names what a filter applies to.
 type FilterField struct {
-	FieldCaption string `json:"fieldCaption,omitempty" jsonschema_description:"Caption of the data source field."`
-	Function     string `json:"function,omitempty" jsonschema:"enum=SUM,enum=AVG,enum=MEDIAN,enum=COUNT,enum=COUNTD,enum=MIN,enum=MAX,enum=STDEV,enum=VAR,enum=YEAR,enum=QUARTER,enum=MONTH,enum=WEEK,enum=DAY,enum=TRUNC_YEAR,enum=TRUNC_QUARTER,enum=TRUNC_MONTH,enum=TRUNC_WEEK,enum=TRUNC_DAY" jsonschema_description:"Filter on the field with this function applied; an aggregation (e.g. SUM) filters the aggregated rows."`
-	Calculation  string `json:"calculation,omitempty" jsonschema_description:"A Tableau calculation to filter on, instead of fieldCaption."`
+	FieldCaption string `json:"fieldCaption,omitempty"`
+	Function     string `json:"function,omitempty"`
+	Calculation  string `json:"calculation,omitempty"`
 }
 
 // Filter is one VizQL Data Service filter: filterType says which of the
 // other members apply.
 type Filter struct {
-	Field      FilterField `json:"field" jsonschema:"required" jsonschema_description:"The field to filter, e.g. {\"fieldCaption\":\"Region\"}."`
-	FilterType string      `json:"filterType" jsonschema:"required,enum=SET,enum=MATCH,enum=QUANTITATIVE_NUMERICAL,enum=QUANTITATIVE_DATE,enum=DATE,enum=TOP" jsonschema_description:"SET: values; MATCH: contains/startsWith/endsWith; QUANTITATIVE_NUMERICAL: quantitativeFilterType with min/max; QUANTITATIVE_DATE: quantitativeFilterType with minDate/maxDate; DATE: periodType and dateRangeType (relative to anchorDate, default today); TOP: howMany and fieldToMeasure."`
-	Context    bool        `json:"context,omitempty" jsonschema_description:"Apply this filter first, before the others (a TOP filter then ranks only what it keeps)."`
+	Field      FilterField `json:"field" jsonschema:"required" jsonschema_description:"{\"fieldCaption\":...}."`
+	FilterType string      `json:"filterType" jsonschema:"required,enum=SET,enum=MATCH,enum=QUANTITATIVE_NUMERICAL,enum=QUANTITATIVE_DATE,enum=DATE,enum=TOP" jsonschema_description:"SET values; MATCH contains|startsWith|endsWith; QUANTITATIVE_NUMERICAL min/max; QUANTITATIVE_DATE minDate/maxDate; DATE periodType+dateRangeType; TOP howMany+fieldToMeasure."`
+	Context    bool        `json:"context,omitempty"`
 
-	Values  []any `json:"values,omitempty" jsonschema_description:"SET: the members to keep, exactly as stored, e.g. [\"East\",\"West\"]."`
-	Exclude *bool `json:"exclude,omitempty" jsonschema_description:"SET and MATCH: true keeps everything except the matches."`
+	Values  []any `json:"values,omitempty" jsonschema_description:"SET: exact members."`
+	Exclude *bool `json:"exclude,omitempty"`
 
-	Contains   string `json:"contains,omitempty" jsonschema_description:"MATCH: text the value contains."`
-	StartsWith string `json:"startsWith,omitempty" jsonschema_description:"MATCH: text the value starts with."`
-	EndsWith   string `json:"endsWith,omitempty" jsonschema_description:"MATCH: text the value ends with."`
+	Contains   string `json:"contains,omitempty"`
+	StartsWith string `json:"startsWith,omitempty"`
+	EndsWith   string `json:"endsWith,omitempty"`
 
-	QuantitativeFilterType string   `json:"quantitativeFilterType,omitempty" jsonschema:"enum=RANGE,enum=MIN,enum=MAX,enum=ONLY_NULL,enum=ONLY_NON_NULL" jsonschema_description:"QUANTITATIVE_*: RANGE needs both bounds, MIN the lower, MAX the upper; ONLY_NULL and ONLY_NON_NULL none."`
-	Min                    *float64 `json:"min,omitempty" jsonschema_description:"QUANTITATIVE_NUMERICAL: lower bound, inclusive."`
-	Max                    *float64 `json:"max,omitempty" jsonschema_description:"QUANTITATIVE_NUMERICAL: upper bound, inclusive."`
-	MinDate                string   `json:"minDate,omitempty" jsonschema_description:"QUANTITATIVE_DATE: first day, YYYY-MM-DD."`
-	MaxDate                string   `json:"maxDate,omitempty" jsonschema_description:"QUANTITATIVE_DATE: last day, YYYY-MM-DD, inclusive."`
-	IncludeNulls           *bool    `json:"includeNulls,omitempty" jsonschema_description:"QUANTITATIVE_* and DATE: keep rows whose value is null too."`
+	QuantitativeFilterType string   `json:"quantitativeFilterType,omitempty" jsonschema:"enum=RANGE,enum=MIN,enum=MAX,enum=ONLY_NULL,enum=ONLY_NON_NULL"`
+	Min                    *float64 `json:"min,omitempty"`
+	Max                    *float64 `json:"max,omitempty"`
+	MinDate                string   `json:"minDate,omitempty"`
+	MaxDate                string   `json:"maxDate,omitempty"`
+	IncludeNulls           *bool    `json:"includeNulls,omitempty"`
 
-	PeriodType    string `json:"periodType,omitempty" jsonschema:"enum=MINUTES,enum=HOURS,enum=DAYS,enum=WEEKS,enum=MONTHS,enum=QUARTERS,enum=YEARS" jsonschema_description:"DATE: the unit of the relative range."`
-	DateRangeType string `json:"dateRangeType,omitempty" jsonschema:"enum=CURRENT,enum=LAST,enum=LASTN,enum=NEXT,enum=NEXTN,enum=TODATE" jsonschema_description:"DATE: CURRENT period, LAST (previous) one, LASTN/NEXTN periods (with rangeN), NEXT one, or TODATE (period start to the anchor)."`
-	RangeN        *int   `json:"rangeN,omitempty" jsonschema_description:"DATE with LASTN or NEXTN: how many periods."`
-	AnchorDate    string `json:"anchorDate,omitempty" jsonschema_description:"DATE: the day the range is relative to, YYYY-MM-DD (default today)."`
+	PeriodType    string `json:"periodType,omitempty" jsonschema:"enum=MINUTES,enum=HOURS,enum=DAYS,enum=WEEKS,enum=MONTHS,enum=QUARTERS,enum=YEARS"`
+	DateRangeType string `json:"dateRangeType,omitempty" jsonschema:"enum=CURRENT,enum=LAST,enum=LASTN,enum=NEXT,enum=NEXTN,enum=TODATE"`
+	RangeN        *int   `json:"rangeN,omitempty"`
+	AnchorDate    string `json:"anchorDate,omitempty"`
 
-	HowMany        *int         `json:"howMany,omitempty" jsonschema_description:"TOP: how many members of field to keep."`
-	FieldToMeasure *FilterField `json:"fieldToMeasure,omitempty" jsonschema_description:"TOP: the measure that ranks them, e.g. {\"fieldCaption\":\"Sales\",\"function\":\"SUM\"}."`
-	Direction      string       `json:"direction,omitempty" jsonschema:"enum=TOP,enum=BOTTOM" jsonschema_description:"TOP: TOP (largest, default) or BOTTOM."`
+	HowMany        *int         `json:"howMany,omitempty"`
+	FieldToMeasure *FilterField `json:"fieldToMeasure,omitempty" jsonschema_description:"TOP: the ranking measure, as field."`
+	Direction      string       `json:"direction,omitempty" jsonschema:"enum=TOP,enum=BOTTOM"`
 }
 
 func (Filter) listName() string { return "filters" }
@@ -104,16 +106,16 @@ func (Filter) listExample() string {
 // Sort is one sort instruction; it is merged into the matching field as
 // sortDirection and sortPriority.
 type Sort struct {
-	FieldCaption  string `json:"fieldCaption" jsonschema:"required" jsonschema_description:"A queried field: its caption, its fieldAlias, or its row key such as SUM(Sales)."`
-	Function      string `json:"function,omitempty" jsonschema:"enum=SUM,enum=AVG,enum=MEDIAN,enum=COUNT,enum=COUNTD,enum=MIN,enum=MAX,enum=STDEV,enum=VAR,enum=COLLECT,enum=YEAR,enum=QUARTER,enum=MONTH,enum=WEEK,enum=DAY,enum=TRUNC_YEAR,enum=TRUNC_QUARTER,enum=TRUNC_MONTH,enum=TRUNC_WEEK,enum=TRUNC_DAY,enum=AGG,enum=NONE" jsonschema_description:"The function of that field, when two queried fields share the caption."`
-	SortDirection string `json:"sortDirection,omitempty" jsonschema:"enum=ASC,enum=DESC" jsonschema_description:"ASC (default) or DESC."`
-	SortPriority  int    `json:"sortPriority,omitempty" jsonschema:"minimum=1" jsonschema_description:"1 sorts first; default: the position in sort."`
+	FieldCaption  string `json:"fieldCaption" jsonschema:"required" jsonschema_description:"A queried field (caption or alias)."`
+	Function      string `json:"function,omitempty"`
+	SortDirection string `json:"sortDirection,omitempty" jsonschema:"enum=ASC,enum=DESC"`
+	SortPriority  int    `json:"sortPriority,omitempty" jsonschema:"minimum=1"`
 }
 
 // Parameter sets one of the data source's parameters for this query.
 type Parameter struct {
-	ParameterCaption string `json:"parameterCaption" jsonschema:"required" jsonschema_description:"Caption of a parameter that tableau_datasource_metadata_get lists."`
-	Value            any    `json:"value" jsonschema:"required" jsonschema_description:"Its value, of the parameter's dataType."`
+	ParameterCaption string `json:"parameterCaption" jsonschema:"required"`
+	Value            any    `json:"value" jsonschema:"required" jsonschema_description:"Of the parameter's dataType."`
 }
 
 func (Parameter) listName() string { return "parameters" }
@@ -168,12 +170,12 @@ func parseDay(s string) (time.Time, bool) {
 
 // QueryViewArgs are the arguments of tableau_query_view.
 type QueryViewArgs struct {
-	DatasourceLUID string              `json:"datasource_luid" jsonschema:"required" jsonschema_description:"LUID of the published data source, from tableau_datasources_list (datasources.datasource[].id)."`
-	Fields         JSONList[Field]     `json:"fields" jsonschema:"required" jsonschema_description:"The answer's columns: dimensions to group by (no function) and measures with a function, e.g. [{\"fieldCaption\":\"Region\"},{\"fieldCaption\":\"Sales\",\"function\":\"SUM\"}]. A string holding the JSON array is accepted too."`
-	Filters        JSONList[Filter]    `json:"filters,omitempty" jsonschema_description:"Filters, all of which a row must pass, e.g. [{\"field\":{\"fieldCaption\":\"Order Date\"},\"filterType\":\"DATE\",\"periodType\":\"QUARTERS\",\"dateRangeType\":\"LAST\"}] for last quarter. A string holding the JSON array is accepted too."`
-	Sort           JSONList[Sort]      `json:"sort,omitempty" jsonschema_description:"How to order the rows, e.g. [{\"fieldCaption\":\"Sales\",\"function\":\"SUM\",\"sortDirection\":\"DESC\"}]; each entry names one of fields. A string holding the JSON array is accepted too."`
-	Parameters     JSONList[Parameter] `json:"parameters,omitempty" jsonschema_description:"Values for the data source's parameters, e.g. [{\"parameterCaption\":\"Profit Target\",\"value\":0.2}]. A string holding the JSON array is accepted too."`
-	MaxRows        int                 `json:"max_rows,omitempty" jsonschema:"minimum=1,maximum=10000" jsonschema_description:"Most rows to return, 1 to 10000 (default 1000); the answer says when more rows exist."`
+	DatasourceLUID string              `json:"datasource_luid" jsonschema:"required" jsonschema_description:"From tableau_datasources_list."`
+	Fields         JSONList[Field]     `json:"fields" jsonschema:"required" jsonschema_description:"Columns: dimensions without function, measures with one."`
+	Filters        JSONList[Filter]    `json:"filters,omitempty" jsonschema_description:"All must pass, e.g. {\"field\":{\"fieldCaption\":\"Order Date\"},\"filterType\":\"DATE\",\"periodType\":\"QUARTERS\",\"dateRangeType\":\"LAST\"}."`
+	Sort           JSONList[Sort]      `json:"sort,omitempty" jsonschema_description:"Row order; each names one of fields."`
+	Parameters     JSONList[Parameter] `json:"parameters,omitempty" jsonschema_description:"Values of the data source's parameters."`
+	MaxRows        int                 `json:"max_rows,omitempty" jsonschema:"minimum=1,maximum=10000" jsonschema_description:"Most rows to return (default 1000)."`
 
 	// query is fields with the sort merged in, set by Validate.
 	query []Field
@@ -513,3 +515,11 @@ func oneFilter(x, y Filter) string {
 	}
 	return "a SET filter lists every value to keep, a RANGE filter takes both bounds, a MATCH filter takes contains, startsWith and endsWith together, and exclude:true inverts a SET or MATCH filter"
 }
+
+// JSONSchemaExtend leaves additionalProperties out of these small nested
+// objects: an unknown member is refused by name when the query is decoded,
+// and the schema is part of every tools/list.
+func (FilterField) JSONSchemaExtend(s *jsonschema.Schema) { s.AdditionalProperties = nil }
+
+// JSONSchemaExtend: as for FilterField.
+func (Parameter) JSONSchemaExtend(s *jsonschema.Schema) { s.AdditionalProperties = nil }

@@ -50,8 +50,8 @@ func send(method string, scope backend.Scope, path string, body any) backend.Req
 
 // Paging is the page_number and page_size pair every list tool shares.
 type Paging struct {
-	PageNumber int `json:"page_number,omitempty" jsonschema:"minimum=1" jsonschema_description:"Page to return, 1-based (default 1). The answer's pagination.totalAvailable tells how many items exist."`
-	PageSize   int `json:"page_size,omitempty" jsonschema:"minimum=1,maximum=1000" jsonschema_description:"Items per page, 1 to 1000 (default 100)."`
+	PageNumber int `json:"page_number,omitempty" jsonschema:"minimum=1"`
+	PageSize   int `json:"page_size,omitempty" jsonschema:"minimum=1,maximum=1000"`
 }
 
 func (p Paging) query(q url.Values) url.Values {
@@ -69,8 +69,8 @@ func (p Paging) query(q url.Values) url.Values {
 
 // ListArgs are the filter, sort and paging parameters of list tools.
 type ListArgs struct {
-	Filter string `json:"filter,omitempty" check:"filter" jsonschema_description:"Tableau filter expression field:operator:value; join several with commas, no spaces. Operators: eq gt gte lt lte in has cieq (case-insensitive eq). Examples: name:eq:Sales Overview / ownerName:eq:jane@example.com / updatedAt:gt:2025-01-01T00:00:00Z / tags:in:[finance,ops]. Values may not contain commas or '&'."`
-	Sort   string `json:"sort,omitempty" check:"sort" jsonschema_description:"Sort expression field:asc or field:desc; join several with commas. Example: updatedAt:desc,name:asc."`
+	Filter string `json:"filter,omitempty" check:"filter" jsonschema_description:"field:op:value,...; ops eq cieq has in gt gte lt lte."`
+	Sort   string `json:"sort,omitempty" check:"sort" jsonschema_description:"field:asc|desc,..."`
 	Paging
 }
 

@@ -13,10 +13,10 @@ import (
 
 // Interval is one interval of a schedule's frequency details.
 type Interval struct {
-	Hours    string `json:"hours,omitempty" jsonschema:"enum=1,enum=2,enum=4,enum=6,enum=8,enum=12,enum=24" jsonschema_description:"Hourly: run every N hours."`
-	Minutes  string `json:"minutes,omitempty" jsonschema:"enum=15,enum=30,enum=60" jsonschema_description:"Hourly: run every N minutes."`
-	WeekDay  string `json:"weekDay,omitempty" jsonschema:"enum=Monday,enum=Tuesday,enum=Wednesday,enum=Thursday,enum=Friday,enum=Saturday,enum=Sunday" jsonschema_description:"Weekly (or hourly and daily on newer versions): a day to run on."`
-	MonthDay string `json:"monthDay,omitempty" jsonschema_description:"Monthly: a day of the month 1 to 31, or LastDay."`
+	Hours    string `json:"hours,omitempty" jsonschema:"enum=1,enum=2,enum=4,enum=6,enum=8,enum=12,enum=24"`
+	Minutes  string `json:"minutes,omitempty" jsonschema:"enum=15,enum=30,enum=60"`
+	WeekDay  string `json:"weekDay,omitempty" jsonschema:"enum=Monday,enum=Tuesday,enum=Wednesday,enum=Thursday,enum=Friday,enum=Saturday,enum=Sunday"`
+	MonthDay string `json:"monthDay,omitempty" jsonschema_description:"Monthly: 1 to 31 or LastDay."`
 }
 
 // Intervals reads either a plain array of intervals or Tableau's own
@@ -55,8 +55,8 @@ func (Intervals) JSONSchema() *jsonschema.Schema {
 
 // FrequencyDetails says when a schedule runs.
 type FrequencyDetails struct {
-	Start     string    `json:"start" jsonschema:"required" jsonschema_description:"Start time HH:MM:SS (server time), e.g. 06:00:00."`
-	End       string    `json:"end,omitempty" jsonschema_description:"End time HH:MM:SS, for hourly schedules."`
+	Start     string    `json:"start" jsonschema:"required" jsonschema_description:"Start time HH:MM:SS."`
+	End       string    `json:"end,omitempty" jsonschema_description:"Hourly: end time HH:MM:SS."`
 	Intervals Intervals `json:"intervals,omitempty"`
 }
 
@@ -74,15 +74,15 @@ func (f *FrequencyDetails) validate() error {
 
 // ScheduleSettings are the optional settings shared by create and update.
 type ScheduleSettings struct {
-	Priority       int    `json:"priority,omitempty" jsonschema:"minimum=1,maximum=100" jsonschema_description:"Priority 1 (highest) to 100 (default 50)."`
-	ExecutionOrder string `json:"execution_order,omitempty" jsonschema:"enum=Parallel,enum=Serial" jsonschema_description:"Run the schedule's tasks in Parallel or Serial."`
+	Priority       int    `json:"priority,omitempty" jsonschema:"minimum=1,maximum=100" jsonschema_description:"1 (highest) to 100 (default 50)."`
+	ExecutionOrder string `json:"execution_order,omitempty" jsonschema:"enum=Parallel,enum=Serial" jsonschema_description:"How its tasks run."`
 }
 
 // ScheduleCreateArgs are the arguments of tableau_schedule_create.
 type ScheduleCreateArgs struct {
-	Name             string           `json:"name" jsonschema:"required" jsonschema_description:"Name of the new schedule (unique on the server)."`
+	Name             string           `json:"name" jsonschema:"required" jsonschema_description:"Name, unique on the server."`
 	Frequency        string           `json:"frequency" jsonschema:"required,enum=Hourly,enum=Daily,enum=Weekly,enum=Monthly" jsonschema_description:"How often it runs."`
-	FrequencyDetails FrequencyDetails `json:"frequency_details" jsonschema:"required" jsonschema_description:"When it runs: start time, and for hourly, weekly and monthly schedules the intervals."`
+	FrequencyDetails FrequencyDetails `json:"frequency_details" jsonschema:"required" jsonschema_description:"Start time and intervals."`
 	ScheduleType     string           `json:"schedule_type,omitempty" jsonschema:"enum=Extract,enum=Subscription,enum=Flow,enum=DataAcceleration" jsonschema_description:"What it runs (default Extract)."`
 	ScheduleSettings
 }
@@ -92,10 +92,10 @@ func (a *ScheduleCreateArgs) Validate() error { return a.FrequencyDetails.valida
 
 // ScheduleUpdateArgs are the arguments of tableau_schedule_update.
 type ScheduleUpdateArgs struct {
-	ScheduleID       string            `json:"schedule_id" jsonschema:"required" jsonschema_description:"LUID of the schedule, from tableau_schedules_list (schedules.schedule[].id)."`
-	Frequency        string            `json:"frequency,omitempty" jsonschema:"enum=Hourly,enum=Daily,enum=Weekly,enum=Monthly" jsonschema_description:"New frequency; give frequency_details with it."`
-	FrequencyDetails *FrequencyDetails `json:"frequency_details,omitempty" jsonschema_description:"New timing: start time and intervals."`
-	State            string            `json:"state,omitempty" jsonschema:"enum=Active,enum=Suspended" jsonschema_description:"Active, or Suspended to pause it."`
+	ScheduleID       string            `json:"schedule_id" jsonschema:"required" jsonschema_description:"From tableau_schedules_list."`
+	Frequency        string            `json:"frequency,omitempty" jsonschema:"enum=Hourly,enum=Daily,enum=Weekly,enum=Monthly" jsonschema_description:"New frequency (with frequency_details)."`
+	FrequencyDetails *FrequencyDetails `json:"frequency_details,omitempty" jsonschema_description:"New start time and intervals."`
+	State            string            `json:"state,omitempty" jsonschema:"enum=Active,enum=Suspended"`
 	ScheduleSettings
 }
 
@@ -119,7 +119,7 @@ func (s ScheduleSettings) fill(m map[string]any) {
 
 // ScheduleID names one schedule.
 type ScheduleRef struct {
-	ScheduleID string `json:"schedule_id" jsonschema:"required" jsonschema_description:"LUID of the schedule, from tableau_schedules_list (schedules.schedule[].id)."`
+	ScheduleID string `json:"schedule_id" jsonschema:"required" jsonschema_description:"From tableau_schedules_list."`
 }
 
 // SchedulesListArgs are the arguments of tableau_schedules_list.
@@ -130,13 +130,13 @@ type SchedulesListArgs struct {
 var scheduleTools = []Tool{
 	restTool(Tool{
 		Name: "tableau_schedules_list", Title: "List schedules", Kind: Read, Idempotent: true, Source: SK, Toolset: "schedules",
-		Description: "List the server's schedules (Tableau Server only; Tableau Cloud answers that the operation is not supported). Returns schedules.schedule[] (id, name, state, priority, type, frequency, nextRunAt, frequencyDetails) and pagination.",
+		Description: "List server schedules (Tableau Server only): id, name, state, type, frequency, next run.",
 	}, func(a *SchedulesListArgs) backend.Request {
 		return get(backend.APIScope, "/schedules", a.Paging.query(nil))
 	}),
 	restTool(Tool{
 		Name: "tableau_schedule_create", Title: "Create a schedule", Kind: Write, Idempotent: false, Source: SK, Toolset: "schedules",
-		Description: "Create a server schedule (Tableau Server only) for extract refreshes, subscriptions or flows. Returns the new schedule (schedule.id).",
+		Description: "Create a server schedule (Tableau Server only).",
 	}, func(a *ScheduleCreateArgs) backend.Request {
 		s := map[string]any{"name": a.Name, "frequency": a.Frequency, "frequencyDetails": a.FrequencyDetails}
 		st := a.ScheduleType
@@ -149,7 +149,7 @@ var scheduleTools = []Tool{
 	}),
 	restTool(Tool{
 		Name: "tableau_schedule_update", Title: "Update a schedule", Kind: Write, Idempotent: true, Source: SK, Toolset: "schedules",
-		Description: "Change a server schedule's timing, priority, execution order, or suspend or resume it (Tableau Server only). Returns the updated schedule.",
+		Description: "Change a server schedule's timing, priority or order, or suspend or resume it (Tableau Server only).",
 	}, func(a *ScheduleUpdateArgs) backend.Request {
 		s := map[string]any{}
 		putIf(s, "frequency", a.Frequency)
@@ -162,7 +162,7 @@ var scheduleTools = []Tool{
 	}),
 	restTool(Tool{
 		Name: "tableau_schedule_delete", Title: "Delete a schedule", Kind: Destructive, Idempotent: true, Source: SK, Toolset: "schedules",
-		Description: "Permanently delete a server schedule; the tasks that used it stop running (Tableau Server only). Returns {} on success.",
+		Description: "Permanently delete a server schedule; its tasks stop (Tableau Server only).",
 	}, func(a *ScheduleRef) backend.Request {
 		return send(http.MethodDelete, backend.APIScope, backend.Segments("schedules", a.ScheduleID), nil)
 	}),

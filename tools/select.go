@@ -97,6 +97,9 @@ func unknownTool(name string, all []Tool) error {
 		names = append(names, t.Name)
 	}
 	sort.Strings(names)
+	if near := Closest(name, names); near != "" {
+		return fmt.Errorf("unknown tool %q; did you mean %s? Tools are: %s", name, near, strings.Join(names, ", "))
+	}
 	return fmt.Errorf("unknown tool %q; tools are: %s", name, strings.Join(names, ", "))
 }
 
@@ -109,4 +112,28 @@ func clean(in []string) []string {
 		}
 	}
 	return out
+}
+
+// Closest returns the name in names nearest to name: one that contains it
+// or is contained in it, else the one fewest edits away when that is under
+// half its length; "" when none is near.
+func Closest(name string, names []string) string {
+	n := strings.ToLower(strings.TrimSpace(name))
+	if n == "" {
+		return ""
+	}
+	best, bestD := "", -1
+	for _, c := range names {
+		d := levenshtein(n, c)
+		if strings.Contains(c, strings.TrimPrefix(n, "tableau_")) {
+			d = d / 2
+		}
+		if bestD < 0 || d < bestD {
+			best, bestD = c, d
+		}
+	}
+	if bestD >= 0 && bestD*2 < len(best) {
+		return best
+	}
+	return ""
 }

@@ -114,12 +114,23 @@ func (t Tool) Generated() (mcp.Tool, error) {
 
 func (t Tool) definition(schema json.RawMessage) mcp.Tool {
 	def := mcp.NewToolWithRawSchema(t.Name, t.Description, schema)
-	def.Annotations = mcp.ToolAnnotation{
-		Title:           t.Title,
-		ReadOnlyHint:    mcp.ToBoolPtr(t.Kind == Read),
-		DestructiveHint: mcp.ToBoolPtr(t.Kind == Destructive),
-		IdempotentHint:  mcp.ToBoolPtr(t.Idempotent),
-		OpenWorldHint:   mcp.ToBoolPtr(true),
+	// Only hints that differ from the protocol's defaults are sent: every
+	// tool reaches Tableau, so openWorldHint keeps its default true; a
+	// read-only tool's destructive and idempotent hints mean nothing;
+	// idempotentHint defaults to false. destructiveHint (default true) is
+	// said either way, and destructive tools, whose calls a client asks a
+	// person to approve, carry their title for that prompt. This spares
+	// each tools/list some four thousand bytes.
+	switch t.Kind {
+	case Read:
+		def.Annotations = mcp.ToolAnnotation{ReadOnlyHint: mcp.ToBoolPtr(true)}
+	case Write:
+		def.Annotations = mcp.ToolAnnotation{DestructiveHint: mcp.ToBoolPtr(false)}
+	case Destructive:
+		def.Annotations = mcp.ToolAnnotation{Title: t.Title, DestructiveHint: mcp.ToBoolPtr(true)}
+	}
+	if t.Kind != Read && t.Idempotent {
+		def.Annotations.IdempotentHint = mcp.ToBoolPtr(true)
 	}
 	return def
 }

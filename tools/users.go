@@ -9,21 +9,21 @@ import (
 
 // UserID names one user.
 type UserRef struct {
-	UserID string `json:"user_id" jsonschema:"required" jsonschema_description:"LUID of the user, from tableau_users_list (users.user[].id)."`
+	UserID string `json:"user_id" jsonschema:"required" jsonschema_description:"From tableau_users_list."`
 }
 
 // UserAddArgs are the arguments of tableau_user_add_to_site.
 type UserAddArgs struct {
-	Name        string `json:"name" jsonschema:"required" jsonschema_description:"User name to add, e.g. jane.doe or jane.doe@example.com (on Tableau Cloud an email address)."`
-	SiteRole    string `json:"site_role" jsonschema:"required,enum=Creator,enum=Explorer,enum=ExplorerCanPublish,enum=Guest,enum=ServerAdministrator,enum=SiteAdministratorCreator,enum=SiteAdministratorExplorer,enum=SupportUser,enum=Unlicensed,enum=Viewer" jsonschema_description:"Site role to give: Creator, Explorer, ExplorerCanPublish, SiteAdministratorCreator, SiteAdministratorExplorer, Viewer, Unlicensed, and so on."`
-	AuthSetting string `json:"auth_setting,omitempty" jsonschema_description:"How the user signs in, e.g. ServerDefault, SAML, OpenID or TableauIDWithMFA (Tableau Cloud)."`
+	Name        string `json:"name" jsonschema:"required" jsonschema_description:"User name (an email on Tableau Cloud)."`
+	SiteRole    string `json:"site_role" jsonschema:"required,enum=Creator,enum=Explorer,enum=ExplorerCanPublish,enum=Guest,enum=ServerAdministrator,enum=SiteAdministratorCreator,enum=SiteAdministratorExplorer,enum=SupportUser,enum=Unlicensed,enum=Viewer" jsonschema_description:"Site role."`
+	AuthSetting string `json:"auth_setting,omitempty" jsonschema_description:"Sign-in method, e.g. ServerDefault, SAML, OpenID."`
 }
 
 // UserUpdateArgs are the arguments of tableau_user_update.
 type UserUpdateArgs struct {
 	UserRef
-	FullName string `json:"full_name,omitempty" jsonschema_description:"New display name."`
-	Email    string `json:"email,omitempty" jsonschema_description:"New email address."`
+	FullName string `json:"full_name,omitempty"`
+	Email    string `json:"email,omitempty"`
 	SiteRole string `json:"site_role,omitempty" jsonschema:"enum=Creator,enum=Explorer,enum=ExplorerCanPublish,enum=Guest,enum=ServerAdministrator,enum=SiteAdministratorCreator,enum=SiteAdministratorExplorer,enum=SupportUser,enum=Unlicensed,enum=Viewer" jsonschema_description:"New site role."`
 }
 
@@ -38,19 +38,19 @@ func (a *UserUpdateArgs) Validate() error {
 var userTools = []Tool{
 	restTool(Tool{
 		Name: "tableau_users_list", Title: "List users", Kind: Read, Idempotent: true, Source: Seed, Toolset: "users",
-		Description: "List the users of the site, with optional filter (e.g. siteRole:eq:Viewer, name:eq:jane@example.com), sort and paging. Returns users.user[] (id, name, fullName, email, siteRole, authSetting, lastLogin) and pagination.",
+		Description: "List the site's users, e.g. filter siteRole:eq:Viewer: id, name, full name, email, site role, last login.",
 	}, func(a *ListArgs) backend.Request {
 		return get(backend.SiteScope, "/users", a.query())
 	}),
 	restTool(Tool{
 		Name: "tableau_user_get", Title: "Get a user", Kind: Read, Idempotent: true, Source: Seed, Toolset: "users",
-		Description: "Return one user of the site: name, fullName, email, siteRole, authSetting, lastLogin, locale, language.",
+		Description: "Get one user: name, full name, email, site role, sign-in method, last login.",
 	}, func(a *UserRef) backend.Request {
 		return get(backend.SiteScope, backend.Segments("users", a.UserID), nil)
 	}),
 	restTool(Tool{
 		Name: "tableau_user_add_to_site", Title: "Add a user to the site", Kind: Write, Idempotent: false, Source: Seed, Toolset: "users",
-		Description: "Add a user to the site with a site role (this may use a license). Returns the new user (user.id). A user already on the site gives a conflict error.",
+		Description: "Add a user to the site with a site role (may use a license).",
 	}, func(a *UserAddArgs) backend.Request {
 		u := map[string]any{"name": a.Name, "siteRole": a.SiteRole}
 		putIf(u, "authSetting", a.AuthSetting)
@@ -58,7 +58,7 @@ var userTools = []Tool{
 	}),
 	restTool(Tool{
 		Name: "tableau_user_update", Title: "Update a user", Kind: Write, Idempotent: true, Source: SK, Toolset: "users",
-		Description: "Change a user's display name, email or site role. Give only what should change. Returns the updated user.",
+		Description: "Change a user's display name, email or site role; give only what changes.",
 	}, func(a *UserUpdateArgs) backend.Request {
 		u := map[string]any{}
 		putIf(u, "fullName", a.FullName)
@@ -68,7 +68,7 @@ var userTools = []Tool{
 	}),
 	restTool(Tool{
 		Name: "tableau_user_remove_from_site", Title: "Remove a user from the site", Kind: Destructive, Idempotent: true, Source: Seed, Toolset: "users",
-		Description: "Remove a user from the site; they can no longer sign in to it. Returns {} on success.",
+		Description: "Remove a user from the site; they can no longer sign in to it.",
 	}, func(a *UserRef) backend.Request {
 		return send(http.MethodDelete, backend.SiteScope, backend.Segments("users", a.UserID), nil)
 	}),

@@ -11,12 +11,12 @@ import (
 
 // WorkbookID names one workbook.
 type WorkbookRef struct {
-	WorkbookID string `json:"workbook_id" jsonschema:"required" jsonschema_description:"LUID of the workbook, from tableau_workbooks_list or tableau_workbook_search (workbooks.workbook[].id)."`
+	WorkbookID string `json:"workbook_id" jsonschema:"required" jsonschema_description:"From tableau_workbooks_list."`
 }
 
 // WorkbookSearchArgs are the arguments of tableau_workbook_search.
 type WorkbookSearchArgs struct {
-	Name string `json:"name" jsonschema:"required" jsonschema_description:"Exact workbook name to look for (case-sensitive), e.g. Superstore Sales. It may not contain commas or '&'."`
+	Name string `json:"name" jsonschema:"required" jsonschema_description:"Exact name, case-sensitive."`
 	Paging
 }
 
@@ -37,15 +37,15 @@ type WorkbookGetArgs struct {
 // WorkbookUpdateArgs are the arguments of tableau_workbook_update.
 type WorkbookUpdateArgs struct {
 	WorkbookRef
-	Description string `json:"description,omitempty" jsonschema_description:"New description."`
+	Description string `json:"description,omitempty"`
 	Relocation
-	ShowTabs *bool `json:"show_tabs,omitempty" jsonschema_description:"Show the workbook's views as tabs."`
+	ShowTabs *bool `json:"show_tabs,omitempty" jsonschema_description:"Show views as tabs."`
 }
 
 // Relocation gives content a new owner or moves it to another project.
 type Relocation struct {
-	NewOwnerID   string `json:"new_owner_id,omitempty" jsonschema_description:"LUID of the user to become owner, from tableau_users_list (users.user[].id)."`
-	NewProjectID string `json:"new_project_id,omitempty" jsonschema_description:"LUID of the project to move it to, from tableau_projects_list (projects.project[].id)."`
+	NewOwnerID   string `json:"new_owner_id,omitempty" jsonschema_description:"LUID of the new owner."`
+	NewProjectID string `json:"new_project_id,omitempty" jsonschema_description:"LUID of the project to move it to."`
 }
 
 // fill sets project{id} and owner{id} in an update body when given.
@@ -68,7 +68,7 @@ func (a *WorkbookUpdateArgs) Validate() error {
 
 // RefreshArgs are the arguments of the extract refresh tools.
 type RefreshArgs struct {
-	IncrementalExtract bool `json:"incremental_extract,omitempty" jsonschema_description:"Run an incremental refresh instead of a full one (only when the extract is set up for it)."`
+	IncrementalExtract bool `json:"incremental_extract,omitempty" jsonschema_description:"Incremental instead of full refresh."`
 }
 
 func refreshBody(incremental bool) map[string]any {
@@ -91,13 +91,13 @@ func workbookPath(id string, rest ...string) string {
 var workbookTools = []Tool{
 	restTool(Tool{
 		Name: "tableau_workbooks_list", Title: "List workbooks", Kind: Read, Idempotent: true, Source: Seed, Toolset: "workbooks",
-		Description: "List the workbooks on the site, with optional filter, sort and paging. Returns workbooks.workbook[] (id, name, description, contentUrl, webpageUrl, project{id,name}, owner{id}, tags, createdAt, updatedAt) and pagination. Use a workbook's id with the other workbook tools and tableau_list_views.",
+		Description: "List workbooks: id, name, project, owner, tags, updated.",
 	}, func(a *ListArgs) backend.Request {
 		return get(backend.SiteScope, "/workbooks", a.query())
 	}),
 	restTool(Tool{
 		Name: "tableau_workbook_search", Title: "Find workbooks by name", Kind: Read, Idempotent: true, Source: Seed, Toolset: "workbooks",
-		Description: "Find workbooks whose name is exactly the given name. Returns workbooks.workbook[] like tableau_workbooks_list (empty when nothing matches; then try tableau_workbooks_list with filter name:has:<part>).",
+		Description: "Find workbooks by exact name; if none, filter tableau_workbooks_list with name:has:<part>.",
 	}, func(a *WorkbookSearchArgs) backend.Request {
 		q := a.Paging.query(url.Values{})
 		q.Set("filter", "name:eq:"+a.Name)
@@ -105,13 +105,13 @@ var workbookTools = []Tool{
 	}),
 	restTool(Tool{
 		Name: "tableau_workbook_get", Title: "Get a workbook", Kind: Read, Idempotent: true, Source: Seed, Toolset: "workbooks",
-		Description: "Return one workbook with its project, owner, tags and views (workbook.views.view[] with id, name, contentUrl); with include_usage_statistics also view counts.",
+		Description: "Get one workbook with its project, owner, tags and views.",
 	}, func(a *WorkbookGetArgs) backend.Request {
 		return get(backend.SiteScope, workbookPath(a.WorkbookID), usage(nil, a.IncludeUsageStatistics))
 	}),
 	restTool(Tool{
 		Name: "tableau_workbook_update", Title: "Update a workbook", Kind: Write, Idempotent: true, Source: SK, Toolset: "workbooks",
-		Description: "Change a workbook's description, owner, project or tab display. Give only what should change. Returns the updated workbook.",
+		Description: "Change a workbook's description, owner, project or tabs; give only what changes.",
 	}, func(a *WorkbookUpdateArgs) backend.Request {
 		wb := map[string]any{}
 		putIf(wb, "description", a.Description)
@@ -121,19 +121,19 @@ var workbookTools = []Tool{
 	}),
 	restTool(Tool{
 		Name: "tableau_workbook_delete", Title: "Delete a workbook", Kind: Destructive, Idempotent: true, Source: Seed, Toolset: "workbooks",
-		Description: "Permanently delete a workbook and all its views. This cannot be undone. Returns {} on success.",
+		Description: "Permanently delete a workbook and its views.",
 	}, func(a *WorkbookRef) backend.Request {
 		return send(http.MethodDelete, backend.SiteScope, workbookPath(a.WorkbookID), nil)
 	}),
 	restTool(Tool{
 		Name: "tableau_workbook_refresh", Title: "Refresh a workbook's extracts", Kind: Write, Idempotent: false, Source: SK, Toolset: "workbooks",
-		Description: "Start refreshing the extracts of a workbook now. Returns the job (job.id); follow it with tableau_job_get.",
+		Description: "Refresh a workbook's extracts now. Returns the job; follow it with tableau_job_get.",
 	}, func(a *WorkbookRefreshArgs) backend.Request {
 		return send(http.MethodPost, backend.SiteScope, workbookPath(a.WorkbookID, "refresh"), refreshBody(a.IncrementalExtract))
 	}),
 	restTool(Tool{
 		Name: "tableau_workbook_connections_list", Title: "List a workbook's connections", Kind: Read, Idempotent: true, Source: Seed, Toolset: "workbooks",
-		Description: "List the data connections of a workbook: connections.connection[] with type, serverAddress, serverPort, userName, embedPassword and the datasource{id,name} each uses.",
+		Description: "List a workbook's data connections: type, server, user name and data source.",
 	}, func(a *WorkbookRef) backend.Request {
 		return get(backend.SiteScope, workbookPath(a.WorkbookID, "connections"), nil)
 	}),

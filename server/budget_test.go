@@ -1,0 +1,131 @@
+package server_test
+
+import (
+	"encoding/json"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/tableau-mcp/tableau-mcp/demo"
+	. "github.com/tableau-mcp/tableau-mcp/internal/mcptest"
+	"github.com/tableau-mcp/tableau-mcp/server"
+	"github.com/tableau-mcp/tableau-mcp/tools"
+)
+
+// listTools starts a demo server serving the tools sel chooses and returns
+// its tools/list answer as the client receives it, with its size in bytes.
+func listTools(t *testing.T, sel tools.Selection) (*mcp.ListToolsResult, int, *Session) {
+	t.Helper()
+	b, _, err := demo.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := tools.Select(tools.All(), sel)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := server.New(server.Options{Version: "test", Backend: b, Tools: list})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := client.NewInProcessClient(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess := Start(t, c)
+	res, err := sess.C.ListTools(t.Context(), mcp.ListToolsRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := json.Marshal(res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res, len(raw), sess
+}
+
+// TestToolListFitsTheBudget keeps what a model pays before any work within
+// the budgets: every tool at most 32,000 bytes, the HTTP default set at most
+// 18,000, no single tool over 4,000.
+func TestToolListFitsTheBudget(t *testing.T) {
+	for _, c := range []struct {
+		name   string
+		sel    tools.Selection
+		budget int
+	}{
+		{"every tool", tools.Selection{Toolsets: []string{"all"}}, 32000},
+		{"default set", tools.Selection{}, 18000},
+	} {
+		res, n, _ := listTools(t, c.sel)
+		t.Logf("%s: %d tools, %d bytes", c.name, len(res.Tools), n)
+		if n > c.budget {
+			t.Errorf("%s: tools/list is %d bytes, over the budget of %d", c.name, n, c.budget)
+		}
+		for _, tool := range res.Tools {
+			raw, _ := json.Marshal(tool)
+			if len(raw) > 4000 {
+				t.Errorf("%s is %d bytes, over 4,000", tool.Name, len(raw))
+			}
+		}
+	}
+}
+
+// TestDescriptionsNameOnlyServedTools: a server serving some tools never
+// sends the model to another one, in a description, a parameter or the
+// instructions.
+func TestDescriptionsNameOnlyServedTools(t *testing.T) {
+	mention := regexp.MustCompile(`tableau_[a-z_]+[a-z]`)
+	for _, sel := range []tools.Selection{{}, {Toolsets: []string{"views", "exports"}}, {Toolsets: []string{"jobs"}}} {
+		res, _, _ := listTools(t, sel)
+		served := map[string]bool{}
+		for _, tool := range res.Tools {
+			served[tool.Name] = true
+		}
+		for _, tool := range res.Tools {
+			raw, _ := json.Marshal(tool)
+			for _, m := range mention.FindAllString(string(raw), -1) {
+				if !served[m] {
+					t.Errorf("%v: %s names %s, which this server does not serve", sel.Toolsets, tool.Name, m)
+				}
+			}
+		}
+	}
+}
+
+// TestErrorsTeach: a mistake is answered with what to do instead.
+func TestErrorsTeach(t *testing.T) {
+	s, _ := demoSession(t)
+	// A bad filter lists the collection's fields and explains the operators.
+	s.Fail("tableau_workbooks_list", args{"filter": "name:like:Sales"}, "ownerName", "projectName", "substring")
+	// A field Tableau does not know: its answer is explained the same way.
+	s.Fail("tableau_views_list", args{"filter": "colour:eq:red"}, "workbookName", "sheetType", "has (contains")
+	// A bad site role lists the roles.
+	s.Fail("tableau_user_add_to_site", args{"name": "new.user@example.com", "site_role": "Admin"}, "SiteAdministratorCreator", "Viewer")
+	// An unknown tool: the closest one is named.
+	req := mcp.CallToolRequest{}
+	req.Params.Name = "tableau_workbook_list"
+	_, err := s.C.CallTool(t.Context(), req)
+	if err == nil || !strings.Contains(err.Error(), "did you mean tableau_workbooks_list") {
+		t.Errorf("unknown tool: %v", err)
+	}
+}
+
+// TestGuidesAreResources: the query guide the description points to can be read.
+func TestGuidesAreResources(t *testing.T) {
+	s, _ := demoSession(t)
+	for uri, want := range map[string]string{"tableau://docs/query": "QUANTITATIVE_DATE", "tableau://docs/filters": "tableau_views_list: filter on"} {
+		req := mcp.ReadResourceRequest{}
+		req.Params.URI = uri
+		res, err := s.C.ReadResource(t.Context(), req)
+		if err != nil {
+			t.Fatalf("%s: %v", uri, err)
+		}
+		tc, ok := res.Contents[0].(mcp.TextResourceContents)
+		if !ok || !strings.Contains(tc.Text, want) {
+			t.Errorf("%s does not explain %q", uri, want)
+		}
+	}
+}

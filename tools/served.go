@@ -1,0 +1,151 @@
+package tools
+
+import (
+	"bytes"
+	"encoding/json"
+	"regexp"
+	"strings"
+
+	"github.com/mark3labs/mcp-go/mcp"
+)
+
+// Descriptions are written for the whole catalogue and name other tools
+// ("follow it with tableau_job_get"). A server that serves only some tools
+// must not send the model to the others, so each description is fitted to
+// the served set: of alternatives ("A or B") the served ones stay, and a
+// clause or parenthesis naming a tool that is not served is left out.
+
+var (
+	toolName    = regexp.MustCompile(`tableau_[a-z_]+[a-z]`)
+	toolChoices = regexp.MustCompile(`tableau_[a-z_]+[a-z](?: or tableau_[a-z_]+[a-z])+`)
+	parenthesis = regexp.MustCompile(` ?\([^()]*\)`)
+)
+
+// Served is the set of tool names one server registers.
+type Served map[string]bool
+
+// ServedSet returns the names of list.
+func ServedSet(list []Tool) Served {
+	s := Served{}
+	for _, t := range list {
+		s[t.Name] = true
+	}
+	return s
+}
+
+// names reports whether text names a tool outside the set.
+func (s Served) missing(text string) bool {
+	for _, n := range toolName.FindAllString(text, -1) {
+		if !s[n] {
+			return true
+		}
+	}
+	return false
+}
+
+// Fit rewrites text so that it names only served tools.
+func (s Served) Fit(text string) string {
+	if !s.missing(text) {
+		return text
+	}
+	text = toolChoices.ReplaceAllStringFunc(text, func(m string) string {
+		var keep []string
+		for _, n := range strings.Split(m, " or ") {
+			if s[n] {
+				keep = append(keep, n)
+			}
+		}
+		if len(keep) == 0 {
+			return strings.Split(m, " or ")[0] // left for the clause rule
+		}
+		return strings.Join(keep, " or ")
+	})
+	text = parenthesis.ReplaceAllStringFunc(text, func(m string) string {
+		if s.missing(m) {
+			return ""
+		}
+		return m
+	})
+	if !s.missing(text) {
+		return text
+	}
+	// Drop the sentences, then the clauses, that still name one.
+	var out []string
+	for _, sentence := range splitKeep(text, ". ") {
+		if !s.missing(sentence) {
+			out = append(out, sentence)
+			continue
+		}
+		var clauses []string
+		for _, c := range splitKeep(strings.TrimSuffix(sentence, "."), "; ") {
+			if !s.missing(c) {
+				clauses = append(clauses, c)
+			}
+		}
+		if len(clauses) > 0 {
+			c := strings.TrimSuffix(strings.TrimSpace(strings.Join(clauses, " ")), ";")
+			out = append(out, strings.TrimSuffix(c, ".")+".")
+		}
+	}
+	return strings.TrimSpace(strings.Join(out, " "))
+}
+
+// splitKeep splits after each sep, keeping the text before it whole
+// (". " keeps the full stop).
+func splitKeep(s, sep string) []string {
+	var out []string
+	for {
+		i := strings.Index(s, sep)
+		if i < 0 {
+			if strings.TrimSpace(s) != "" {
+				out = append(out, strings.TrimSpace(s))
+			}
+			return out
+		}
+		out = append(out, strings.TrimSpace(s[:i+len(sep)-1]))
+		s = s[i+len(sep):]
+	}
+}
+
+// MCPFor is MCP fitted to the tools one server serves.
+func (t Tool) MCPFor(s Served) (mcp.Tool, error) {
+	def, err := t.MCP()
+	if err != nil {
+		return def, err
+	}
+	def.Description = s.Fit(def.Description)
+	if s.missing(string(def.RawInputSchema)) {
+		var schema map[string]any
+		if json.Unmarshal(def.RawInputSchema, &schema) == nil {
+			fitDescriptions(schema, s)
+			var buf bytes.Buffer
+			enc := json.NewEncoder(&buf)
+			enc.SetEscapeHTML(false)
+			if enc.Encode(schema) == nil {
+				def.RawInputSchema = bytes.TrimSpace(buf.Bytes())
+			}
+		}
+	}
+	return def, nil
+}
+
+func fitDescriptions(node any, s Served) {
+	switch n := node.(type) {
+	case map[string]any:
+		for k, v := range n {
+			if d, ok := v.(string); ok && k == "description" {
+				if d = s.Fit(d); d == "" {
+					delete(n, k)
+				} else {
+					n[k] = d
+				}
+				continue
+			}
+			fitDescriptions(v, s)
+		}
+	case []any:
+		for _, v := range n {
+			fitDescriptions(v, s)
+		}
+	}
+}
