@@ -609,6 +609,17 @@ func (c *config) switches() (switches, error) {
 	if sw.limits.PerMinute, err = parseCount("max-calls-per-minute", c.MaxCallsPerMinute); err != nil {
 		return sw, err
 	}
+	if c.Transport == "stdio" {
+		// A stdio server serves the one user who started it: the
+		// per-identity limits, meant to share a sidecar fairly, apply only
+		// when set explicitly.
+		if c.origins["max-concurrent-calls"].kind == "" {
+			sw.limits.MaxConcurrent = 0
+		}
+		if c.origins["max-calls-per-minute"].kind == "" {
+			sw.limits.PerMinute = 0
+		}
+	}
 	if sw.grace, err = time.ParseDuration(c.ShutdownGrace); err != nil || sw.grace <= 0 {
 		return sw, fmt.Errorf("--shutdown-grace %q is not a duration such as 20s", c.ShutdownGrace)
 	}
