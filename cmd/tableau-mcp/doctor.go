@@ -51,12 +51,19 @@ func doctor(ctx context.Context, cfg *config, log *zap.Logger, w io.Writer) erro
 		return fail("settings", cfg.explain(err), "correct the setting named above")
 	}
 	defer closeBackend(b, log)
-	ok("settings", describeSettings(cfg, name))
+	settings := describeSettings(cfg, name)
+	if cfg.dotenv != "" {
+		settings += fmt.Sprintf("; %s read from %s", strings.Join(cfg.dotenvProvided(), ", "), cfg.dotenv)
+	}
+	ok("settings", settings)
 
 	identifier := cfg.ScalekitIdentifier
 	switch c := b.(type) {
 	case *scalekit.Client:
 		if err := c.Token(ctx); err != nil {
+			if step, fix, ok := diagnoseTransport("SCALEKIT_ENVIRONMENT_URL", cfg.ScalekitEnvURL, err); ok {
+				return fail(step, err, fix)
+			}
 			return fail("scalekit access token", err, "check SCALEKIT_ENVIRONMENT_URL, SCALEKIT_CLIENT_ID and SCALEKIT_CLIENT_SECRET (Scalekit dashboard → Developers → API Credentials)")
 		}
 		ok("scalekit access token", "obtained with client credentials")
@@ -201,11 +208,23 @@ func apiFix(err error, otherwise string) string {
 // and how to fix it: the name, the connection, TLS, or something that is
 // not Tableau.
 func diagnoseReach(serverURL string, err error) (step, fix string) {
-	host := serverURL
-	if u, perr := url.Parse(serverURL); perr == nil && u.Host != "" {
+	var notTableau *tableau.NotTableauError
+	if errors.As(err, &notTableau) {
+		return "is it Tableau", "set TABLEAU_SERVER_URL to the address you sign in to Tableau at, without a path: your Tableau Server, or for Tableau Cloud the pod in the browser's address bar (such as https://prod-useast-a.online.tableau.com); the site goes in TABLEAU_SITE"
+	}
+	if step, fix, ok := diagnoseTransport("TABLEAU_SERVER_URL", serverURL, err); ok {
+		return step, fix
+	}
+	return "reach the server", "check TABLEAU_SERVER_URL and this machine's network access to it"
+}
+
+// diagnoseTransport recognises a failure to connect to the URL a setting
+// gives: an unknown name, a refused port, TLS mistakes, a timeout.
+func diagnoseTransport(setting, rawURL string, err error) (step, fix string, ok bool) {
+	host := rawURL
+	if u, perr := url.Parse(rawURL); perr == nil && u.Host != "" {
 		host = u.Host
 	}
-	var notTableau *tableau.NotTableauError
 	var dnsErr *net.DNSError
 	var unknownCA x509.UnknownAuthorityError
 	var certVerify *tls.CertificateVerificationError
@@ -214,24 +233,22 @@ func diagnoseReach(serverURL string, err error) (step, fix string) {
 	var record tls.RecordHeaderError
 	var netErr net.Error
 	switch {
-	case errors.As(err, &notTableau):
-		return "is it Tableau", "set TABLEAU_SERVER_URL to the address you sign in to Tableau at, without a path: your Tableau Server, or for Tableau Cloud the pod in the browser's address bar (such as https://prod-useast-a.online.tableau.com); the site goes in TABLEAU_SITE"
 	case errors.As(err, &dnsErr):
-		return "reach the server", fmt.Sprintf("the host name %q is not known: check its spelling in TABLEAU_SERVER_URL, and the DNS or VPN this machine needs to see it", dnsErr.Name)
+		return "reach the server", fmt.Sprintf("the host name %q is not known: check its spelling in %s, and the DNS or VPN this machine needs to see it", dnsErr.Name, setting), true
 	case errors.Is(err, syscall.ECONNREFUSED):
-		return "reach the server", fmt.Sprintf("nothing accepts connections at %s: check the port and the scheme in TABLEAU_SERVER_URL (https uses 443), that the server is running, and any firewall", host)
+		return "reach the server", fmt.Sprintf("nothing accepts connections at %s: check the port and the scheme in %s (https uses 443), that the server is running, and any firewall", host, setting), true
 	case errors.As(err, &hostErr):
-		return "TLS", fmt.Sprintf("the server's certificate is not for %s: use the host name the certificate was issued for in TABLEAU_SERVER_URL", hostErr.Host)
+		return "TLS", fmt.Sprintf("the server's certificate is not for %s: use the host name the certificate was issued for in %s", hostErr.Host, setting), true
 	case errors.As(err, &unknownCA), errors.As(err, &certVerify):
-		return "TLS", "the server's certificate is not signed by an authority this machine trusts: add your organisation's CA certificate to the system's trust store, or point SSL_CERT_FILE at it"
+		return "TLS", "the server's certificate is not signed by an authority this machine trusts: add your organisation's CA certificate to the system's trust store, or point SSL_CERT_FILE at it", true
 	case errors.As(err, &invalid):
-		return "TLS", "the server's certificate is not valid (expired, or not yet valid): its administrator must renew it"
+		return "TLS", "the server's certificate is not valid (expired, or not yet valid): its administrator must renew it", true
 	case errors.As(err, &record), strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
-		return "TLS", fmt.Sprintf("%s does not speak TLS: use http:// in TABLEAU_SERVER_URL for it, or the server's HTTPS port", host)
+		return "TLS", fmt.Sprintf("%s does not speak TLS: use http:// in %s for it, or the server's HTTPS port", host, setting), true
 	case errors.As(err, &netErr) && netErr.Timeout(), errors.Is(err, context.DeadlineExceeded):
-		return "reach the server", fmt.Sprintf("%s did not answer in time: check firewalls and proxies between this machine and it (HTTPS_PROXY is honoured)", host)
+		return "reach the server", fmt.Sprintf("%s did not answer in time: check firewalls and proxies between this machine and it (HTTPS_PROXY is honoured)", host), true
 	}
-	return "reach the server", "check TABLEAU_SERVER_URL and this machine's network access to it"
+	return "", "", false
 }
 
 // diagnoseSignIn tells a wrong site from wrong credentials where it can.

@@ -238,6 +238,19 @@ func TestDoctorDiagnoses(t *testing.T) {
 	}
 }
 
+func TestDoctorScalekitUnreachable(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	out, err := runDoctor(t, map[string]string{"SCALEKIT_ENVIRONMENT_URL": "http://" + addr, "SCALEKIT_CLIENT_ID": "id", "SCALEKIT_CLIENT_SECRET": "s", "SCALEKIT_IDENTIFIER": "u1"})
+	if err == nil || !strings.Contains(out, "FAIL  reach the server") || !strings.Contains(out, "fix: nothing accepts connections at "+addr+": check the port and the scheme in SCALEKIT_ENVIRONMENT_URL") {
+		t.Errorf("%v\n%s", err, out)
+	}
+}
+
 // TestDoctorBinaryExitsAndPrintsOnlyItsReport runs the built binary: human
 // lines on stdout, nothing on stderr at the default log level, exit 1 with no
 // redundant closing line; the debug level adds the log lines on stderr.
