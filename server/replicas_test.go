@@ -270,7 +270,7 @@ func TestDirectTrustAcrossReplicas(t *testing.T) {
 		return c
 	}, &auth.Bearer{Tokens: f}, func(o *server.Options) { o.Tools = served })
 
-	const perUser = 40
+	const perUser = 100
 	var wg sync.WaitGroup
 	var failures atomic.Int64
 	for i := range users {
@@ -300,6 +300,9 @@ func TestDirectTrustAcrossReplicas(t *testing.T) {
 	for i, c := range clients {
 		if n := c.SignIns(); n > len(users) {
 			t.Errorf("replica %d signed in %d times for %d users", i, n, len(users))
+		}
+		if rr.hits[i].Load() < perUser/2 {
+			t.Errorf("replica %d served %d requests; the balancer should spread them", i, rr.hits[i].Load())
 		}
 	}
 }
