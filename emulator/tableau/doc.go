@@ -26,6 +26,16 @@
 //     ends the earlier token); idle timeout (default 240 minutes) and optional
 //     absolute lifetime; 401000 without X-Tableau-Auth, 401001 for a bad PAT
 //     or unknown site, 401002 for an ended or unknown token; sign-out 204.
+//   - Connected-app (Direct Trust) sign-in with {"jwt": ...}: HS256 only,
+//     kid naming the app's secret, iss its client ID (header or payload),
+//     aud "tableau", exp at most 10 minutes ahead, a jti used once, scp a
+//     list, sub a site user's exact name; refusals are 401001 with the
+//     connected-app code in the detail (5 SYSTEM_USER_NOT_FOUND, 16
+//     LOGIN_FAILED, 10081, 10083 BAD_JWT, 10084 INVALID_JWT, 10085, 10094).
+//     JWT sessions of one user live side by side, and each route checks its
+//     scope (tableau:content:read for content GETs, download and
+//     tableau:<resource>:<action> scopes otherwise; 403157 when missing).
+//     DefaultConnectedApp is the demo site's app; AddConnectedApp adds others.
 //   - JSON only when Accept names application/json, XML otherwise: the same
 //     document with scalars as attributes and objects and arrays as child
 //     elements, errors as <error code><summary/><detail/></error>.
