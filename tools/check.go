@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode"
 
 	"github.com/tableau-mcp/tableau-mcp/backend"
 )
@@ -191,6 +192,9 @@ var (
 // joined by commas, operators eq gt gte lt lte in has cieq, `in` taking
 // [a,b,...]. Values may not hold ',' (outside an in-list) or '&'.
 func CheckFilter(expr string) error {
+	if i := strings.IndexFunc(expr, unicode.IsControl); i >= 0 {
+		return fmt.Errorf("filter %q holds a control character (%U); write the value as it is shown in Tableau", clip(expr), []rune(expr[i:])[0])
+	}
 	terms, err := splitTerms(expr)
 	if err != nil {
 		return err

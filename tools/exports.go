@@ -133,6 +133,9 @@ func checkViewFilters(m map[string]string) error {
 	}
 	for k, v := range m {
 		field := strings.TrimPrefix(k, "vf_")
+		if _, twice := m["vf_"+field]; twice && k == field {
+			return fmt.Errorf("view_filters names the field %q twice (as %q and %q); give it once, e.g. {%q:\"East,West\"} for several values", clip(field), clip(field), clip("vf_"+field), clip(field))
+		}
 		switch {
 		case strings.TrimSpace(field) == "":
 			return fmt.Errorf("view_filters has an empty field name; write {\"Region\":\"East\"}")
