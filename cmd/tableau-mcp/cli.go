@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -143,9 +144,6 @@ site with sample data.`,
 		Args:          cobra.NoArgs,
 		SilenceErrors: true,
 		SilenceUsage:  true,
-		CompletionOptions: cobra.CompletionOptions{
-			HiddenDefaultCmd: false,
-		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if a.showVersion {
 				return a.printVersion()
@@ -438,6 +436,6 @@ func (a *app) printVersion() error {
 		fmt.Fprintf(a.stdout, "commit:  %s\n%-8s %s\ngo:      %s\n", rev, whenLabel+":", when, info.GoVersion)
 		return nil
 	}
-	fmt.Fprintf(a.stdout, "tableau-mcp %s\ncommit:  %s\nbuilt:   %s\n", v, rev, when)
+	fmt.Fprintf(a.stdout, "tableau-mcp %s\ncommit:  %s\nbuilt:   %s\n", v, cmp.Or(rev, "unknown"), cmp.Or(when, "unknown"))
 	return nil
 }
