@@ -1,34 +1,18 @@
 package schemas
 
-import (
-	"bytes"
-	"embed"
-	"encoding/json"
-)
+import "encoding/json"
 
 // The snapshots under toolsnaps/ hold every tool's definition as generated
-// from its argument struct; TestToolSnapshots fails whenever one differs from
-// what For generates now. The server reads the input schemas from them at
-// start-up instead of reflecting over 41 argument types in every new process.
-//
-//go:embed toolsnaps/*.snap
-var snaps embed.FS
+// from its argument struct, for review; TestToolSnapshots fails whenever one
+// differs from what For generates now. The server serves the input schemas
+// recorded there, compacted into inputs_gen.go by the same test, so that a
+// new process neither reflects over the argument types nor parses a file.
 
 // Snapshot returns the input schema recorded for a tool, compacted.
 func Snapshot(tool string) (json.RawMessage, bool) {
-	b, err := snaps.ReadFile("toolsnaps/" + tool + ".snap")
-	if err != nil {
+	s, ok := inputSchemas[tool]
+	if !ok {
 		return nil, false
 	}
-	var def struct {
-		InputSchema json.RawMessage `json:"inputSchema"`
-	}
-	if json.Unmarshal(b, &def) != nil || len(def.InputSchema) == 0 {
-		return nil, false
-	}
-	var out bytes.Buffer
-	if json.Compact(&out, def.InputSchema) != nil {
-		return nil, false
-	}
-	return out.Bytes(), true
+	return json.RawMessage(s), true
 }
