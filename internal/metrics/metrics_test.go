@@ -143,3 +143,11 @@ func TestSoftLimitAndOctets(t *testing.T) {
 		t.Errorf("octets: %v %v %v", in, out, ok)
 	}
 }
+
+func TestGOGCAsTheRuntimeReadsIt(t *testing.T) {
+	for v, want := range map[string]float64{"": 100, "off": -1, "50": 50, "junk": 100} {
+		if got := gogc(v); got != want {
+			t.Errorf("GOGC=%q: %v, want %v", v, got, want)
+		}
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"os"
 	"runtime"
 	"runtime/debug"
-	"runtime/metrics"
 	"strconv"
 	"strings"
 	"time"
@@ -110,8 +109,6 @@ func goValues() map[string]any {
 	}
 	gc.sum, gc.count = gs.PauseTotal.Seconds(), float64(gs.NumGC)
 	threads, _ := runtime.ThreadCreateProfile(nil)
-	rm := []metrics.Sample{{Name: "/gc/gogc:percent"}, {Name: "/gc/gomemlimit:bytes"}, {Name: "/sched/gomaxprocs:threads"}}
-	metrics.Read(rm)
 	out := map[string]any{
 		"go_gc_duration_seconds":           gc,
 		"go_goroutines":                    float64(runtime.NumGoroutine()),
@@ -140,12 +137,29 @@ func goValues() map[string]any {
 		"go_memstats_stack_sys_bytes":      float64(ms.StackSys),
 		"go_memstats_sys_bytes":            float64(ms.Sys),
 	}
-	for i, name := range []string{"go_gc_gogc_percent", "go_gc_gomemlimit_bytes", "go_sched_gomaxprocs_threads"} {
-		if rm[i].Value.Kind() == metrics.KindUint64 {
-			out[name] = float64(rm[i].Value.Uint64())
-		}
-	}
+	// Read without runtime/metrics, whose package initialisation would run
+	// in every process: the limit and GOMAXPROCS are asked of the runtime
+	// (a negative limit only reads it), GOGC is what the runtime read at
+	// start, as nothing in this program changes it.
+	out["go_gc_gogc_percent"] = gogc(os.Getenv("GOGC"))
+	out["go_gc_gomemlimit_bytes"] = float64(debug.SetMemoryLimit(-1))
+	out["go_sched_gomaxprocs_threads"] = float64(runtime.GOMAXPROCS(0))
 	return out
+}
+
+// gogc reads GOGC as the runtime does: unset is 100, off is -1.
+func gogc(v string) float64 {
+	switch v {
+	case "":
+		return 100
+	case "off":
+		return -1
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 100
+	}
+	return float64(n)
 }
 
 // userHZ is the unit of the CPU times in /proc (USER_HZ, 100 on Linux).
