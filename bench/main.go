@@ -181,6 +181,8 @@ func run(o options) error {
 			r := float64(v.a.median()) / float64(v.b.median())
 			t.add(fmt.Sprintf("start-up to initialize answer, %s: median (p25–p75)", v.label), v.a.String(), v.b.String(), fmt.Sprintf("%.2fx", r))
 			verdicts = append(verdicts, verdict(r <= 1.25, "start-up (%s) %.2fx the bare server's (bound 1.25x)", v.label, r))
+			ca, cb := quantile(v.a.cpu, 0.5), quantile(v.b.cpu, 0.5)
+			t.add(fmt.Sprintf("CPU time of a whole session (start, initialize, tools/list, exit), %s: median", v.label), ms(ca), ms(cb), ratio(float64(ca), float64(cb)))
 		}
 		rssA, rssB := quantile(st[bins.mcp].rss, 0.5), quantile(st[bins.bare].rss, 0.5)
 		t.add("resident memory after tools/list (median)", mb(rssA), mb(rssB), ratio(float64(rssA), float64(rssB)))
@@ -247,6 +249,7 @@ func (t *table) add(measure, a, b, r string) { t.rows = append(t.rows, [4]string
 // startup is one binary's start-up runs.
 type startup struct {
 	d         []time.Duration
+	cpu       []time.Duration // the whole process's CPU time: start, initialize, tools/list, exit
 	rss       []int64
 	listBytes int
 }
@@ -270,7 +273,7 @@ func compareStartups(bins []string, runs int) error {
 		return err
 	}
 	for _, b := range bins {
-		fmt.Printf("%-40s %s  rss %s  %s\n", b, res[b], mb(quantile(res[b].rss, 0.5)), fileMB(b))
+		fmt.Printf("%-40s %s  cpu %s  rss %s  %s\n", b, res[b], ms(quantile(res[b].cpu, 0.5)), mb(quantile(res[b].rss, 0.5)), fileMB(b))
 	}
 	return nil
 }
@@ -287,40 +290,45 @@ func startupRuns(bins []string, dir string, runs int) (map[string]startup, error
 	for i := range runs {
 		for k := range bins {
 			bin := bins[(i+k)%len(bins)]
-			d, rss, n, err := startOnce(bin, dir, env)
+			d, cpu, rss, n, err := startOnce(bin, dir, env)
 			if err != nil {
 				return nil, err
 			}
 			s := out[bin]
-			s.d, s.rss, s.listBytes = append(s.d, d), append(s.rss, rss), n
+			s.d, s.cpu, s.rss, s.listBytes = append(s.d, d), append(s.cpu, cpu), append(s.rss, rss), n
 			out[bin] = s
 		}
 	}
 	return out, nil
 }
 
-func startOnce(bin, dir string, env []string) (time.Duration, int64, int, error) {
+func startOnce(bin, dir string, env []string) (d, cpu time.Duration, rssKB int64, listBytes int, err error) {
 	t0 := time.Now()
 	s, err := startStdio(bin, dir, env, argsFor(bin)...)
 	if err != nil {
-		return 0, 0, 0, err
+		return 0, 0, 0, 0, err
 	}
-	defer s.close()
-	if _, err := io.WriteString(s.in, initialize); err != nil {
-		return 0, 0, 0, err
+	defer func() {
+		s.close()
+		if st := s.cmd.ProcessState; st != nil {
+			cpu = st.UserTime() + st.SystemTime()
+		}
+	}()
+	if _, err = io.WriteString(s.in, initialize); err != nil {
+		return
 	}
-	if _, err := s.answer(0); err != nil {
-		return 0, 0, 0, err
+	if _, err = s.answer(0); err != nil {
+		return
 	}
-	d := time.Since(t0)
-	if err := s.notify("notifications/initialized"); err != nil {
-		return 0, 0, 0, err
+	d = time.Since(t0)
+	if err = s.notify("notifications/initialized"); err != nil {
+		return
 	}
 	list, err := s.request("tools/list", map[string]any{})
 	if err != nil {
-		return 0, 0, 0, err
+		return
 	}
-	return d, procStatus(s.cmd.Process.Pid, "VmRSS"), len(list), nil
+	return d, 0, procStatus(s.cmd.Process.Pid, "VmRSS"), len(list), nil
 }
 
 // argsFor: tableau-mcp logs only errors (a desktop client shows stderr).
