@@ -77,7 +77,8 @@ func (c *cancellations) answering(scope string, m rpcMessage) (drop bool) {
 }
 
 // answerTo reads the JSON-RPC message in an SSE event or a JSON body; ok
-// is false when p holds none.
+// is false when p holds none. Only its head is read (see rpcHeadOf): the
+// answer that follows was just encoded and is not scanned again.
 func answerTo(p []byte) (m rpcMessage, ok bool) {
 	data := p
 	if _, d, found := bytes.Cut(p, []byte("data:")); found {
@@ -87,7 +88,53 @@ func answerTo(p []byte) (m rpcMessage, ok bool) {
 	if len(data) == 0 || data[0] != '{' {
 		return m, false
 	}
-	return m, json.Unmarshal(data, &m) == nil
+	return rpcHeadOf(data)
+}
+
+// rpcHeadOf reads what the transports need of an outgoing message (its id,
+// and whether it has a method) from its members up to the first of
+// "result", "error" or "method": mcp-go writes jsonrpc and id before
+// them, so a tool's answer, however long, is not read at all. A message
+// whose id comes later is read whole.
+func rpcHeadOf(data []byte) (m rpcMessage, ok bool) {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return m, false
+	}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return m, false
+		}
+		switch key, _ := t.(string); key {
+		case "id":
+			if dec.Decode(&m.ID) != nil {
+				return m, false
+			}
+		case "method":
+			if dec.Decode(&m.Method) != nil {
+				return m, false
+			}
+			if m.Method != "" {
+				// A request or notification: never an answer to drop. The
+				// rest of rpcMessage (params) matters only for the
+				// client's messages, which are read whole.
+				return m, true
+			}
+		case "result", "error":
+			if m.hasID() {
+				return m, true
+			}
+			var whole rpcMessage
+			return whole, json.Unmarshal(data, &whole) == nil
+		default:
+			var skip json.RawMessage
+			if dec.Decode(&skip) != nil {
+				return m, false
+			}
+		}
+	}
+	return m, json.Valid(data)
 }
 
 // stdioReader passes the client's input through, noting each message.

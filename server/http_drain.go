@@ -105,15 +105,11 @@ func (t *tracker) sseRequest(session string, id json.RawMessage) {
 // sseWritten sees an event written to a session's stream; an answer to a
 // tracked request ends it.
 func (t *tracker) sseWritten(session string, p []byte) {
-	_, data, ok := bytes.Cut(p, []byte("\ndata:"))
-	if !ok {
+	if !bytes.Contains(p, []byte("\ndata:")) {
 		return
 	}
-	var m struct {
-		ID     json.RawMessage `json:"id"`
-		Method string          `json:"method"`
-	}
-	if json.Unmarshal(bytes.TrimSpace(data), &m) != nil || m.Method != "" || len(m.ID) == 0 {
+	m, ok := answerTo(p)
+	if !ok || m.Method != "" || len(m.ID) == 0 {
 		return
 	}
 	key := normID(m.ID)
