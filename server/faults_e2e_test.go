@@ -55,13 +55,13 @@ func rigSession(t *testing.T, b backend.Backend, identity string) *Session {
 	return s
 }
 
-func directRig(t *testing.T) *rig {
+func directRig(t *testing.T, pol backendup.Policy) *rig {
 	tab, _ := demo.NewSite(tableauemu.Config{})
 	p := faults.New(tab)
 	hs := httptest.NewServer(p)
 	t.Cleanup(hs.Close)
 	pat := tab.DefaultPAT()
-	b, err := tableau.New(tableau.Config{ServerURL: hs.URL, Site: pat.SiteContentURL, PATName: pat.Name, PATSecret: pat.Secret, Retry: fastRetry})
+	b, err := tableau.New(tableau.Config{ServerURL: hs.URL, Site: pat.SiteContentURL, PATName: pat.Name, PATSecret: pat.Secret, Retry: pol})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -69,7 +69,7 @@ func directRig(t *testing.T) *rig {
 		hop: func(_, method, path string) faults.Match { return faults.Match{Method: method, Path: path} }}
 }
 
-func scalekitRig(t *testing.T) *rig {
+func scalekitRig(t *testing.T, pol backendup.Policy) *rig {
 	tab, _ := demo.NewSite(tableauemu.Config{})
 	sk := scalekitemu.New(scalekitemu.Config{
 		ClientID: demo.ScalekitClientID, ClientSecret: demo.ScalekitClientSecret, TableauURL: demo.BaseURL,
@@ -80,7 +80,7 @@ func scalekitRig(t *testing.T) *rig {
 	p := faults.New(sk)
 	hs := httptest.NewServer(p)
 	t.Cleanup(hs.Close)
-	b, err := scalekit.New(scalekit.Config{EnvironmentURL: hs.URL, ClientID: demo.ScalekitClientID, ClientSecret: demo.ScalekitClientSecret, Retry: fastRetry})
+	b, err := scalekit.New(scalekit.Config{EnvironmentURL: hs.URL, ClientID: demo.ScalekitClientID, ClientSecret: demo.ScalekitClientSecret, Retry: pol})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,9 +93,11 @@ func scalekitRig(t *testing.T) *rig {
 		}}
 }
 
-func eachBackend(t *testing.T, f func(t *testing.T, r *rig)) {
-	t.Run("direct", func(t *testing.T) { f(t, directRig(t)) })
-	t.Run("scalekit", func(t *testing.T) { f(t, scalekitRig(t)) })
+func eachBackend(t *testing.T, f func(t *testing.T, r *rig)) { eachBackendWith(t, fastRetry, f) }
+
+func eachBackendWith(t *testing.T, pol backendup.Policy, f func(t *testing.T, r *rig)) {
+	t.Run("direct", func(t *testing.T) { f(t, directRig(t, pol)) })
+	t.Run("scalekit", func(t *testing.T) { f(t, scalekitRig(t, pol)) })
 }
 
 // tableauSaw counts the requests Tableau itself received.
@@ -207,5 +209,29 @@ func TestATruncatedPNGIsAnError(t *testing.T) {
 		}
 		r.proxy.Inject(r.hop("", http.MethodGet, "/image"), 1, faults.Fault{Truncate: true})
 		r.s.Fail("tableau_view_image_get", a, "not a valid PNG image", "cut short")
+	})
+}
+
+// A download may take longer than the upstream timeout as long as it keeps
+// coming; a pause that long stops it; a JSON answer is bounded in total.
+func TestADownloadIsBoundedByIdleTimeNotTotalTime(t *testing.T) {
+	pol := fastRetry
+	pol.Timeout = 400 * time.Millisecond
+	eachBackendWith(t, pol, func(t *testing.T, r *rig) {
+		views := List(r.s.OK("tableau_views_list", nil), "views", "view")
+		a := args{"view_id": views[0]["id"].(string)}
+		image := r.hop("", http.MethodGet, "/image")
+
+		// 32 pieces 20 ms apart: 640 ms in all, never 400 ms idle.
+		r.proxy.Inject(image, 1, faults.Fault{Trickle: 20 * time.Millisecond})
+		if res := r.s.Call("tableau_view_image_get", a); res.IsError {
+			t.Fatalf("a slow, steady download was stopped: %s", Text(res))
+		}
+		r.proxy.Inject(image, 1, faults.Fault{Stall: true})
+		r.s.Fail("tableau_view_image_get", a, "sent nothing for 400ms", "TABLEAU_MCP_UPSTREAM_TIMEOUT")
+
+		list := r.hop("tableau_views_list", http.MethodGet, "/views")
+		r.proxy.Inject(list, 1, faults.Fault{Trickle: 20 * time.Millisecond})
+		r.s.Fail("tableau_views_list", nil, "did not answer within 400ms")
 	})
 }

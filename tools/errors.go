@@ -59,6 +59,8 @@ func hintFor(t Tool, ae *backend.APIError) string {
 		return "This Tableau deployment does not support that operation (e.g. schedules exist only on Tableau Server)."
 	case ae.Status == 429:
 		return "Tableau is rate limiting requests; wait a little before retrying, and prefer fewer, larger pages."
+	case ae.Status >= 500 && ae.Unrepeated:
+		return "" // the error already says to check the outcome first
 	case ae.Status >= 500:
 		return "Tableau had a server-side problem; retry later."
 	}

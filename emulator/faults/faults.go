@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 )
 
 // Match selects requests: each non-empty field must match.
@@ -49,6 +50,12 @@ type Fault struct {
 	// as a complete answer (no Content-Length, so nothing looks amiss at
 	// the HTTP level).
 	Truncate bool
+	// Trickle passes the answer on whole, in 32 pieces with this pause
+	// before each: a slow but steady download.
+	Trickle time.Duration
+	// Stall passes the first half of the answer on, then sends nothing
+	// more until the client gives up.
+	Stall bool
 }
 
 type rule struct {
@@ -134,17 +141,37 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		p.Next.ServeHTTP(w, r)
 		return
 	}
-	if f.After || f.Truncate {
+	if f.After || f.Truncate || f.Trickle > 0 || f.Stall {
 		rec := httptest.NewRecorder()
 		p.Next.ServeHTTP(rec, r)
-		if f.Truncate && !f.Reset && f.Status == 0 {
+		if !f.Reset && f.Status == 0 {
 			for k, v := range rec.Header() {
 				w.Header()[k] = v
 			}
 			w.Header().Del("Content-Length")
 			w.WriteHeader(rec.Code)
 			b := rec.Body.Bytes()
-			w.Write(b[:len(b)/2])
+			switch {
+			case f.Truncate:
+				w.Write(b[:len(b)/2])
+			case f.Stall:
+				w.Write(b[:len(b)/2])
+				flush(w)
+				<-r.Context().Done()
+			default:
+				step := (len(b) + 31) / 32
+				for len(b) > 0 {
+					select {
+					case <-time.After(f.Trickle):
+					case <-r.Context().Done():
+						return
+					}
+					n := min(step, len(b))
+					w.Write(b[:n])
+					flush(w)
+					b = b[n:]
+				}
+			}
 			return
 		}
 	}
@@ -162,6 +189,12 @@ func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	w.WriteHeader(f.Status)
 	io.WriteString(w, msg)
+}
+
+func flush(w http.ResponseWriter) {
+	if fl, ok := w.(http.Flusher); ok {
+		fl.Flush()
+	}
 }
 
 // reset drops the connection with a TCP RST.
