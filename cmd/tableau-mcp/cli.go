@@ -395,8 +395,11 @@ func usage(c *cobra.Command) error {
 	if settings {
 		fmt.Fprintln(w, "\nEach setting is also read from the environment variable in [$...], which a .env file in\nthe working directory fills where unset; a flag wins over both. The README has the details.")
 	}
-	if c.HasAvailableSubCommands() {
+	switch {
+	case c.HasAvailableSubCommands() && !c.HasParent():
 		fmt.Fprintf(w, "\nRun '%s help COMMAND' (or '%s COMMAND --help') for a command's own usage and flags.\n", c.CommandPath(), c.CommandPath())
+	case c.HasAvailableSubCommands():
+		fmt.Fprintf(w, "\nRun '%s COMMAND --help' for a command's own usage and flags.\n", c.CommandPath())
 	}
 	return nil
 }

@@ -372,7 +372,11 @@ func (c *config) partial(name, miss string, m map[string]string, order ...string
 		msg += ", or a connected app (TABLEAU_CONNECTED_APP_CLIENT_ID, TABLEAU_CONNECTED_APP_SECRET_ID, TABLEAU_CONNECTED_APP_SECRET_VALUE, TABLEAU_JWT_SUB)"
 	}
 	if len(present) > 0 {
-		msg += "; only " + strings.Join(present, " and ") + " is set"
+		verb := " is set"
+		if len(present) > 1 {
+			verb = " are set"
+		}
+		msg += "; only " + strings.Join(present, " and ") + verb
 	}
 	switch {
 	case fromFile:
