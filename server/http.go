@@ -39,8 +39,9 @@ type HTTPOptions struct {
 	NoAuthIdentity string
 
 	// AllowedOrigins lists the browser origins (scheme://host[:port]) that
-	// may call; a request with any other Origin is refused. CORS headers are
-	// sent only for these origins: none by default.
+	// may call; a request with any other Origin is refused, except that a
+	// loopback listener also takes loopback origins (localhost, 127.0.0.1,
+	// [::1], any port, http or https). CORS headers go only to origins taken.
 	AllowedOrigins []string
 	// AllowedHosts lists the Host header values accepted (host or
 	// host:port). Empty: on a loopback listener only loopback names

@@ -4,6 +4,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strings"
 )
 
@@ -45,6 +46,25 @@ func isLoopback(hostport string) bool {
 	return err == nil && ip.IsLoopback()
 }
 
+// originAllowed: an origin listed in --allowed-origins; and on a loopback
+// listener, any page served from the loopback interface itself
+// (http or https, localhost, 127.0.0.1 or [::1], any port), since only
+// the local user's own pages can have such an origin.
+func (h *httpHandler) originAllowed(r *http.Request, origin string) bool {
+	if h.origins[strings.ToLower(strings.TrimRight(origin, "/"))] {
+		return true
+	}
+	la, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
+	if !ok || !isLoopback(la.String()) {
+		return false
+	}
+	u, err := url.Parse(origin)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+		return false
+	}
+	return isLoopback(u.Host)
+}
+
 func corsHeaders(hd http.Header, origin string) {
 	hd.Set("Access-Control-Allow-Origin", origin)
 	hd.Add("Vary", "Origin")
@@ -55,7 +75,7 @@ func corsHeaders(hd http.Header, origin string) {
 // CORS preflights; done reports that the answer has been written.
 func (h *httpHandler) checkOrigin(w http.ResponseWriter, r *http.Request) (origin string, done bool) {
 	origin = r.Header.Get("Origin")
-	if origin != "" && !h.origins[strings.ToLower(strings.TrimRight(origin, "/"))] {
+	if origin != "" && !h.originAllowed(r, origin) {
 		http.Error(w, "Forbidden: requests from this Origin are not allowed (see --allowed-origins)", http.StatusForbidden)
 		return origin, true
 	}

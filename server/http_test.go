@@ -428,3 +428,28 @@ func TestDoubledOrControlGatewayHeadersAreRefused(t *testing.T) {
 		t.Errorf("tools ran for %q", ids)
 	}
 }
+
+// On a loopback listener the local user's own pages may call (any port,
+// http or https); other origins still need --allowed-origins.
+func TestLoopbackOriginsOnALoopbackListener(t *testing.T) {
+	s := serve(t, server.Options{Backend: newSpy(t)}, server.HTTPOptions{Auth: tokenAuth(t), AllowedOrigins: []string{"https://app.example"}})
+	port := s.URL[strings.LastIndex(s.URL, ":")+1:]
+	for origin, want := range map[string]int{
+		"http://localhost:" + port: 200, "http://localhost": 200, "https://localhost:8443": 200,
+		"http://127.0.0.1:" + port: 200, "https://127.0.0.1": 200, "http://[::1]:3000": 200, "https://[::1]": 200,
+		"https://app.example": 200,
+		"http://evil.example": 403, "http://localhost.evil.example": 403, "http://localhost@evil.example": 403,
+		"null": 403, "file://localhost": 403, "ws://localhost": 403, "http://10.0.0.1": 403,
+	} {
+		h := bearer(aliceToken)
+		h["Origin"] = origin
+		resp := postResp(t, s.URL+"/mcp", initBody, h)
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("Origin %s: %d, want %d", origin, resp.StatusCode, want)
+		}
+		if want == 200 && resp.Header.Get("Access-Control-Allow-Origin") != origin {
+			t.Errorf("Origin %s: Access-Control-Allow-Origin %q", origin, resp.Header.Get("Access-Control-Allow-Origin"))
+		}
+	}
+}

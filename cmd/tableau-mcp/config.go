@@ -171,7 +171,7 @@ func (c *config) init() {
 		{"TABLEAU_MCP_TRUSTED_HEADER", "trusted-header", "header naming the caller, set by a trusted gateway (believed only with the gateway secret)", "", false, &c.TrustedHeader, false},
 		{"TABLEAU_MCP_TRUSTED_HEADER_SECRET", "trusted-header-secret", "secret the gateway sends in X-Gateway-Secret (prefer the environment variable)", "", true, &c.TrustedHeaderSecret, false},
 		{"TABLEAU_MCP_NO_AUTH", "no-auth", "serve HTTP without authentication (only on a loopback --listen address)", "false", false, &c.NoAuth, true},
-		{"TABLEAU_MCP_ALLOWED_ORIGINS", "allowed-origins", "comma list of browser origins allowed to call (CORS); none by default", "", false, &c.AllowedOrigins, false},
+		{"TABLEAU_MCP_ALLOWED_ORIGINS", "allowed-origins", "comma list of browser origins allowed to call (CORS); a loopback listener also allows loopback origins", "", false, &c.AllowedOrigins, false},
 		{"TABLEAU_MCP_ALLOWED_HOSTS", "allowed-hosts", "comma list of Host header values accepted (default: loopback names on a loopback listener, any elsewhere)", "", false, &c.AllowedHosts, false},
 
 		{"TABLEAU_MCP_READ_ONLY", "read-only", "serve only tools that change nothing", "false", false, &c.ReadOnly, true},
