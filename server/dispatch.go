@@ -45,6 +45,8 @@ type dispatcher struct {
 	scope   *scoper // nil: no scope
 	confirm *confirmer
 	prompts map[string][]string // prompt name -> the tools it needs
+	// completions keeps each caller's recent name lists.
+	completions *completer
 }
 
 // refusal is a guard's no: why (outcome, reason for the log) and what the

@@ -81,6 +81,7 @@ func New(opts Options) (*mcpserver.MCPServer, error) {
 	d := &dispatcher{
 		log: log, metrics: opts.Metrics, env: env, served: map[string]tools.Tool{},
 		limits: newLimiter(opts.Limits), confirm: newConfirmer(opts.AllowDestructive),
+		completions: newCompleter(),
 	}
 	d.confirm.sign = newSigner(opts.SessionSecret)
 	if opts.Scope.Active() {
@@ -99,6 +100,12 @@ func New(opts Options) (*mcpserver.MCPServer, error) {
 		}
 	}
 	names := tools.ServedSet(list)
+	byURI := map[string]tools.Resource{}
+	for _, r := range templates {
+		byURI[r.Template.URITemplate.Raw()] = r
+	}
+	rc := &resourceCompleter{d: d, templates: byURI}
+	pc := &promptCompleter{d: d}
 	hooks := &mcpserver.Hooks{}
 	hooks.AddAfterListResourceTemplates(d.resourceTemplates(templateTools))
 	hooks.AddOnRequestInitialization(unknownTool(names))
@@ -106,6 +113,10 @@ func New(opts Options) (*mcpserver.MCPServer, error) {
 		mcpserver.WithToolCapabilities(false),
 		mcpserver.WithResourceCapabilities(false, false),
 		mcpserver.WithLogging(),
+		mcpserver.WithPromptCapabilities(false),
+		mcpserver.WithCompletions(),
+		mcpserver.WithResourceCompletionProvider(rc),
+		mcpserver.WithPromptCompletionProvider(pc),
 		mcpserver.WithRecovery(),
 		mcpserver.WithResourceRecovery(),
 		mcpserver.WithHooks(hooks),
@@ -129,6 +140,7 @@ func New(opts Options) (*mcpserver.MCPServer, error) {
 			s.AddResource(doc.Resource, doc.Read)
 		}
 	}
+	pc.prompts = d.addPrompts(s)
 	return s, nil
 }
 
