@@ -225,3 +225,21 @@ func TestTimedNamesTheUpstreamTimeout(t *testing.T) {
 		t.Fatalf("%v", err)
 	}
 }
+
+func TestNoWaitOutlastsTheRetryBudget(t *testing.T) {
+	// Every wait ends within the budget of the first attempt, so a fault
+	// that persists ends the call within 15 s (the budget plus one last
+	// quick answer); a Retry-After of 10 s is waited once, not twice.
+	if DefaultBudget >= 15*time.Second || DefaultMaxRetryAfter*2 <= DefaultBudget {
+		t.Fatalf("defaults %v and %v no longer keep a persistent fault under 15 s", DefaultBudget, DefaultMaxRetryAfter)
+	}
+	srv, n := script(t, status(429, "Retry-After", "1"))
+	var l retryLog
+	p := fast(&l)
+	p.Budget = 50 * time.Millisecond
+	resp, out, err := p.Do(context.Background(), true, getter(srv.URL))
+	if err != nil || resp.StatusCode != 429 || n.Load() != 1 || out.Attempts != 1 || len(l.waits) != 0 {
+		t.Fatalf("a wait past the budget was started: %v %+v, %d requests, waits %v", err, out, n.Load(), l.waits)
+	}
+	resp.Body.Close()
+}
