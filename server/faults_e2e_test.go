@@ -163,6 +163,16 @@ func TestAWriteIsSentExactlyOnce(t *testing.T) {
 				t.Errorf("a write claims to have been tried again: %s", msg)
 			}
 		}
+		// A write refused with 429 is not repeated either, and is not said
+		// to have perhaps taken effect.
+		before429 := r.proxy.Count(m)
+		r.proxy.Inject(m, 1, faults.Fault{Status: 429, Header: http.Header{"Retry-After": {"1"}}})
+		if msg := r.s.Fail("tableau_workbook_refresh", args{"workbook_id": wb}, "rate limit"); strings.Contains(msg, "taken effect") {
+			t.Errorf("a 429 is reported as a write that may have taken effect: %s", msg)
+		}
+		if n := r.proxy.Count(m) - before429; n != 1 {
+			t.Errorf("a write answered 429 was sent %d times", n)
+		}
 		// A reset after the request went out is not repeated either.
 		before := r.proxy.Count(m)
 		r.proxy.Inject(m, 1, faults.Fault{Reset: true, After: true})

@@ -121,9 +121,10 @@ type Send func(ctx context.Context) (*http.Response, error)
 type Outcome struct {
 	// Attempts is how many times the request was sent.
 	Attempts int
-	// Unrepeated is true when the answer was a transient failure of a call
+	// Unrepeated is true when the answer was a server error (5xx) to a call
 	// that may not be repeated: it was not sent again because it may have
-	// taken effect upstream.
+	// taken effect upstream. (A 429 to such a call is not repeated either,
+	// but it says the request was refused.)
 	Unrepeated bool
 	// RetryAfter is what the last answer asked to wait, when it asked for
 	// more than the policy honours.
@@ -182,7 +183,9 @@ func (p Policy) Do(ctx context.Context, repeatable bool, send Send) (*http.Respo
 			return resp, nil
 		}
 		if !repeatable {
-			out.Unrepeated = true
+			// A 429 refused the request; a 5xx may have come after it
+			// took effect.
+			out.Unrepeated = resp.StatusCode != http.StatusTooManyRequests
 			return resp, nil
 		}
 		last = resp
