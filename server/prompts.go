@@ -100,12 +100,15 @@ var promptDefs = []promptDef{
 		render: func(a map[string]string, served func(string) bool) string {
 			var b strings.Builder
 			fmt.Fprintf(&b, "Review who can see and change %s on Tableau.\n\n", ref("workbook", a["workbook"], "tableau_workbooks_list"))
-			b.WriteString("1. Read its permissions with tableau_workbook_permissions_list: each user or group and the capabilities allowed or denied.\n")
+			steps := []string{"Read its permissions with tableau_workbook_permissions_list: each user or group and the capabilities allowed or denied."}
 			if served("tableau_project_permissions_list") {
-				b.WriteString("2. Read its project's permissions with tableau_project_permissions_list: project rules may lock or add to the workbook's.\n")
+				steps = append(steps, "Read its project's permissions with tableau_project_permissions_list: project rules may lock or add to the workbook's.")
 			}
 			if served("tableau_group_users_list") {
-				b.WriteString("3. For each group with access, list its members with tableau_group_users_list.\n")
+				steps = append(steps, "For each group with access, list its members with tableau_group_users_list.")
+			}
+			for i, st := range steps {
+				fmt.Fprintf(&b, "%d. %s\n", i+1, st)
 			}
 			b.WriteString("Then summarise who can view, who can edit or download, and flag broad grants (the All Users group, Download or Export Data for many) and anything denied explicitly. Change nothing.")
 			return b.String()
