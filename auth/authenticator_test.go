@@ -9,10 +9,12 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"errors"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -329,6 +331,41 @@ func TestJWTConfigErrors(t *testing.T) {
 	} {
 		if _, err := NewJWT(c); err == nil {
 			t.Errorf("accepted %+v", c)
+		}
+	}
+}
+
+func TestJWTScopesAreReadFromScopeScpOrPermissions(t *testing.T) {
+	rk, _ := rsa.GenerateKey(rand.Reader, 2048)
+	k := signerKey{jose.RS256, rk, ""}
+	for _, require := range []bool{false, true} {
+		v, err := NewJWT(JWTConfig{PublicKeyPEM: pemOf(t, &rk.PublicKey), Issuer: "https://issuer.example", Audience: "https://mcp.example/mcp", Audiences: []string{"res_1"}, RequireScopes: require, Now: func() time.Time { return now }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cases := []struct {
+			extra  map[string]any
+			scoped bool
+			scopes []string
+		}{
+			{map[string]any{"scope": "tableau:read  tableau:write"}, true, []string{"tableau:read", "tableau:write"}},
+			{map[string]any{"scp": []any{"tableau:delete"}}, true, []string{"tableau:delete"}},
+			{map[string]any{"permissions": []any{"tableau:read"}, "aud": []string{"res_1"}}, true, []string{"tableau:read"}},
+			{nil, require, nil},
+		}
+		for _, c := range cases {
+			c.extra = maps.Clone(c.extra)
+			if c.extra == nil {
+				c.extra = map[string]any{}
+			}
+			if c.extra["aud"] == nil {
+				c.extra["aud"] = "https://mcp.example/mcp"
+			}
+			c.extra["iss"] = "https://issuer.example"
+			_, g, err := v.VerifyGrant(t.Context(), sign(t, k, claims(c.extra)))
+			if err != nil || g.Scoped != c.scoped || !slices.Equal(g.Scopes, c.scopes) {
+				t.Errorf("require %v, claims %v: %+v %v", require, c.extra, g, err)
+			}
 		}
 	}
 }

@@ -27,9 +27,17 @@ type JWTConfig struct {
 	PublicKeyPEM []byte
 	// JWKSURL is where the issuer publishes its signing keys (JSON Web Key Set).
 	JWKSURL string
+	// AuthorizationServer, when neither a key nor JWKSURL is given, is the
+	// authorization server whose metadata (RFC 8414, else OpenID Connect
+	// discovery) names the JWKS. It is read on the first token, not here.
+	AuthorizationServer string
 	// Issuer and Audience must match the token's iss and aud claims. Both
-	// are required.
+	// are required; Audiences adds more accepted audiences (any one will do).
 	Issuer, Audience string
+	Audiences        []string
+	// RequireScopes makes a token without a scope claim grant nothing
+	// (otherwise such a token is not limited by scopes).
+	RequireScopes bool
 	// IdentityClaim names the claim holding the identifier (default "sub").
 	IdentityClaim string
 	// Leeway allowed on exp, nbf and iat (default 30s).
@@ -49,6 +57,15 @@ type JWTVerifier struct {
 
 	mu          sync.Mutex
 	lastRefresh time.Time
+	jwksURL     string // discovered from the authorization server's metadata
+}
+
+func checkHTTPURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil || u.Fragment != "" {
+		return fmt.Errorf("%q is not an http(s) URL such as https://auth.example.com", raw)
+	}
+	return nil
 }
 
 // jwtAlgorithms are the only algorithms accepted; "none" and HMAC never are.
@@ -63,8 +80,11 @@ const (
 
 // NewJWT checks the configuration. It makes no network call.
 func NewJWT(cfg JWTConfig) (*JWTVerifier, error) {
-	if (len(cfg.PublicKeyPEM) == 0) == (cfg.JWKSURL == "") {
-		return nil, errors.New("JWT verification needs exactly one of a public key (--jwt-public-key) or a JWKS URL (--jwks-url)")
+	if len(cfg.PublicKeyPEM) > 0 && cfg.JWKSURL != "" {
+		return nil, errors.New("JWT verification needs one of a public key (--jwt-public-key) or a JWKS URL (--jwks-url), not both")
+	}
+	if len(cfg.PublicKeyPEM) == 0 && cfg.JWKSURL == "" && cfg.AuthorizationServer == "" {
+		return nil, errors.New("JWT verification needs a public key (--jwt-public-key), a JWKS URL (--jwks-url) or an authorization server whose metadata names one (--authorization-server)")
 	}
 	if cfg.Issuer == "" || cfg.Audience == "" {
 		return nil, errors.New("JWT verification needs the expected issuer (--jwt-issuer) and audience (--jwt-audience)")
@@ -87,9 +107,12 @@ func NewJWT(cfg JWTConfig) (*JWTVerifier, error) {
 		v.static = k
 		return v, nil
 	}
-	u, err := url.Parse(cfg.JWKSURL)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		return nil, fmt.Errorf("--jwks-url %q is not an http(s) URL", cfg.JWKSURL)
+	if cfg.JWKSURL != "" {
+		if err := checkHTTPURL(cfg.JWKSURL); err != nil {
+			return nil, fmt.Errorf("--jwks-url: %w", err)
+		}
+	} else if err := checkHTTPURL(cfg.AuthorizationServer); err != nil {
+		return nil, fmt.Errorf("--authorization-server: %w", err)
 	}
 	v.jwks.Fetch = v.fetchJWKS
 	v.jwks.Now = v.now
@@ -143,7 +166,29 @@ func ParsePublicKey(raw []byte) (any, error) {
 }
 
 func (v *JWTVerifier) fetchJWKS(ctx context.Context) (*jose.JSONWebKeySet, time.Time, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, v.cfg.JWKSURL, nil)
+	jwksURL := v.cfg.JWKSURL
+	if jwksURL == "" {
+		v.mu.Lock()
+		jwksURL = v.jwksURL
+		v.mu.Unlock()
+		if jwksURL == "" {
+			md, err := DiscoverAuthorizationServer(ctx, v.cfg.HTTPClient, v.cfg.AuthorizationServer)
+			if err != nil {
+				return nil, time.Time{}, err
+			}
+			if md.JWKSURI == "" {
+				return nil, time.Time{}, fmt.Errorf("the metadata of authorization server %s names no jwks_uri; set --jwks-url", v.cfg.AuthorizationServer)
+			}
+			if err := checkHTTPURL(md.JWKSURI); err != nil {
+				return nil, time.Time{}, fmt.Errorf("the jwks_uri of authorization server %s: %w", v.cfg.AuthorizationServer, err)
+			}
+			jwksURL = md.JWKSURI
+			v.mu.Lock()
+			v.jwksURL = jwksURL
+			v.mu.Unlock()
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, jwksURL, nil)
 	if err != nil {
 		return nil, time.Time{}, err
 	}
@@ -215,16 +260,28 @@ func match(set *jose.JSONWebKeySet, kid string) []any {
 
 // Verify checks a token and returns the identifier in its identity claim.
 func (v *JWTVerifier) Verify(ctx context.Context, raw string) (string, error) {
+	id, _, err := v.VerifyGrant(ctx, raw)
+	return id, err
+}
+
+// VerifyGrant checks a token and returns the identifier in its identity
+// claim and the scopes it grants.
+func (v *JWTVerifier) VerifyGrant(ctx context.Context, raw string) (string, Grant, error) {
+	id, g, err := v.verify(ctx, raw)
+	return id, g, err
+}
+
+func (v *JWTVerifier) verify(ctx context.Context, raw string) (string, Grant, error) {
 	tok, err := jwt.ParseSigned(raw, jwtAlgorithms)
 	if err != nil {
-		return "", invalid("malformed JWT or algorithm other than RS256/ES256")
+		return "", Grant{}, invalid("malformed JWT or algorithm other than RS256/ES256")
 	}
 	if len(tok.Headers) != 1 {
-		return "", invalid("JWT with more than one signature")
+		return "", Grant{}, invalid("JWT with more than one signature")
 	}
 	keys, err := v.keys(ctx, tok.Headers[0].KeyID)
 	if err != nil {
-		return "", fmt.Errorf("%w: the signing keys could not be read: %v", ErrInvalidCredentials, err)
+		return "", Grant{}, fmt.Errorf("%w: the signing keys could not be read: %v", ErrInvalidCredentials, err)
 	}
 	var std jwt.Claims
 	var custom map[string]any
@@ -236,31 +293,35 @@ func (v *JWTVerifier) Verify(ctx context.Context, raw string) (string, error) {
 		}
 	}
 	if !verified {
-		return "", invalid("JWT signature not verified by any configured key")
+		return "", Grant{}, invalid("JWT signature not verified by any configured key")
 	}
 	if std.Expiry == nil {
-		return "", invalid("JWT without an expiry (exp)")
+		return "", Grant{}, invalid("JWT without an expiry (exp)")
 	}
 	err = std.ValidateWithLeeway(jwt.Expected{
 		Issuer:      v.cfg.Issuer,
-		AnyAudience: jwt.Audience{v.cfg.Audience},
+		AnyAudience: append(jwt.Audience{v.cfg.Audience}, v.cfg.Audiences...),
 		Time:        v.now(),
 	}, v.cfg.Leeway)
 	switch {
 	case errors.Is(err, jwt.ErrExpired):
-		return "", invalid("JWT expired")
+		return "", Grant{}, invalid("JWT expired")
 	case errors.Is(err, jwt.ErrNotValidYet), errors.Is(err, jwt.ErrIssuedInTheFuture):
-		return "", invalid("JWT not valid yet")
+		return "", Grant{}, invalid("JWT not valid yet")
 	case errors.Is(err, jwt.ErrInvalidIssuer):
-		return "", invalid("JWT issuer is not the configured one")
+		return "", Grant{}, invalid("JWT issuer is not the configured one")
 	case errors.Is(err, jwt.ErrInvalidAudience):
-		return "", invalid("JWT audience is not the configured one")
+		return "", Grant{}, invalid("JWT audience is not the configured one")
 	case err != nil:
-		return "", invalid("JWT claims not valid")
+		return "", Grant{}, invalid("JWT claims not valid")
 	}
 	id, _ := custom[v.cfg.IdentityClaim].(string)
 	if err := CheckIdentifier(id); err != nil {
-		return "", invalid(fmt.Sprintf("JWT claim %q does not hold a usable identifier (%v)", v.cfg.IdentityClaim, err))
+		return "", Grant{}, invalid(fmt.Sprintf("JWT claim %q does not hold a usable identifier (%v)", v.cfg.IdentityClaim, err))
 	}
-	return id, nil
+	g := grantOf(custom)
+	if v.cfg.RequireScopes {
+		g.Scoped = true
+	}
+	return id, g, nil
 }

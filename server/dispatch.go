@@ -110,14 +110,18 @@ func (d *dispatcher) observe(ctx context.Context, surface, name, target string, 
 	log.Info(msg, fields...)
 }
 
-// serves reports whether the tool is served to the caller of ctx.
-func (d *dispatcher) serves(_ context.Context, tool string) bool {
-	_, ok := d.served[tool]
-	return ok
+// serves reports whether the tool is served to the caller of ctx: chosen
+// by the operator, and allowed by the scopes of the caller's token.
+func (d *dispatcher) serves(ctx context.Context, tool string) bool {
+	t, ok := d.served[tool]
+	return ok && grantAllows(ctx, t.Kind)
 }
 
 // admit applies selection and limits; release must be called when done.
 func (d *dispatcher) admit(ctx context.Context, tool string) (release func(), r *refusal) {
+	if t, ok := d.served[tool]; ok && !grantAllows(ctx, t.Kind) {
+		return nil, refused("oauth_scope", "%s needs the OAuth scope %s, which the caller's token does not grant; sign in again granting it", tool, ScopeFor(t.Kind))
+	}
 	if !d.serves(ctx, tool) {
 		return nil, refused("selection", "%s is not served by this server (its operator chose the toolsets, tools and read-only mode)", tool)
 	}

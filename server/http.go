@@ -48,6 +48,10 @@ type HTTPOptions struct {
 	// (DNS-rebinding protection), elsewhere any.
 	AllowedHosts []string
 
+	// Resource, when set, publishes the OAuth protected resource metadata
+	// and names it in 401 answers (see http_oauth.go).
+	Resource *ProtectedResource
+
 	// Metrics, when set, are served at /metrics.
 	Metrics *Metrics
 	// Ready reports whether the backend can serve (for /readyz); nil: always.
@@ -180,6 +184,9 @@ func (h *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if done {
 		return
 	}
+	if h.servesMetadata(w, r) {
+		return
+	}
 	switch r.URL.Path {
 	case "/healthz":
 		w.Header().Set("Content-Type", "text/plain")
@@ -247,6 +254,9 @@ func (h *httpHandler) serveMCP(w http.ResponseWriter, r *http.Request, origin st
 		_ = json.Unmarshal(body, &head)
 		_ = json.Unmarshal(body, &msg)
 		r.Body = io.NopCloser(bytes.NewReader(body))
+		if head.Method == "tools/call" && h.stepUp(w, r, body) {
+			return
+		}
 		if head.Method == "initialize" {
 			r = r.WithContext(context.WithValue(r.Context(), initKey{}, readInit(body)))
 		}

@@ -26,7 +26,7 @@ func (h *httpHandler) authenticate(w http.ResponseWriter, r *http.Request) *http
 		h.unauthorized(w, r, "no authentication configured", false)
 		return nil
 	}
-	id, err := h.o.Auth.Authenticate(r)
+	id, grant, err := auth.Identify(h.o.Auth, r)
 	if err != nil {
 		if errors.Is(err, auth.ErrNoCredentials) {
 			h.unauthorized(w, r, "missing credentials", false)
@@ -35,16 +35,15 @@ func (h *httpHandler) authenticate(w http.ResponseWriter, r *http.Request) *http
 		}
 		return nil
 	}
-	return r.WithContext(auth.WithIdentity(r.Context(), id))
+	return r.WithContext(auth.WithGrant(auth.WithIdentity(r.Context(), id), grant))
 }
 
 func (h *httpHandler) unauthorized(w http.ResponseWriter, r *http.Request, reason string, presented bool) {
 	label := "missing"
-	challenge := `Bearer realm="tableau-mcp"`
 	if presented {
 		label = "invalid"
-		challenge += `, error="invalid_token"`
 	}
+	challenge := h.challenge(presented)
 	h.o.Metrics.unauthorized(label)
 	h.log.Info("unauthorized request", zap.String("path", r.URL.Path), zap.String("remote", r.RemoteAddr), zap.String("reason", reason))
 	w.Header().Set("WWW-Authenticate", challenge)

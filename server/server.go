@@ -120,6 +120,16 @@ func New(opts Options) (*mcpserver.MCPServer, error) {
 		mcpserver.WithRecovery(),
 		mcpserver.WithResourceRecovery(),
 		mcpserver.WithHooks(hooks),
+		// tools/list shows each caller the tools the selection serves it.
+		mcpserver.WithToolFilter(func(ctx context.Context, ts []mcp.Tool) []mcp.Tool {
+			kept := ts[:0:0]
+			for _, t := range ts {
+				if d.serves(ctx, t.Name) {
+					kept = append(kept, t)
+				}
+			}
+			return kept
+		}),
 		mcpserver.WithInstructions(names.Fit(instructions(opts.Backend.Name()))),
 	)
 	served := make([]mcpserver.ServerTool, 0, len(list))

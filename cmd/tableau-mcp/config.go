@@ -47,7 +47,7 @@ func (v settingValue) Type() string {
 // flagKinds names what a setting holds, for help; the others are strings.
 var flagKinds = map[string]string{
 	"listen": "host:port", "log-level": "level", "tableau-server-url": "url", "scalekit-environment-url": "url", "jwks-url": "url",
-	"auth-file": "file", "jwt-public-key": "file", "export-dir": "dir",
+	"auth-file": "file", "jwt-public-key": "file", "export-dir": "dir", "public-url": "url", "authorization-server": "list",
 	"allowed-origins": "list", "allowed-hosts": "list", "toolsets": "list", "tools": "list", "exclude-tools": "list",
 	"scope-projects": "list", "scope-workbooks": "list", "scope-datasources": "list", "scope-tags": "list",
 	"max-concurrent-calls": "int", "max-calls-per-minute": "int", "max-csv-chars": "int",
@@ -64,7 +64,7 @@ var settingGroups = []struct {
 	{"Tableau", []string{"backend", "tableau-server-url", "tableau-site", "tableau-pat-name", "tableau-pat-secret",
 		"tableau-connected-app-client-id", "tableau-connected-app-secret-id", "tableau-connected-app-secret-value", "tableau-jwt-sub", "tableau-api-version", "upstream-timeout"}},
 	{"Scalekit", []string{"scalekit-environment-url", "scalekit-client-id", "scalekit-client-secret", "scalekit-connection-name", "scalekit-identifier", "demo-via-scalekit"}},
-	{"HTTP access", []string{"auth-file", "jwt-public-key", "jwks-url", "jwt-issuer", "jwt-audience", "jwt-identity-claim", "trusted-header", "trusted-header-secret", "no-auth", "allowed-origins", "allowed-hosts", "shutdown-grace", "session-idle-timeout", "max-sessions-per-identity", "session-secret", "peers"}},
+	{"HTTP access", []string{"public-url", "authorization-server", "scalekit-resource-id", "require-scopes", "demo-oauth", "auth-file", "jwt-public-key", "jwks-url", "jwt-issuer", "jwt-audience", "jwt-identity-claim", "trusted-header", "trusted-header-secret", "no-auth", "allowed-origins", "allowed-hosts", "shutdown-grace", "session-idle-timeout", "max-sessions-per-identity", "session-secret", "peers"}},
 	{"Tools and safety", []string{"toolsets", "tools", "exclude-tools", "read-only", "allow-destructive", "scope-projects", "scope-workbooks", "scope-datasources", "scope-tags", "max-concurrent-calls", "max-calls-per-minute"}},
 	{"Queries and exports", []string{"metadata-ttl", "query-check", "export-dir", "max-inline-bytes", "max-image-bytes", "max-csv-chars"}},
 }
@@ -107,6 +107,8 @@ type config struct {
 
 	// Serving over HTTP: who may call, and as whom.
 	AuthFile, JWTPublicKey, JWKSURL, JWTIssuer, JWTAudience, JWTIdentityClaim string
+	// OAuth: this server as a protected resource (see oauth.go).
+	PublicURL, AuthorizationServer, ScalekitResourceID, RequireScopes, DemoOAuth string
 	TrustedHeader, TrustedHeaderSecret, NoAuth, AllowedOrigins, AllowedHosts  string
 
 	// Safety switches.
@@ -162,6 +164,11 @@ func (c *config) init() {
 		{"SCALEKIT_CONNECTION_NAME", "scalekit-connection-name", "Scalekit connection name of the Tableau connector", "tableau", false, &c.ScalekitConnection, false},
 		{"SCALEKIT_IDENTIFIER", "scalekit-identifier", "connected-account identifier this stdio process acts for", "", false, &c.ScalekitIdentifier, false},
 
+		{"TABLEAU_MCP_PUBLIC_URL", "public-url", "URL clients reach this server at (https://mcp.example.com, or with /mcp); with an authorization server it publishes OAuth protected resource metadata and is the audience tokens must name", "", false, &c.PublicURL, false},
+		{"TABLEAU_MCP_AUTHORIZATION_SERVER", "authorization-server", "OAuth authorization servers (issuer URLs, comma-separated) clients sign in with; the first one's metadata names the JWKS and it is the expected issuer unless --jwks-url / --jwt-issuer say otherwise", "", false, &c.AuthorizationServer, false},
+		{"SCALEKIT_RESOURCE_ID", "scalekit-resource-id", "Scalekit MCP Auth: the res_... ID of this MCP server in Scalekit; with SCALEKIT_ENVIRONMENT_URL it sets the authorization server, issuer, JWKS and audience", "", false, &c.ScalekitResourceID, false},
+		{"TABLEAU_MCP_REQUIRE_SCOPES", "require-scopes", "a JWT without a scope claim grants no tool (otherwise it is not limited by tableau:read/write/delete)", "", false, &c.RequireScopes, true},
+		{"TABLEAU_MCP_DEMO_OAUTH", "demo-oauth", "serve the demo site over HTTP on loopback behind an in-process OAuth authorization server, to watch a client sign in", "", false, &c.DemoOAuth, true},
 		{"TABLEAU_MCP_AUTH_FILE", "auth-file", "file of static bearer tokens, one 'IDENTIFIER TOKEN' a line (TOKEN plain or sha256:HEX); reloaded on SIGHUP", "", false, &c.AuthFile, false},
 		{"TABLEAU_MCP_JWT_PUBLIC_KEY", "jwt-public-key", "PEM file of the public key that verifies RS256/ES256 bearer JWTs", "", false, &c.JWTPublicKey, false},
 		{"TABLEAU_MCP_JWKS_URL", "jwks-url", "URL of the JWKS that verifies RS256/ES256 bearer JWTs", "", false, &c.JWKSURL, false},
@@ -682,16 +689,12 @@ func (c *config) authenticator() (auth.Authenticator, *auth.TokenFile, error) {
 		}
 		bearer.Tokens = f
 	}
-	if c.JWTPublicKey != "" || c.JWKSURL != "" || c.JWTIssuer != "" || c.JWTAudience != "" {
-		var pemKey []byte
-		if c.JWTPublicKey != "" {
-			raw, err := os.ReadFile(c.JWTPublicKey)
-			if err != nil {
-				return nil, nil, fmt.Errorf("--jwt-public-key: %w", err)
-			}
-			pemKey = raw
-		}
-		v, err := auth.NewJWT(auth.JWTConfig{PublicKeyPEM: pemKey, JWKSURL: c.JWKSURL, Issuer: c.JWTIssuer, Audience: c.JWTAudience, IdentityClaim: c.JWTIdentityClaim})
+	jc, err := c.jwtConfig()
+	if err != nil {
+		return nil, nil, err
+	}
+	if jc != nil {
+		v, err := auth.NewJWT(*jc)
 		if err != nil {
 			return nil, nil, err
 		}

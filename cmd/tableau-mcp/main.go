@@ -184,8 +184,12 @@ func serve(ctx context.Context, cfg *config, log *zap.Logger, stdin io.Reader, s
 	}
 	var authn auth.Authenticator
 	var tokens *auth.TokenFile
+	var resource *server.ProtectedResource
 	if overHTTP {
 		if authn, tokens, err = cfg.authenticator(); err != nil {
+			return err
+		}
+		if resource, err = cfg.protectedResource(); err != nil {
 			return err
 		}
 		if authn != nil && sw.noAuth {
@@ -234,7 +238,7 @@ func serve(ctx context.Context, cfg *config, log *zap.Logger, stdin io.Reader, s
 	return server.ServeHTTP(ctx, s, server.HTTPOptions{
 		Transport: cfg.Transport, Listen: cfg.Listen, Logger: log,
 		Auth: authn, NoAuth: sw.noAuth, NoAuthIdentity: cfg.ScalekitIdentifier, AllowedOrigins: sw.origins, AllowedHosts: sw.hosts,
-		Metrics: metrics, Ready: readiness(b), ShutdownGrace: sw.grace,
+		Resource: resource, Metrics: metrics, Ready: readiness(b), ShutdownGrace: sw.grace,
 		SessionIdleTimeout: sw.sessionIdle, MaxSessionsPerIdentity: sw.maxSessions, SessionSecret: sw.sessionSecret, Peers: sw.peers,
 	})
 }

@@ -1,0 +1,298 @@
+package server_test
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+	"github.com/go-jose/go-jose/v4/jwt"
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/client/transport"
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/tableau-mcp/tableau-mcp/auth"
+	oauthemu "github.com/tableau-mcp/tableau-mcp/emulator/oauth"
+	. "github.com/tableau-mcp/tableau-mcp/internal/mcptest"
+	"github.com/tableau-mcp/tableau-mcp/server"
+)
+
+// oauthServer is this server as a protected resource of an emulated
+// authorization server, both on loopback.
+type oauthServer struct {
+	as  *oauthemu.Server
+	mcp string // the MCP endpoint's URL
+	spy *spy
+}
+
+func serveOAuth(t *testing.T, cfg oauthemu.Config, requireScopes bool) *oauthServer {
+	t.Helper()
+	as, err := oauthemu.Listen(cfg, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { as.Close() })
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mcpURL := "http://" + ln.Addr().String() + "/mcp"
+	// Only the authorization server is configured: the JWKS is found in
+	// its metadata, the issuer is its URL, the audience this server's.
+	v, err := auth.NewJWT(auth.JWTConfig{AuthorizationServer: as.URL(), Issuer: as.URL(), Audience: mcpURL, RequireScopes: requireScopes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp := newSpy(t)
+	s, err := server.New(server.Options{Version: "test", Backend: sp, AllowDestructive: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		done <- server.ServeListener(ctx, s, ln, server.HTTPOptions{Transport: "http", Auth: &auth.Bearer{JWT: v},
+			Resource: &server.ProtectedResource{URL: mcpURL, AuthorizationServers: []string{as.URL()}, Name: "Tableau MCP"}})
+	}()
+	t.Cleanup(func() { cancel(); <-done })
+	return &oauthServer{as: as, mcp: mcpURL, spy: sp}
+}
+
+// signIn is what an MCP client does knowing only the server's URL: its
+// first request gets 401, it discovers the authorization server, registers,
+// has the user sign in (the emulator consents at once, so following the
+// authorization URL lands on the redirect with the code) and exchanges the
+// code. It returns the initialised session.
+func signIn(t *testing.T, mcpURL string, scopes ...string) *Session {
+	t.Helper()
+	cfg := client.OAuthConfig{RedirectURI: "http://127.0.0.1:1/callback", Scopes: scopes, TokenStore: client.NewMemoryTokenStore(), PKCEEnabled: true}
+	c, err := client.NewOAuthStreamableHttpClient(mcpURL, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := c.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	req := mcp.InitializeRequest{}
+	req.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
+	req.Params.ClientInfo = mcp.Implementation{Name: "oauth-test", Version: "1"}
+	_, err = c.Initialize(ctx, req)
+	if !client.IsOAuthAuthorizationRequiredError(err) {
+		t.Fatalf("the first request should need authorization, got %v", err)
+	}
+	// mcp-go sends nothing without a token; the 401 its first request
+	// would get is fed to it as a client does on a 401.
+	h := client.GetOAuthHandler(err)
+	resp, err := http.Post(mcpURL, "application/json", strings.NewReader(`{"jsonrpc":"2.0","id":0,"method":"ping"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("a request without a token answered %d", resp.StatusCode)
+	}
+	h.HandleUnauthorizedResponse(resp)
+	if err := h.RegisterClient(ctx, "oauth-test"); err != nil {
+		t.Fatalf("dynamic registration: %v", err)
+	}
+	verifier, _ := client.GenerateCodeVerifier()
+	state, _ := client.GenerateState()
+	authURL, err := h.GetAuthorizationURL(ctx, state, client.GenerateCodeChallenge(verifier))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u, _ := url.Parse(authURL); u.Query().Get("resource") != mcpURL {
+		t.Errorf("the client asks for resource %q, want %q", u.Query().Get("resource"), mcpURL)
+	}
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err = noFollow.Get(authURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	back, err := url.Parse(resp.Header.Get("Location"))
+	if err != nil || back.Query().Get("code") == "" {
+		t.Fatalf("authorization answered %d Location %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	if back.Query().Get("state") != state {
+		t.Fatalf("state %q came back as %q", state, back.Query().Get("state"))
+	}
+	if err := h.ProcessAuthorizationResponse(ctx, back.Query().Get("code"), state, verifier); err != nil {
+		t.Fatalf("token exchange: %v", err)
+	}
+	if _, err := c.Initialize(ctx, req); err != nil {
+		t.Fatalf("initialize after signing in: %v", err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return &Session{T: t, C: c, Called: map[string]bool{}}
+}
+
+func toolNames(t *testing.T, s *Session) []string {
+	t.Helper()
+	res, err := s.C.ListTools(context.Background(), mcp.ListToolsRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, tl := range res.Tools {
+		names = append(names, tl.Name)
+	}
+	return names
+}
+
+func TestOAuthClientKnowingOnlyTheURLSignsInAndCallsAsItsUser(t *testing.T) {
+	o := serveOAuth(t, oauthemu.Config{Subject: "usr_carol"}, false)
+	s := signIn(t, o.mcp, "tableau:read")
+	s.OK("tableau_workbooks_list", nil)
+	if ids := o.spy.identities(); len(ids) == 0 || ids[len(ids)-1] != "usr_carol" {
+		t.Errorf("the call acted for %v, want the token's subject usr_carol", ids)
+	}
+	if o.as.Clients() != 1 || o.as.Issued() != 1 {
+		t.Errorf("registered %d clients, issued %d tokens; want 1 and 1", o.as.Clients(), o.as.Issued())
+	}
+	// The JWKS was found through the authorization server's metadata.
+	reqs := strings.Join(o.as.Requests(), "\n")
+	for _, want := range []string{"GET /.well-known/oauth-authorization-server", "POST /register", "GET /authorize", "POST /token", "GET /jwks"} {
+		if !strings.Contains(reqs, want) {
+			t.Errorf("the authorization server never got %q; it got:\n%s", want, reqs)
+		}
+	}
+}
+
+func TestScopesChooseTheToolsListedAndCallable(t *testing.T) {
+	o := serveOAuth(t, oauthemu.Config{Subject: "usr_dan"}, false)
+	read := toolNames(t, signIn(t, o.mcp, "tableau:read"))
+	all := toolNames(t, signIn(t, o.mcp, "tableau:read", "tableau:write", "tableau:delete"))
+	if !slices.Contains(read, "tableau_workbooks_list") || slices.Contains(read, "tableau_project_create") || slices.Contains(read, "tableau_workbook_delete") {
+		t.Errorf("a read-only token lists %v", read)
+	}
+	if !slices.Contains(all, "tableau_project_create") || !slices.Contains(all, "tableau_workbook_delete") || len(all) <= len(read) {
+		t.Errorf("a token with every scope lists %d tools (read-only: %d)", len(all), len(read))
+	}
+	write := toolNames(t, signIn(t, o.mcp, "tableau:write"))
+	if slices.Contains(write, "tableau_workbooks_list") || !slices.Contains(write, "tableau_project_create") {
+		t.Errorf("a write-only token lists %v", write)
+	}
+}
+
+func TestAWriteWithAReadOnlyTokenIsAStepUpChallenge(t *testing.T) {
+	o := serveOAuth(t, oauthemu.Config{Subject: "usr_erin"}, false)
+	tok, err := o.as.Token(map[string]any{"aud": o.mcp, "scope": "tableau:read"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp := postResp(t, o.mcp, `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"tableau_project_create","arguments":{"name":"x"}}}`, bearer(tok))
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	ch := resp.Header.Get("WWW-Authenticate")
+	if resp.StatusCode != http.StatusForbidden || !strings.Contains(ch, `error="insufficient_scope"`) || !strings.Contains(ch, `scope="tableau:read tableau:write"`) ||
+		!strings.Contains(ch, `resource_metadata="`+strings.Replace(o.mcp, "/mcp", "/.well-known/oauth-protected-resource/mcp", 1)+`"`) {
+		t.Fatalf("got %d %q: %s", resp.StatusCode, ch, body)
+	}
+	// A read passes the same check.
+	resp = postResp(t, o.mcp, `{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"x","version":"1"}}}`, bearer(tok))
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("initialize with the read token: %d", resp.StatusCode)
+	}
+}
+
+func TestProtectedResourceMetadataAndChallenges(t *testing.T) {
+	o := serveOAuth(t, oauthemu.Config{Subject: "usr_f"}, false)
+	base := strings.TrimSuffix(o.mcp, "/mcp")
+	for _, path := range []string{"/.well-known/oauth-protected-resource/mcp", "/.well-known/oauth-protected-resource"} {
+		resp := get(t, base+path, nil)
+		var doc map[string]any
+		json.NewDecoder(resp.Body).Decode(&doc)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || doc["resource"] != o.mcp || doc["resource_name"] != "Tableau MCP" ||
+			!slices.Equal(toStrings(doc["authorization_servers"]), []string{o.as.URL()}) ||
+			!slices.Equal(toStrings(doc["bearer_methods_supported"]), []string{"header"}) ||
+			!slices.Equal(toStrings(doc["scopes_supported"]), []string{"tableau:read", "tableau:write", "tableau:delete"}) {
+			t.Errorf("%s: %d %v", path, resp.StatusCode, doc)
+		}
+	}
+	if resp := get(t, base+"/.well-known/oauth-protected-resource/other", nil); resp.StatusCode != 404 {
+		t.Errorf("metadata of another path: %d", resp.StatusCode)
+	}
+	prm := `resource_metadata="` + base + `/.well-known/oauth-protected-resource/mcp"`
+
+	// No token: where to sign in, no error (RFC 6750 §3.1).
+	resp := postResp(t, o.mcp, `{"jsonrpc":"2.0","id":1,"method":"ping"}`, nil)
+	resp.Body.Close()
+	if ch := resp.Header.Get("WWW-Authenticate"); resp.StatusCode != 401 || ch != "Bearer "+prm {
+		t.Errorf("no token: %d %q", resp.StatusCode, ch)
+	}
+
+	good := func(extra map[string]any) map[string]any {
+		c := map[string]any{"aud": o.mcp, "scope": "tableau:read"}
+		for k, v := range extra {
+			c[k] = v
+		}
+		return c
+	}
+	other, _ := rsa.GenerateKey(rand.Reader, 2048)
+	foreign := func() string {
+		sig, _ := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: other}, (&jose.SignerOptions{}).WithType("JWT").WithHeader("kid", "unknown-kid"))
+		s, _ := jwt.Signed(sig).Claims(map[string]any{"iss": o.as.Issuer(), "aud": o.mcp, "sub": "mallory", "exp": time.Now().Add(time.Hour).Unix()}).Serialize()
+		return s
+	}()
+	cases := map[string]string{
+		"wrong audience": mint(t, o.as, good(map[string]any{"aud": "http://127.0.0.1:1/mcp"})),
+		"expired":        mint(t, o.as, good(map[string]any{"exp": time.Now().Add(-time.Hour).Unix(), "iat": time.Now().Add(-2 * time.Hour).Unix(), "nbf": nil})),
+		"unknown key id": foreign,
+		"wrong issuer":   mint(t, o.as, good(map[string]any{"iss": "http://127.0.0.1:1"})),
+	}
+	for name, tok := range cases {
+		resp := postResp(t, o.mcp, `{"jsonrpc":"2.0","id":1,"method":"ping"}`, bearer(tok))
+		resp.Body.Close()
+		if ch := resp.Header.Get("WWW-Authenticate"); resp.StatusCode != 401 || ch != "Bearer "+prm+`, error="invalid_token"` {
+			t.Errorf("%s: %d %q", name, resp.StatusCode, ch)
+		}
+	}
+}
+
+func TestRequireScopesTurnsAJWTWithoutScopesAway(t *testing.T) {
+	for _, require := range []bool{false, true} {
+		o := serveOAuth(t, oauthemu.Config{Subject: "usr_g"}, require)
+		tok := mint(t, o.as, map[string]any{"aud": o.mcp, "scope": nil})
+		c, err := client.NewStreamableHttpClient(o.mcp, transport.WithHTTPHeaders(bearer(tok)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := Start(t, c)
+		n := len(toolNames(t, s))
+		if require && n != 0 || !require && n < 40 {
+			t.Errorf("require-scopes %v: a JWT without a scope claim lists %d tools", require, n)
+		}
+	}
+}
+
+func mint(t *testing.T, as *oauthemu.Server, claims map[string]any) string {
+	t.Helper()
+	tok, err := as.Token(claims)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return tok
+}
+
+func toStrings(v any) []string {
+	l, _ := v.([]any)
+	var out []string
+	for _, x := range l {
+		s, _ := x.(string)
+		out = append(out, s)
+	}
+	return out
+}
