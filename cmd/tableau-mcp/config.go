@@ -107,9 +107,10 @@ type config struct {
 
 	// Serving over HTTP: who may call, and as whom.
 	AuthFile, JWTPublicKey, JWKSURL, JWTIssuer, JWTAudience, JWTIdentityClaim string
+	TrustedHeader, TrustedHeaderSecret, NoAuth, AllowedOrigins, AllowedHosts  string
+
 	// OAuth: this server as a protected resource (see oauth.go).
 	PublicURL, AuthorizationServer, ScalekitResourceID, RequireScopes, DemoOAuth string
-	TrustedHeader, TrustedHeaderSecret, NoAuth, AllowedOrigins, AllowedHosts  string
 
 	// Safety switches.
 	ReadOnly, Toolsets, Tools, ExcludeTools, AllowDestructive  string
