@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"strconv"
+	"strings"
 )
 
 // maxPNGPixels bounds the images checkPNG accepts: far above anything
@@ -26,7 +28,7 @@ func checkPNG(r io.Reader) error {
 		return errors.New("it has no PNG signature")
 	}
 	var (
-		want     int64 // inflated size of the image data
+		layout   []rowRun // the filtered scanlines the image data must inflate to
 		pipeW    *io.PipeWriter
 		inflated chan error
 		sawIHDR  bool
@@ -61,7 +63,7 @@ func checkPNG(r io.Reader) error {
 				var pr *io.PipeReader
 				pr, pipeW = io.Pipe()
 				inflated = make(chan error, 1)
-				go func() { inflated <- inflate(pr, want) }()
+				go func() { inflated <- inflate(pr, layout) }()
 			}
 			if m, err := io.Copy(pipeW, body); err != nil || m != int64(length) {
 				if err == nil {
@@ -109,7 +111,7 @@ func checkPNG(r io.Reader) error {
 				return errors.New("its IHDR chunk is malformed")
 			}
 			var err error
-			if want, err = pngDataSize(data); err != nil {
+			if layout, err = pngLayout(data); err != nil {
 				return err
 			}
 			sawIHDR = true
@@ -128,13 +130,53 @@ func checkPNG(r io.Reader) error {
 	}
 }
 
-// inflate reads the zlib stream of the image data and checks its size; the
-// zlib reader checks the Adler-32 checksum at its end.
-func inflate(r *io.PipeReader, want int64) error {
+// rowRun is a run of scanlines of one length (a whole image, or one Adam7
+// pass): each is a filter-type byte and rowLen bytes of pixels.
+type rowRun struct{ rows, rowLen int64 }
+
+// rowWalker follows the inflated image data row by row and refuses a
+// filter type other than the five PNG defines.
+type rowWalker struct {
+	runs     []rowRun
+	run, row int64
+	pos      int64 // offset within the current row, filter byte included
+}
+
+func (w *rowWalker) Write(p []byte) (int, error) {
+	for i := 0; i < len(p); {
+		if w.run >= int64(len(w.runs)) {
+			return i, errors.New("it holds more pixel data than the header implies")
+		}
+		r := w.runs[w.run]
+		if w.pos == 0 && p[i] > 4 {
+			return i, fmt.Errorf("a scanline has filter type %d, which PNG does not define", p[i])
+		}
+		take := min(int64(len(p)-i), r.rowLen+1-w.pos)
+		i += int(take)
+		w.pos += take
+		if w.pos == r.rowLen+1 {
+			w.pos = 0
+			if w.row++; w.row == r.rows {
+				w.row = 0
+				w.run++
+			}
+		}
+	}
+	return len(p), nil
+}
+
+// inflate reads the zlib stream of the image data, checks every scanline's
+// filter type and the total size; the zlib reader checks the Adler-32
+// checksum at its end.
+func inflate(r *io.PipeReader, layout []rowRun) error {
+	var want int64
+	for _, run := range layout {
+		want += run.rows * (1 + run.rowLen)
+	}
 	zr, err := zlib.NewReader(r)
 	if err == nil {
 		var got int64
-		got, err = io.Copy(io.Discard, io.LimitReader(zr, want+1))
+		got, err = io.Copy(&rowWalker{runs: layout}, io.LimitReader(zr, want+1))
 		if err == nil && got != want {
 			err = fmt.Errorf("it holds %d bytes of pixel rows where the header implies %d", got, want)
 		}
@@ -154,32 +196,31 @@ func inflate(r *io.PipeReader, want int64) error {
 	return err
 }
 
-// pngDataSize is how many bytes the filtered scanlines of an image take,
-// from its IHDR: per row a filter byte and the row's pixels, for each of the
-// seven Adam7 passes when interlaced.
-func pngDataSize(ihdr []byte) (int64, error) {
+// pngLayout is the filtered scanlines an image's data inflates to, from its
+// IHDR: per row a filter byte and the row's pixels, for each of the seven
+// Adam7 passes when interlaced.
+func pngLayout(ihdr []byte) ([]rowRun, error) {
 	w := int64(binary.BigEndian.Uint32(ihdr[0:4]))
 	h := int64(binary.BigEndian.Uint32(ihdr[4:8]))
 	depth, color, interlace := int64(ihdr[8]), ihdr[9], ihdr[12]
 	channels := map[byte]int64{0: 1, 2: 3, 3: 1, 4: 2, 6: 4}[color]
-	if w == 0 || h == 0 || w*h > maxPNGPixels || channels == 0 || interlace > 1 ||
-		(depth != 1 && depth != 2 && depth != 4 && depth != 8 && depth != 16) {
-		return 0, fmt.Errorf("its header is not one of a valid image (%d×%d, depth %d, colour type %d)", w, h, depth, color)
+	depths := map[byte]string{0: "1 2 4 8 16", 2: "8 16", 3: "1 2 4 8", 4: "8 16", 6: "8 16"}[color]
+	if w == 0 || h == 0 || w > 1<<31-1 || h > 1<<31-1 || w*h > maxPNGPixels || channels == 0 || interlace > 1 ||
+		ihdr[10] != 0 || ihdr[11] != 0 || !strings.Contains(" "+depths+" ", " "+strconv.FormatInt(depth, 10)+" ") {
+		return nil, fmt.Errorf("its header is not one of a valid image (%d×%d, depth %d, colour type %d)", w, h, depth, color)
 	}
 	bpp := depth * channels
-	rows := func(pw, ph int64) int64 {
-		if pw == 0 || ph == 0 {
-			return 0
-		}
-		return ph * (1 + (pw*bpp+7)/8)
-	}
+	run := func(pw, ph int64) rowRun { return rowRun{rows: ph, rowLen: (pw*bpp + 7) / 8} }
 	if interlace == 0 {
-		return rows(w, h), nil
+		return []rowRun{run(w, h)}, nil
 	}
-	var total int64
+	var out []rowRun
 	for _, p := range [7][4]int64{{0, 0, 8, 8}, {4, 0, 8, 8}, {0, 4, 4, 8}, {2, 0, 4, 4}, {0, 2, 2, 4}, {1, 0, 2, 2}, {0, 1, 1, 2}} {
 		x0, y0, dx, dy := p[0], p[1], p[2], p[3]
-		total += rows((w-x0+dx-1)/dx, (h-y0+dy-1)/dy)
+		pw, ph := (w-x0+dx-1)/dx, (h-y0+dy-1)/dy
+		if pw > 0 && ph > 0 {
+			out = append(out, run(pw, ph))
+		}
 	}
-	return total, nil
+	return out, nil
 }

@@ -160,3 +160,53 @@ func TestAZipWhoseDirectoryIsCutIsRefused(t *testing.T) {
 		}
 	}
 }
+
+// handPNG writes a PNG around raw scanlines, with correct checksums.
+func handPNG(w, h uint32, depth, colour byte, raw []byte) []byte {
+	var out bytes.Buffer
+	out.Write(pngMagic)
+	chunk := func(kind string, data []byte) {
+		binary.Write(&out, binary.BigEndian, uint32(len(data)))
+		out.WriteString(kind)
+		out.Write(data)
+		binary.Write(&out, binary.BigEndian, crc32.ChecksumIEEE(append([]byte(kind), data...)))
+	}
+	ihdr := make([]byte, 13)
+	binary.BigEndian.PutUint32(ihdr, w)
+	binary.BigEndian.PutUint32(ihdr[4:], h)
+	ihdr[8], ihdr[9] = depth, colour
+	chunk("IHDR", ihdr)
+	var z bytes.Buffer
+	zw := zlib.NewWriter(&z)
+	zw.Write(raw)
+	zw.Close()
+	chunk("IDAT", z.Bytes())
+	chunk("IEND", nil)
+	return out.Bytes()
+}
+
+func TestPNGsWhoseChecksumsHoldButWhosePixelsDoNotAreRefused(t *testing.T) {
+	good := handPNG(2, 2, 8, 0, []byte{0, 1, 2, 4, 3, 4})
+	if err := checkPNG(bytes.NewReader(good)); err != nil {
+		t.Fatalf("a valid hand-made PNG: %v", err)
+	}
+	for name, c := range map[string]struct {
+		b    []byte
+		want string
+	}{
+		"filter type 7":  {handPNG(2, 2, 8, 0, []byte{0, 1, 2, 7, 3, 4}), "filter type 7"},
+		"a row short":    {handPNG(2, 2, 8, 0, []byte{0, 1, 2}), "pixel"},
+		"a row too many": {handPNG(2, 2, 8, 0, []byte{0, 1, 2, 0, 3, 4, 0, 5, 6}), "more pixel data"},
+		"depth 3":        {handPNG(2, 2, 3, 0, []byte{0, 1, 0, 1}), "not one of a valid image"},
+		"RGB of depth 4": {handPNG(2, 2, 4, 2, []byte{0, 1, 2, 0, 3, 4}), "not one of a valid image"},
+		"zero width":     {handPNG(0, 2, 8, 0, []byte{0, 0}), "not one of a valid image"},
+	} {
+		err := checkPNG(bytes.NewReader(c.b))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want an error about %q", name, err, c.want)
+		}
+		if _, derr := png.Decode(bytes.NewReader(c.b)); derr == nil {
+			t.Errorf("%s: image/png decodes it, so the case does not test damage", name)
+		}
+	}
+}
