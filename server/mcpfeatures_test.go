@@ -274,7 +274,7 @@ func TestProgressOfAQuery(t *testing.T) {
 }
 
 func TestCancelledCallAbortsItsUpstreamRequest(t *testing.T) {
-	for _, tr := range transports {
+	for _, tr := range append(transports, "sse") {
 		t.Run(tr, func(t *testing.T) {
 			u := newUpstream(t)
 			metrics := server.NewMetrics()

@@ -34,16 +34,19 @@ type rawClient struct {
 
 const rawProtocol = "2025-11-25"
 
-// rawOver serves a server made with opts over transport ("stdio", or
-// "http": streamable HTTP on loopback without authentication) and
+// rawOver serves a server made with opts over transport ("stdio"; "http",
+// streamable HTTP, or "sse", on loopback without authentication) and
 // initialises a session.
 func rawOver(t *testing.T, opts server.Options, transport string) *rawClient {
 	t.Helper()
 	if opts.Version == "" {
 		opts.Version = "test"
 	}
-	if transport == "http" {
+	switch transport {
+	case "http":
 		return rawConnectHTTP(t, serve(t, opts, server.HTTPOptions{NoAuth: true}).URL)
+	case "sse":
+		return rawConnectSSE(t, serve(t, opts, server.HTTPOptions{Transport: "sse", NoAuth: true}).URL)
 	}
 	s, err := server.New(opts)
 	if err != nil {
@@ -275,4 +278,69 @@ func (c *rawClient) answered(id int) bool {
 		}
 	}
 	return false
+}
+
+// rawConnectSSE opens the SSE stream of the server at url, posts messages
+// to the endpoint it names, and initialises a session.
+func rawConnectSSE(t *testing.T, url string) *rawClient {
+	t.Helper()
+	c := &rawClient{t: t, msgs: make(chan map[string]any, 1024), nextID: 100}
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, url+"/sse", nil)
+	req.Header.Set("Accept", "text/event-stream")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	t.Cleanup(func() { cancel(); <-done })
+	endpoint := make(chan string, 1)
+	go func() {
+		defer close(done)
+		defer resp.Body.Close()
+		sc := bufio.NewScanner(resp.Body)
+		sc.Buffer(nil, 64<<20)
+		event := ""
+		for sc.Scan() {
+			line := sc.Text()
+			if e, ok := strings.CutPrefix(line, "event:"); ok {
+				event = strings.TrimSpace(e)
+				continue
+			}
+			data, ok := strings.CutPrefix(line, "data:")
+			if !ok {
+				continue
+			}
+			data = strings.TrimSpace(data)
+			if event == "endpoint" {
+				endpoint <- data
+				continue
+			}
+			var m map[string]any
+			if json.Unmarshal([]byte(data), &m) == nil {
+				c.msgs <- m
+			}
+		}
+	}()
+	var post string
+	select {
+	case post = <-endpoint:
+	case <-time.After(30 * time.Second):
+		t.Fatal("no endpoint event on the SSE stream")
+	}
+	c.send = func(msg map[string]any, _ int) {
+		b, _ := json.Marshal(msg)
+		resp, err := http.Post(url+post, "application/json", bytes.NewReader(b))
+		if err != nil {
+			t.Errorf("POST: %v", err)
+			return
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode/100 != 2 {
+			t.Errorf("POST answered %d", resp.StatusCode)
+		}
+	}
+	c.initialize()
+	return c
 }
