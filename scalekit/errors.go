@@ -102,7 +102,7 @@ func (c *Client) translate(e *Error, identifier, tool string, tries upstream.Out
 	lower := strings.ToLower(e.Message)
 	switch {
 	case e.ErrorCode == "TOOL_ERROR" && e.Status == http.StatusUnauthorized:
-		return backend.Userf("The Tableau credentials of Scalekit connected account %q (connection %q) have expired or been revoked (%s). Re-authorise the account: create a new Personal Access Token in Tableau and update the connected account in Scalekit (Agent Auth → Connections → %s → Connected Accounts).", identifier, conn, e.detail(), conn)
+		return backend.Userf("The Tableau credentials of Scalekit connected account %q (connection %q) have expired or been revoked (%s). Connect it again: create a new Personal Access Token in Tableau (My Account Settings → Personal Access Tokens), then run `tableau-mcp connect --identifier %s` or update the account in the Scalekit dashboard (Agent Auth → Connections → %s → Connected Accounts).", identifier, conn, e.detail(), identifier, conn)
 	case e.ErrorCode == "TOOL_ERROR":
 		// Tableau's own answer, passed on: keep its status and code so the
 		// tool layer explains it like any Tableau error.
@@ -114,7 +114,7 @@ func (c *Client) translate(e *Error, identifier, tool string, tries upstream.Out
 	case e.ErrorCode == "RATE_LIMITED" || (e.Status == http.StatusTooManyRequests):
 		return backend.Userf("Scalekit's own rate limit was reached (%s%s). Wait a little before retrying; this is Scalekit's limit, not Tableau's.", e.Message, tried(tries)+unrepeated(tries))
 	case e.Status == http.StatusNotFound && strings.Contains(lower, "account"):
-		return backend.Userf("Scalekit has no connected account for identifier %q on connection %q. Create one: in the Scalekit dashboard (Agent Auth → Connections → %s → Connected Accounts → Add account, with the Tableau server domain, PAT name, PAT secret and site content URL) or with POST /api/v1/connected_accounts; then run `tableau-mcp doctor`.", identifier, conn, conn)
+		return backend.Userf("Scalekit has no connected account for identifier %q on connection %q. Connect a Tableau account: run `tableau-mcp connect --identifier %s` (it asks for the Tableau server, site and a Personal Access Token), or in the Scalekit dashboard use Agent Auth → Connections → %s → Connected Accounts → Add account; then run `tableau-mcp doctor`.", identifier, conn, identifier, conn)
 	case e.Status == http.StatusNotFound && strings.Contains(lower, "tool"):
 		return &unknownToolError{backend.UserError{Msg: fmt.Sprintf("Scalekit's Tableau connector does not know the tool %q (%s). The connection %q may not be a Tableau connection (check SCALEKIT_CONNECTION_NAME).", tool, e.Message, conn)}}
 	case e.Status == http.StatusNotFound:

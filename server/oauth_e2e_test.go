@@ -21,7 +21,9 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/tableau-mcp/tableau-mcp/auth"
+	"github.com/tableau-mcp/tableau-mcp/demo"
 	oauthemu "github.com/tableau-mcp/tableau-mcp/emulator/oauth"
+	scalekitemu "github.com/tableau-mcp/tableau-mcp/emulator/scalekit"
 	. "github.com/tableau-mcp/tableau-mcp/internal/mcptest"
 	"github.com/tableau-mcp/tableau-mcp/server"
 )
@@ -295,4 +297,53 @@ func toStrings(v any) []string {
 		out = append(out, s)
 	}
 	return out
+}
+
+// With Scalekit MCP Auth, tokens are issued by the environment, signed with
+// the keys at {env}/keys and name the resource ID (res_...) in aud; the
+// token's sub is the identifier of the caller's connected account.
+func TestScalekitMCPAuthTokenSubjectIsTheConnectedAccount(t *testing.T) {
+	as, err := oauthemu.Listen(oauthemu.Config{Subject: "usr_sk_1", Prefix: "/resources/res_1", JWKSPath: "/keys"}, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { as.Close() })
+	env := strings.TrimSuffix(as.URL(), "/resources/res_1")
+	as.SetIssuer(env)
+
+	b, sk, tab, err := demo.ViaScalekit(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pat := tab.DefaultPAT()
+	sk.AddAccount(scalekitemu.Account{Identifier: "usr_sk_1", PATName: pat.Name, PATSecret: pat.Secret, SiteContentURL: pat.SiteContentURL})
+	v, err := auth.NewJWT(auth.JWTConfig{JWKSURL: env + "/keys", Issuer: env, Audience: "res_1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := serve(t, server.Options{Backend: b}, server.HTTPOptions{Auth: &auth.Bearer{JWT: v}})
+	tok := mint(t, as, map[string]any{"aud": []string{"res_1"}, "scope": nil})
+	sess, err := s.connect(t, "http", bearer(tok))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess.OK("tableau_workbooks_list", nil)
+	var seen []string
+	for _, r := range sk.Requests() {
+		if r.Path == "/api/v1/execute_tool" {
+			var body struct{ Identifier string }
+			json.Unmarshal(r.Body, &body)
+			seen = append(seen, body.Identifier)
+		}
+	}
+	if len(seen) == 0 || slices.ContainsFunc(seen, func(id string) bool { return id != "usr_sk_1" }) {
+		t.Errorf("execute_tool identifiers %v, want only the token's subject usr_sk_1", seen)
+	}
+	// A subject without a connected account is told how to connect one.
+	stranger := mint(t, as, map[string]any{"aud": []string{"res_1"}, "sub": "usr_new"})
+	sess, err = s.connect(t, "http", bearer(stranger))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess.Fail("tableau_workbooks_list", nil, "no connected account", "usr_new", "tableau-mcp connect --identifier usr_new")
 }

@@ -172,7 +172,7 @@ func TestIdentitiesNeverSeeEachOthersData(t *testing.T) {
 
 func TestScalekitErrorsTellWhatToDo(t *testing.T) {
 	f := scalekitFixture(t)
-	f.session("ghost").Fail("tableau_workbooks_list", nil, "no connected account", "ghost", "Add account")
+	f.session("ghost").Fail("tableau_workbooks_list", nil, "no connected account", "ghost", "Add account", "tableau-mcp connect --identifier ghost")
 	f.session("").Fail("tableau_workbooks_list", nil, "SCALEKIT_IDENTIFIER")
 
 	s := f.session(demo.DemoIdentifier)
@@ -203,7 +203,7 @@ func TestScalekitErrorsTellWhatToDo(t *testing.T) {
 	s.OK("tableau_projects_list", nil) // no fault left over
 
 	f.sk.SetAccountStatus("tableau", demo.DemoIdentifier, "EXPIRED")
-	s.Fail("tableau_workbooks_list", nil, "expired or been revoked", "Re-authorise")
+	s.Fail("tableau_workbooks_list", nil, "expired or been revoked", "tableau-mcp connect --identifier "+demo.DemoIdentifier)
 }
 
 // TestHTTPCallersActAsThemselvesThroughScalekit serves the Scalekit backend

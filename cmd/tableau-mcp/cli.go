@@ -229,6 +229,36 @@ every step passes, 1 otherwise. Log lines are shown only with --log-level debug.
 	}
 	a.specs[doctorCmd] = commandSpec{known: true, groups: []string{"Tableau", "Scalekit"}, flags: []string{"log-level"}}
 
+	var identifier string
+	connectCmd := &cobra.Command{
+		Use:   "connect",
+		Short: "Save a Tableau personal access token as a Scalekit connected account, then check it",
+		Long: `Create or update the Scalekit connected account of --identifier (or
+SCALEKIT_IDENTIFIER) on the Tableau connection with a personal access token: the
+Tableau server, site, token name and token secret are asked at the terminal (the
+secret is not shown; without a terminal each is read as a line of stdin). Then
+the account is checked as doctor does, with tableau_session_get. Needs the
+Scalekit settings (SCALEKIT_ENVIRONMENT_URL, SCALEKIT_CLIENT_ID,
+SCALEKIT_CLIENT_SECRET). With Scalekit MCP Auth a caller's identifier is the sub
+of their token (usr_...).`,
+		Example: `  tableau-mcp connect --identifier usr_0123456789`,
+		Args:    cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			log, err := a.prepare(cmd)
+			if err != nil {
+				return err
+			}
+			if a.cfg.LogLevel != "debug" {
+				log = zap.NewNop()
+			}
+			ctx, stop := signalContext()
+			defer stop()
+			return connect(ctx, &a.cfg, log, identifier, a.stdin, a.stdout, a.stderr)
+		},
+	}
+	connectCmd.Flags().StringVar(&identifier, "identifier", "", "the connected account's `ID` (default SCALEKIT_IDENTIFIER)")
+	a.specs[connectCmd] = commandSpec{known: true, groups: []string{"Scalekit"}, flags: []string{"log-level"}}
+
 	emulatorCmd := &cobra.Command{
 		Use:   "emulator",
 		Short: "Run the Tableau emulator (REST and VizQL Data Service) over HTTP",
@@ -274,7 +304,7 @@ With the stdio transport there is nothing to ask: it says so and exits 0.`,
 	a.specs[versionCmd] = commandSpec{known: true}
 
 	root.SuggestionsMinimumDistance = 2
-	root.AddCommand(serveCmd, toolsCmd, callCmd, doctorCmd, emulatorCmd, healthCmd, versionCmd)
+	root.AddCommand(serveCmd, toolsCmd, callCmd, doctorCmd, connectCmd, emulatorCmd, healthCmd, versionCmd)
 	root.SetUsageFunc(usage)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
 	return root

@@ -76,7 +76,7 @@ func doctor(ctx context.Context, cfg *config, log *zap.Logger, w io.Writer) erro
 		}
 		if status != "ACTIVE" {
 			return fail("connected account", fmt.Errorf("%q on connection %q is %s", identifier, c.Connection(), status),
-				"re-authorise the connected account in Scalekit with a valid Tableau Personal Access Token")
+				fmt.Sprintf("connect it again with a valid Tableau Personal Access Token: tableau-mcp connect --identifier %s", identifier))
 		}
 		ok("connected account", fmt.Sprintf("%q on connection %q is ACTIVE", identifier, c.Connection()))
 	case *tableau.Client:

@@ -149,6 +149,10 @@ func (s *Server) Close() error {
 // served some other way than Listen.
 func (s *Server) SetURL(base string) { s.url = strings.TrimRight(base, "/") }
 
+// SetIssuer sets the iss of the tokens (as Config.Issuer), for a server
+// whose URL is known only once it listens.
+func (s *Server) SetIssuer(iss string) { s.cfg.Issuer = iss }
+
 // URL is the authorization server's identifier: its base URL with Prefix.
 // MCP servers list it in authorization_servers.
 func (s *Server) URL() string { return s.url + s.cfg.Prefix }
