@@ -59,7 +59,7 @@ func onlyLookups(sent []string) bool {
 	for _, s := range sent {
 		method, path, _ := strings.Cut(s, " ")
 		parts := strings.Split(strings.Trim(path, "/"), "/")
-		if method != http.MethodGet || len(parts) != 2 || (parts[0] != "workbooks" && parts[0] != "views" && parts[0] != "datasources") {
+		if method != http.MethodGet || len(parts) != 2 || (parts[0] != "workbooks" && parts[0] != "views" && parts[0] != "datasources" && parts[0] != "customviews") {
 			return false
 		}
 	}
@@ -84,6 +84,7 @@ type scopedSite struct {
 	inWB, outWB     string
 	inView, outView string
 	inDS, outDS     string
+	inCV, outCV     string
 	outProject      string
 	scope           server.Scope
 }
@@ -113,6 +114,21 @@ func newScopedSite(t *testing.T) *scopedSite {
 	x.inWB, x.outWB = pick(all.workbooks, true, "project", "id"), pick(all.workbooks, false, "project", "id")
 	x.inView, x.outView = pick(all.views, true, "project", "id"), pick(all.views, false, "project", "id")
 	x.inDS, x.outDS = pick(all.datasources, true, "project", "id"), pick(all.datasources, false, "project", "id")
+	// A custom view is in scope when its workbook is: give each its
+	// workbook's project, as the workbook list says.
+	wbProject := map[string]string{}
+	for _, w := range all.workbooks {
+		wbProject[w["id"].(string)] = Str(w, "project", "id")
+	}
+	var cvs []map[string]any
+	for _, cv := range all.customViews {
+		p := wbProject[Str(cv, "workbook", "id")]
+		if p != x.sales {
+			p = "elsewhere" // a child project of Sales is outside a scope of Sales alone
+		}
+		cvs = append(cvs, map[string]any{"id": cv["id"], "project": map[string]any{"id": p}})
+	}
+	x.inCV, x.outCV = pick(cvs, true, "project", "id"), pick(cvs, false, "project", "id")
 	for _, p := range all.projects {
 		if p["id"] != x.sales {
 			x.outProject = p["id"].(string)
@@ -124,11 +140,11 @@ func newScopedSite(t *testing.T) *scopedSite {
 
 // outOf returns the out-of-scope ID for a content kind.
 func (x *scopedSite) outOf(kind string) string {
-	return map[string]string{tools.KindProject: x.outProject, tools.KindWorkbook: x.outWB, tools.KindView: x.outView, tools.KindDatasource: x.outDS}[kind]
+	return map[string]string{tools.KindProject: x.outProject, tools.KindWorkbook: x.outWB, tools.KindView: x.outView, tools.KindDatasource: x.outDS, tools.KindCustomView: x.outCV}[kind]
 }
 
 func (x *scopedSite) inOf(kind string) string {
-	return map[string]string{tools.KindProject: x.sales, tools.KindWorkbook: x.inWB, tools.KindView: x.inView, tools.KindDatasource: x.inDS}[kind]
+	return map[string]string{tools.KindProject: x.sales, tools.KindWorkbook: x.inWB, tools.KindView: x.inView, tools.KindDatasource: x.inDS, tools.KindCustomView: x.inCV}[kind]
 }
 
 // Every tool taking a content ID, called by an authenticated caller of a

@@ -119,8 +119,8 @@ func (s *scoper) allows(ctx context.Context, kind, id string) (bool, error) {
 			return false, err
 		}
 		return s.projects[f.project] || s.tagged(f.tags), nil
-	case "view":
-		f, err := s.lookup(ctx, "view", id)
+	case "view", tools.KindCustomView:
+		f, err := s.lookup(ctx, kind, id)
 		if err != nil {
 			return false, err
 		}
@@ -190,6 +190,7 @@ var collections = []struct{ outer, inner, kind string }{
 	{"datasources", "datasource", "datasource"},
 	{"views", "view", "view"},
 	{"projects", "project", "project"},
+	{"customViews", "customView", tools.KindCustomView},
 }
 
 // filter removes out-of-scope items from the answer's collections. Items
@@ -253,7 +254,7 @@ func (s *scoper) itemIn(ctx context.Context, kind string, m map[string]any) bool
 		return false
 	case "datasource":
 		return s.datasources[id] || s.projects[f.project] || s.tagged(f.tags)
-	case "view":
+	case "view", tools.KindCustomView:
 		in, err := s.workbookIn(ctx, f.workbook, f.project)
 		return err == nil && in
 	}

@@ -81,6 +81,11 @@ var toolScopes = map[string][]string{
 	"tableau_extract_refresh_tasks_list": {"tableau:tasks:read"},
 	"tableau_extract_refresh_task_run":   {"tableau:tasks:run"},
 
+	"tableau_custom_views_list":     {scopeContentRead},
+	"tableau_custom_view_get":       {scopeContentRead},
+	"tableau_custom_view_image_get": {"tableau:views:download"},
+	"tableau_custom_view_data_get":  {"tableau:views:download"},
+
 	"tableau_schedules_list":  {"tableau:schedules:read"},
 	"tableau_schedule_create": {"tableau:schedules:create"},
 	"tableau_schedule_update": {"tableau:schedules:update"},

@@ -29,6 +29,8 @@ var idSources = map[string]string{
 	"job_id":            "tableau_jobs_list (backgroundJobs.backgroundJob[].id)",
 	"task_id":           "tableau_extract_refresh_tasks_list (tasks.task[].extractRefresh.id)",
 	"schedule_id":       "tableau_schedules_list (schedules.schedule[].id)",
+	"custom_view_id":    "tableau_custom_views_list (customViews.customView[].id)",
+	"owner_id":          "tableau_users_list (users.user[].id)",
 }
 
 // IDSource names the tool that lists valid values of an ID parameter.

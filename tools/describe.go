@@ -21,6 +21,7 @@ var describers = map[string]struct{ tool, param string }{
 	KindWorkbook:   {"tableau_workbook_get", "workbook_id"},
 	KindDatasource: {"tableau_datasource_get", "datasource_id"},
 	KindView:       {"tableau_view_get", "view_id"},
+	KindCustomView: {"tableau_custom_view_get", "custom_view_id"},
 }
 
 // Describe reads the placement of a workbook, data source or view by

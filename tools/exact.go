@@ -123,6 +123,7 @@ const (
 	KindWorkbook   = "workbook"
 	KindView       = "view"
 	KindDatasource = "datasource"
+	KindCustomView = "customView"
 )
 
 // contentParams maps the parameters that name site content to its kind.
@@ -130,6 +131,7 @@ var contentParams = map[string]string{
 	"project_id": KindProject, "parent_project_id": KindProject, "new_project_id": KindProject,
 	"workbook_id": KindWorkbook, "view_id": KindView,
 	"datasource_id": KindDatasource, "datasource_luid": KindDatasource,
+	"custom_view_id": KindCustomView,
 }
 
 // ContentParams lists the parameter names that name site content.

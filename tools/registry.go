@@ -12,6 +12,7 @@ func All() []Tool {
 	for _, group := range [][]Tool{
 		siteTools, workbookTools, viewTools, datasourceTools, permissionTools,
 		projectTools, userTools, groupTools, jobTools, scheduleTools, queryTools, exportTools,
+		customViewTools,
 	} {
 		all = append(all, group...)
 	}

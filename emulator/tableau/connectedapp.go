@@ -221,7 +221,7 @@ func routeScope(method, pattern string) string {
 		return "tableau:permissions:" + action
 	}
 	switch res {
-	case "views":
+	case "views", "customviews":
 		if len(segs) > 2 {
 			return "tableau:views:download"
 		}

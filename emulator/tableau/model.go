@@ -22,6 +22,7 @@ type site struct {
 	groups      []*group
 	jobs        []*job
 	tasks       []*task
+	customViews []*customView
 	perms       map[string][]*grant // content LUID -> grants
 }
 

@@ -62,6 +62,11 @@ func init() {
 	add("GET", "sites/{site}/views/{id}/data", hViewData)
 	add("GET", "sites/{site}/views/{id}/crosstab/excel", hViewCrosstab)
 
+	add("GET", "sites/{site}/customviews", hCustomViewsList)
+	add("GET", "sites/{site}/customviews/{id}", hCustomViewGet)
+	add("GET", "sites/{site}/customviews/{id}/image", hCustomViewImage)
+	add("GET", "sites/{site}/customviews/{id}/data", hCustomViewData)
+
 	add("GET", "sites/{site}/datasources", hDatasourcesList)
 	add("GET", "sites/{site}/datasources/{id}", hDatasourceGet)
 	add("PUT", "sites/{site}/datasources/{id}", hDatasourceUpdate)

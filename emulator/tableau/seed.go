@@ -320,6 +320,8 @@ func seedDemo() *site {
 		s.groups = append(s.groups, g)
 	}
 
+	s.seedCustomViews()
+
 	s.addJob("pending-superstore", "Pending", "refresh_extracts", "datasource", superstore, 2*time.Minute, 0)
 	s.addJob("running-sales", "InProgress", "refresh_extracts", "workbook", "Superstore Sales", 10*time.Minute, 0)
 	s.addJob("ok-finance-gl", "Success", "refresh_extracts", "datasource", "Finance GL", 3*time.Hour, 4*time.Minute)
