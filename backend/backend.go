@@ -14,7 +14,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"regexp"
 	"strings"
 	"time"
 )
@@ -120,10 +119,29 @@ func Segments(parts ...string) string {
 	return b.String()
 }
 
-var luidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
-
-// IsLUID reports whether s has the form of a Tableau LUID (a UUID).
-func IsLUID(s string) bool { return luidPattern.MatchString(s) }
+// IsLUID reports whether s has the form of a Tableau LUID (a UUID): hex
+// digits in groups of 8-4-4-4-12 joined by hyphens. (Checked by hand: a
+// regular expression compiled at package initialisation cost every
+// process 16 KB and its time.)
+func IsLUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
+				return false
+			}
+		}
+	}
+	return true
+}
 
 // APIError is an error answered by Tableau (REST or VizQL Data Service), or
 // passed on by Scalekit from Tableau.

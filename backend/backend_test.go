@@ -3,6 +3,7 @@ package backend
 import (
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -39,4 +40,29 @@ func TestReadBodyWithAndWithoutLength(t *testing.T) {
 	if _, err := ReadBody(resp); err == nil {
 		t.Error("a body cut short of its Content-Length was accepted")
 	}
+}
+
+func TestIsLUIDAgreesWithTheUUIDPattern(t *testing.T) {
+	pattern := regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	for _, s := range []string{
+		"9e2f3a1b-4c5d-4e6f-8a9b-0c1d2e3f4a5b", "9E2F3A1B-4C5D-4E6F-8A9B-0C1D2E3F4A5B", "00000000-0000-0000-0000-000000000000",
+		"9e2f3a1b-4c5d-4e6f-8a9b-0c1d2e3f4a5", "9e2f3a1b-4c5d-4e6f-8a9b-0c1d2e3f4a5bb", "9e2f3a1b04c5d-4e6f-8a9b-0c1d2e3f4a5b",
+		"9e2f3a1g-4c5d-4e6f-8a9b-0c1d2e3f4a5b", "9e2f3a1b-4c5d-4e6f-8a9b-0c1d2e3f4a5b\n", "", "Superstore", "{9e2f3a1b-4c5d-4e6f-8a9b-0c1d2e3f4a}",
+		"9e2f3a1b-4c5d-4e6f-8a9b-0c1d2e3f4a5é",
+	} {
+		if got, want := IsLUID(s), pattern.MatchString(s); got != want {
+			t.Errorf("IsLUID(%q) = %v, the pattern says %v", s, got, want)
+		}
+	}
+}
+
+func FuzzIsLUID(f *testing.F) {
+	pattern := regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+	f.Add("9e2f3a1b-4c5d-4e6f-8a9b-0c1d2e3f4a5b")
+	f.Add("9e2f3a1b-4c5d-4e6f-8a9b-0c1d2e3f4a5")
+	f.Fuzz(func(t *testing.T, s string) {
+		if IsLUID(s) != pattern.MatchString(s) {
+			t.Errorf("IsLUID(%q) disagrees with the pattern", s)
+		}
+	})
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 )
 
 // Version strings written into workbook and data source documents.
@@ -328,8 +329,9 @@ func TDSWithColumns(datasourceName string, cols []Column) []byte {
 	return x.b.Bytes()
 }
 
-// fillerBlock is the repeating content of the placeholder extract file.
-var fillerBlock = func() []byte {
+// fillerBlock is the repeating content of the placeholder extract file,
+// made on the first download that needs it rather than in every process.
+var fillerBlock = sync.OnceValue(func() []byte {
 	b := make([]byte, 64<<10)
 	copy(b, "HyPe\x00tableau-mcp emulator placeholder extract\x00")
 	var s uint32 = 2463534242
@@ -340,7 +342,7 @@ var fillerBlock = func() []byte {
 		b[i] = byte(s)
 	}
 	return b
-}()
+})
 
 // TWBX writes a packaged workbook to w: name.twb and, when extra > 0, an
 // extract Data/Extracts/name.hyper of extra bytes of deterministic filler.
@@ -370,11 +372,12 @@ func writePackage(w io.Writer, base, ext string, doc []byte, extra int64) error 
 			return err
 		}
 		for left := extra; left > 0; {
-			n := int64(len(fillerBlock))
+			filler := fillerBlock()
+			n := int64(len(filler))
 			if left < n {
 				n = left
 			}
-			if _, err := fw.Write(fillerBlock[:n]); err != nil {
+			if _, err := fw.Write(filler[:n]); err != nil {
 				return err
 			}
 			left -= n
