@@ -46,6 +46,9 @@ type options struct {
 	downloadMB int
 	doc        string
 	only       map[string]bool
+	// baseline is a git revision of tableau-mcp whose server CPU per call
+	// is measured beside the current one's (before and after a change).
+	baseline string
 }
 
 // does tells whether a section runs (all do unless -only names some).
@@ -58,6 +61,7 @@ func main() {
 	flag.DurationVar(&o.duration, "duration", 3*time.Second, "length of each HTTP load run")
 	flag.IntVar(&o.downloadMB, "download-mb", 512, "size of the workbook downloaded for the memory figure (0: skip)")
 	flag.StringVar(&o.doc, "doc", "", "markdown file whose latest-run section receives the table")
+	flag.StringVar(&o.baseline, "baseline", "", "also measure the server CPU per 1,000 calls of tableau-mcp built at this git revision")
 	only := flag.String("only", "", "run only these sections (comma list of startup, stdio, http, download)")
 	drive := flag.String("load", "", "only load the streamable HTTP server at this URL (-clients, -duration, -tool, -args), then stop")
 	clients := flag.Int("clients", 8, "clients for -load")
@@ -184,9 +188,11 @@ func run(o options) error {
 			ca, cb := quantile(v.a.cpu, 0.5), quantile(v.b.cpu, 0.5)
 			t.add(fmt.Sprintf("CPU time of a whole session (start, initialize, tools/list, exit), %s: median", v.label), ms(ca), ms(cb), ratio(float64(ca), float64(cb)))
 		}
-		rssA, rssB := quantile(st[bins.mcp].rss, 0.5), quantile(st[bins.bare].rss, 0.5)
-		t.add("resident memory after tools/list (median)", mb(rssA), mb(rssB), ratio(float64(rssA), float64(rssB)))
-		verdicts = append(verdicts, verdict(rssA <= 14*1024, "resident memory after tools/list %s (bound 14 MB)", mb(rssA)))
+		for _, v := range []struct{ label, a, b string }{{"go build", bins.mcp, bins.bare}, {"release build", bins.mcpSW, bins.bareSW}} {
+			rssA, rssB := quantile(st[v.a].rss, 0.5), quantile(st[v.b].rss, 0.5)
+			t.add("resident memory after tools/list, "+v.label+" (median)", mb(rssA), mb(rssB), ratio(float64(rssA), float64(rssB)))
+			verdicts = append(verdicts, verdict(rssA <= 14*1024, "resident memory after tools/list, %s: %s (bound 14 MB)", v.label, mb(rssA)))
+		}
 		t.add("tools/list answer", fmt.Sprintf("%d bytes", st[bins.mcp].listBytes), fmt.Sprintf("%d bytes", st[bins.bare].listBytes), "")
 	}
 	if o.does("stdio") {
@@ -407,9 +413,31 @@ func httpRuns(t *table, b *binaries, dir string, o options) error {
 		return err
 	}
 	defer bare.stop()
+	var base *server
+	if o.baseline != "" {
+		bin, err := buildRevision(o.baseline, dir)
+		if err != nil {
+			return err
+		}
+		if base, err = startServer(bin, dir, childEnv(settings...), "--transport", "http", "--listen", "127.0.0.1:0", "--no-auth",
+			"--max-concurrent-calls", "0", "--max-calls-per-minute", "0"); err != nil {
+			return err
+		}
+		defer base.stop()
+	}
 	var cpuA, cpuB, cpuEmu time.Duration
 	var callsA, callsB int
 	for _, n := range o.clients {
+		if base != nil && n == 8 {
+			rbase := load(base.url, base.pid(), n, o.duration, "tableau_workbooks_list", "{}")
+			ra := load(a.url, a.pid(), n, o.duration, "tableau_workbooks_list", "{}")
+			if rbase.calls == 0 || rbase.errors > 0 || ra.calls == 0 {
+				return fmt.Errorf("baseline load: %d calls, %d errors, first: %v", rbase.calls, rbase.errors, rbase.firstErr)
+			}
+			t.add(fmt.Sprintf("server CPU per 1,000 calls, 8 clients: this revision against %s, run back to back", o.baseline),
+				ms(ra.cpuPer1000())+fmt.Sprintf(" (%.0f calls/s)", ra.perSecond()), ms(rbase.cpuPer1000())+fmt.Sprintf(" at %s (%.0f calls/s)", o.baseline, rbase.perSecond()),
+				ratio(float64(ra.cpuPer1000()), float64(rbase.cpuPer1000()))+" of the baseline's")
+		}
 		e0 := cpuTime(emu.pid())
 		ra := load(a.url, a.pid(), n, o.duration, "tableau_workbooks_list", "{}")
 		e1 := cpuTime(emu.pid())
@@ -433,6 +461,42 @@ func httpRuns(t *table, b *binaries, dir string, o options) error {
 			ms(cpuB*1000/time.Duration(callsB)), ratio(float64(cpuA)/float64(callsA), float64(cpuB)/float64(callsB)))
 	}
 	return nil
+}
+
+// buildRevision builds cmd/tableau-mcp as it was at a git revision.
+func buildRevision(rev, dir string) (string, error) {
+	root, err := moduleRoot()
+	if err != nil {
+		return "", err
+	}
+	src, err := os.MkdirTemp(dir, "baseline-")
+	if err != nil {
+		return "", err
+	}
+	archive := exec.Command("git", "archive", "--format=tar", rev)
+	archive.Dir = root
+	untar := exec.Command("tar", "-x", "-C", src)
+	pipe, err := archive.StdoutPipe()
+	if err != nil {
+		return "", err
+	}
+	untar.Stdin = pipe
+	if err := untar.Start(); err != nil {
+		return "", err
+	}
+	if err := archive.Run(); err != nil {
+		return "", fmt.Errorf("git archive %s: %w", rev, err)
+	}
+	if err := untar.Wait(); err != nil {
+		return "", err
+	}
+	bin := filepath.Join(dir, "tableau-mcp-baseline")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/tableau-mcp")
+	build.Dir, build.Stderr = src, os.Stderr
+	if err := build.Run(); err != nil {
+		return "", fmt.Errorf("building %s: %w", rev, err)
+	}
+	return bin, nil
 }
 
 // emulatorSettings reads the sign-in settings `tableau-mcp emulator` prints.
