@@ -7,6 +7,9 @@ import "net/http"
 // context bounds it (see Policy.Timeout).
 func DefaultHTTPClient() *http.Client {
 	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.MaxIdleConnsPerHost = 16
+	// As many idle connections as calls run at once against one site: with
+	// fewer, a burst of concurrent calls closes the surplus connections and
+	// dials new ones for the next burst.
+	t.MaxIdleConnsPerHost = 100
 	return &http.Client{Transport: t}
 }
