@@ -362,3 +362,26 @@ func TestResourceTemplatesFollowTheSelectionAndLimits(t *testing.T) {
 		t.Errorf("three reads with a limit of two a minute: %v", errs)
 	}
 }
+
+// prompts/get is scoped and limited like a call: an out-of-scope ID is
+// refused, and requests count against the caller's limit.
+func TestPromptsAreScopedAndLimited(t *testing.T) {
+	x := newScopedSite(t)
+	sess := inProcess(t, server.Options{Backend: x.b, Scope: x.scope, Limits: server.Limits{PerMinute: 2}})
+	get := func(view string) error {
+		req := mcp.GetPromptRequest{}
+		req.Params.Name = "explain_view"
+		req.Params.Arguments = map[string]string{"view": view}
+		_, err := sess.C.GetPrompt(context.Background(), req)
+		return err
+	}
+	if err := get(x.outView); err == nil || !strings.Contains(err.Error(), "outside") {
+		t.Errorf("a prompt on an out-of-scope view: %v", err)
+	}
+	if err := get(x.inView); err != nil {
+		t.Errorf("a prompt on an in-scope view: %v", err)
+	}
+	if err := get(x.inView); err == nil || !strings.Contains(err.Error(), "rate limit") {
+		t.Errorf("a third prompt within a minute with a limit of two: %v", err)
+	}
+}

@@ -163,6 +163,13 @@ func (d *dispatcher) prompt(p promptDef) mcpserver.PromptHandlerFunc {
 					return OutcomeRefused
 				}
 			}
+			release, r := d.limits.admit(identityOf(ctx))
+			if r != nil {
+				r.record(ctx)
+				err = r
+				return OutcomeRefused
+			}
+			release() // a prompt runs nothing upstream
 			args := map[string]string{}
 			for _, a := range p.args {
 				v := strings.TrimSpace(req.Params.Arguments[a.name])
@@ -181,6 +188,18 @@ func (d *dispatcher) prompt(p promptDef) mcpserver.PromptHandlerFunc {
 				if !p.hasArg(k) {
 					err = fmt.Errorf("prompt %s has no argument %s; its arguments are %s", p.name, k, p.argNames())
 					return OutcomeError
+				}
+			}
+			// An ID given for a content argument must be in scope, as it
+			// would be in a tool call.
+			for _, a := range p.args {
+				if v := args[a.name]; a.kind != "" && d.scope != nil && backend.IsLUID(v) {
+					if in, serr := d.scope.allows(ctx, a.kind, v); serr != nil || !in {
+						r := refused("scope", "prompt %s: %s %s is outside the content this server is allowed to touch (its scope is set by the operator)", p.name, a.kind, v)
+						r.record(ctx)
+						err = r
+						return OutcomeRefused
+					}
 				}
 			}
 			text := p.render(args, func(t string) bool { return d.serves(ctx, t) })

@@ -147,7 +147,7 @@ func New(opts Options) (*mcpserver.MCPServer, error) {
 	// The guides go with the tools they explain.
 	for _, doc := range tools.Docs() {
 		if names[doc.Tool] {
-			s.AddResource(doc.Resource, doc.Read)
+			s.AddResource(doc.Resource, d.staticResource(doc.Tool, doc.Resource.Name, doc.Read))
 		}
 	}
 	pc.prompts = d.addPrompts(s)
