@@ -180,11 +180,12 @@ func (h *httpHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, fmt.Sprintf("Forbidden: Host %q is not one this server answers to", r.Host), http.StatusForbidden)
 		return
 	}
-	origin, done := h.checkOrigin(w, r)
-	if done {
+	// The OAuth metadata is public and read by browser-based clients too.
+	if h.servesMetadata(w, r) {
 		return
 	}
-	if h.servesMetadata(w, r) {
+	origin, done := h.checkOrigin(w, r)
+	if done {
 		return
 	}
 	switch r.URL.Path {

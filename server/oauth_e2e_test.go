@@ -224,6 +224,10 @@ func TestProtectedResourceMetadataAndChallenges(t *testing.T) {
 			t.Errorf("%s: %d %v", path, resp.StatusCode, doc)
 		}
 	}
+	// Public: a web client of any origin reads it.
+	if resp := get(t, base+"/.well-known/oauth-protected-resource/mcp", map[string]string{"Origin": "https://client.example"}); resp.StatusCode != 200 || resp.Header.Get("Access-Control-Allow-Origin") != "*" {
+		t.Errorf("metadata from another origin: %d %q", resp.StatusCode, resp.Header.Get("Access-Control-Allow-Origin"))
+	}
 	if resp := get(t, base+"/.well-known/oauth-protected-resource/other", nil); resp.StatusCode != 404 {
 		t.Errorf("metadata of another path: %d", resp.StatusCode)
 	}

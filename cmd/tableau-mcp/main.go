@@ -170,6 +170,13 @@ func openBackend(cfg *config, log *zap.Logger, served []tools.Tool) (backend.Bac
 }
 
 func serve(ctx context.Context, cfg *config, log *zap.Logger, stdin io.Reader, stdout, stderr io.Writer) error {
+	demoAS, err := cfg.startDemoOAuth(stderr)
+	if err != nil {
+		return err
+	}
+	if demoAS != nil {
+		defer demoAS.Close()
+	}
 	exports, err := cfg.exports()
 	if err != nil {
 		return err

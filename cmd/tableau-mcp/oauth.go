@@ -2,11 +2,15 @@ package main
 
 import (
 	"fmt"
+	"io"
+	"net"
 	"net/url"
 	"os"
 	"strings"
 
 	"github.com/tableau-mcp/tableau-mcp/auth"
+	"github.com/tableau-mcp/tableau-mcp/demo"
+	oauthemu "github.com/tableau-mcp/tableau-mcp/emulator/oauth"
 	"github.com/tableau-mcp/tableau-mcp/server"
 )
 
@@ -174,4 +178,55 @@ func (c *config) protectedResource() (*server.ProtectedResource, error) {
 	}
 	require, _ := parseFlagBool("require-scopes", c.RequireScopes)
 	return &server.ProtectedResource{URL: resource, AuthorizationServers: servers, Name: "Tableau MCP", AdvertiseScope: require}, nil
+}
+
+// startDemoOAuth, with --demo-oauth, starts an authorization server on
+// loopback that signs everyone in at once as the demo user, points the
+// settings at it (streamable HTTP on a loopback --listen, its URL as
+// --public-url) and tells a person how to watch a client sign in. It
+// returns nil without --demo-oauth.
+func (c *config) startDemoOAuth(w io.Writer) (*oauthemu.Server, error) {
+	on, err := parseFlagBool("demo-oauth", c.DemoOAuth)
+	if err != nil || !on {
+		return nil, err
+	}
+	if c.Transport == "stdio" {
+		c.Transport = "http"
+	}
+	host, port, err := net.SplitHostPort(c.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("--listen %q is not host:port", c.Listen)
+	}
+	if ip := net.ParseIP(host); host != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return nil, fmt.Errorf("--demo-oauth signs anyone in without a password, so it listens only on loopback: use --listen 127.0.0.1:%s", port)
+	}
+	if port == "0" {
+		ln, err := net.Listen("tcp", c.Listen)
+		if err != nil {
+			return nil, err
+		}
+		c.Listen = ln.Addr().String()
+		ln.Close()
+	}
+	if c.AuthFile != "" || c.JWTPublicKey != "" || c.JWKSURL != "" || c.JWTIssuer != "" || c.JWTAudience != "" || c.AuthorizationServer != "" || c.ScalekitResourceID != "" || c.TrustedHeader != "" {
+		return nil, fmt.Errorf("--demo-oauth brings its own authorization server: remove the other authentication settings")
+	}
+	as, err := oauthemu.Listen(oauthemu.Config{Subject: demo.DemoIdentifier}, "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	c.AuthorizationServer = as.URL()
+	c.PublicURL = "http://" + c.Listen + "/mcp"
+	if c.Transport == "sse" {
+		c.PublicURL = "http://" + c.Listen + "/sse"
+	}
+	fmt.Fprintf(w, `tableau-mcp --demo-oauth: the demo site behind OAuth, everything on loopback.
+  MCP server URL        %s   (give a client only this)
+  resource metadata     http://%s/.well-known/oauth-protected-resource%s
+  authorization server  %s   (registers any client and signs it in at once as %q, no password)
+  scopes                tableau:read, tableau:write, tableau:delete choose the tools a client sees
+To watch a sign-in: npx @modelcontextprotocol/inspector, Transport Type "Streamable HTTP", the URL
+above, then "Open Auth Settings" > "Quick OAuth Flow" (or just Connect). Ctrl-C stops both.
+`, c.PublicURL, c.Listen, strings.TrimPrefix(c.PublicURL, "http://"+c.Listen), as.URL(), demo.DemoIdentifier)
+	return as, nil
 }

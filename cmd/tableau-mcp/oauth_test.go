@@ -1,10 +1,18 @@
 package main
 
 import (
+	"bytes"
+	"net/http"
+	"net/url"
 	"os"
+	"os/exec"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/mark3labs/mcp-go/client"
+	"github.com/mark3labs/mcp-go/mcp"
 )
 
 func oauthConfig(t *testing.T, env map[string]string, flags ...string) *config {
@@ -89,5 +97,76 @@ func TestOAuthSettingsMistakesAreExplained(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v: %v, want %q", c.env, err, c.want)
 		}
+	}
+}
+
+// TestDemoOAuthLetsAClientSignIn runs the binary with --demo-oauth and signs
+// in with mcp-go's OAuth client, knowing only the URL it printed.
+func TestDemoOAuthLetsAClientSignIn(t *testing.T) {
+	addr := freeAddr(t)
+	cmd := exec.Command(binary, "--demo-oauth", "--listen", addr)
+	cmd.Env = cleanEnv()
+	var stderr syncBuffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	waitFor(t, "the server to listen", func() bool { return strings.Contains(stderr.String(), "serving MCP over HTTP") })
+	m := regexp.MustCompile(`MCP server URL +(\S+)`).FindStringSubmatch(stderr.String())
+	if m == nil || m[1] != "http://"+addr+"/mcp" {
+		t.Fatalf("no MCP server URL printed:\n%s", stderr.String())
+	}
+	mcpURL := m[1]
+
+	c, err := client.NewOAuthStreamableHttpClient(mcpURL, client.OAuthConfig{RedirectURI: "http://127.0.0.1:1/cb", Scopes: []string{"tableau:read"},
+		TokenStore: client.NewMemoryTokenStore(), PKCEEnabled: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	ctx := t.Context()
+	c.Start(ctx)
+	req := mcp.InitializeRequest{}
+	req.Params.ProtocolVersion = mcp.LATEST_PROTOCOL_VERSION
+	req.Params.ClientInfo = mcp.Implementation{Name: "demo-oauth-test", Version: "1"}
+	_, err = c.Initialize(ctx, req)
+	h := client.GetOAuthHandler(err)
+	if h == nil {
+		t.Fatalf("initialize without a token: %v", err)
+	}
+	if err := h.RegisterClient(ctx, "demo-oauth-test"); err != nil {
+		t.Fatal(err)
+	}
+	verifier, _ := client.GenerateCodeVerifier()
+	state, _ := client.GenerateState()
+	authURL, err := h.GetAuthorizationURL(ctx, state, client.GenerateCodeChallenge(verifier))
+	if err != nil {
+		t.Fatal(err)
+	}
+	noFollow := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noFollow.Get(authURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	back, _ := url.Parse(resp.Header.Get("Location"))
+	if err := h.ProcessAuthorizationResponse(ctx, back.Query().Get("code"), state, verifier); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Initialize(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	res, err := c.CallTool(ctx, mcp.CallToolRequest{Params: mcp.CallToolParams{Name: "tableau_workbooks_list"}})
+	if err != nil || res.IsError {
+		t.Fatalf("%v %+v", err, res)
+	}
+	if !strings.Contains(stderr.String(), `"identity":"demo-user"`) {
+		t.Error("the access log does not name the token's user")
+	}
+	// --demo-oauth signs anyone in: never on another interface.
+	var out, errb bytes.Buffer
+	if err := run([]string{"--demo-oauth", "--listen", "0.0.0.0:0"}, nil, &out, &errb); err == nil || !strings.Contains(err.Error(), "loopback") {
+		t.Errorf("--demo-oauth on 0.0.0.0: %v", err)
 	}
 }

@@ -229,6 +229,15 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		s.requests = append(s.requests, r.Method+" "+r.URL.Path)
 	}
 	s.mu.Unlock()
+	// Browser-based clients (such as the MCP Inspector) call from their
+	// own origin; nothing here rests on cookies.
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	if r.Method == http.MethodOptions {
+		w.Header().Set("Access-Control-Allow-Methods", "GET, POST, OPTIONS")
+		w.Header().Set("Access-Control-Allow-Headers", "Authorization, Content-Type, MCP-Protocol-Version")
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
 	p, pre := r.URL.Path, s.cfg.Prefix
 	switch {
 	case p == "/.well-known/oauth-authorization-server"+pre, p == "/.well-known/openid-configuration"+pre,
