@@ -437,4 +437,7 @@ func TestSessionSecretMustBeLong(t *testing.T) {
 	if err := run([]string{"--session-secret", strings.Repeat("x", 32), "tools"}, nil, &out, &errb); err != nil {
 		t.Errorf("a 32-character session secret: %v", err)
 	}
+	if err := run([]string{"--peers", "tableau-mcp-peers", "tools"}, nil, &out, &errb); err == nil || !strings.Contains(err.Error(), "host:port") {
+		t.Errorf("--peers without a port: %v", err)
+	}
 }
