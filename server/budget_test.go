@@ -154,3 +154,77 @@ func TestGuidesAreResources(t *testing.T) {
 		}
 	}
 }
+
+// sixLists are the everyday lists whose cost is budgeted: a page of ten
+// workbooks, views, data sources and users; every project and job.
+var sixLists = []struct {
+	tool string
+	args map[string]any
+}{
+	{"tableau_workbooks_list", args{"page_size": 10}}, {"tableau_views_list", args{"page_size": 10}},
+	{"tableau_datasources_list", args{"page_size": 10}}, {"tableau_users_list", args{"page_size": 10}},
+	{"tableau_projects_list", nil}, {"tableau_jobs_list", nil},
+}
+
+// TestCompactListsNameWhatTheyReference: the six lists cost at most 12,000
+// bytes, and each names what it references. The names are checked against
+// Tableau's own JSON of the same site (the tableau results mode), read
+// separately: the owner's user name, the project's name, a view's workbook.
+func TestCompactListsNameWhatTheyReference(t *testing.T) {
+	s, _ := demoSession(t)
+	total := 0
+	for _, c := range sixLists {
+		res := s.Call(c.tool, c.args)
+		if res.IsError {
+			t.Fatalf("%s: %s", c.tool, Text(res))
+		}
+		total += len(Text(res))
+	}
+	if total > 12000 {
+		t.Errorf("the six lists cost %d bytes, over 12,000", total)
+	}
+	raw, _ := demoSessionWith(t, func(o *server.Options) { o.Results = "tableau" })
+	users := map[string]string{}
+	for _, u := range List(raw.OK("tableau_users_list", args{"page_size": 1000}), "users", "user") {
+		users[u["id"].(string)] = u["name"].(string)
+	}
+	projects := map[string]string{}
+	for _, p := range List(raw.OK("tableau_projects_list", nil), "projects", "project") {
+		projects[p["id"].(string)] = p["name"].(string)
+	}
+	workbooks := map[string]map[string]any{}
+	for _, w := range List(raw.OK("tableau_workbooks_list", args{"page_size": 1000}), "workbooks", "workbook") {
+		workbooks[w["id"].(string)] = w
+	}
+	wbs := s.OK("tableau_workbooks_list", args{"page_size": 1000})
+	if _, nested := wbs["workbooks"].([]any); !nested {
+		t.Fatalf("compact workbooks are not a list: %v", wbs)
+	}
+	for _, w := range List(wbs, "workbooks") {
+		tw := workbooks[w["id"].(string)]
+		if Str(w, "owner", "name") != users[Str(tw, "owner", "id")] || Str(w, "project", "name") != projects[Str(tw, "project", "id")] {
+			t.Errorf("workbook %v names owner %q and project %q", w["name"], Str(w, "owner", "name"), Str(w, "project", "name"))
+		}
+		if _, ok := w["webpageUrl"]; ok {
+			t.Errorf("compact workbook carries webpageUrl: %v", w)
+		}
+	}
+	for _, v := range List(s.OK("tableau_views_list", args{"page_size": 1000}), "views") {
+		wbID := Str(v, "workbook", "id")
+		if Str(v, "workbook", "name") != workbooks[wbID]["name"] || Str(v, "project", "name") != projects[Str(v, "project", "id")] {
+			t.Errorf("view %v names workbook %q, project %q", v["name"], Str(v, "workbook", "name"), Str(v, "project", "name"))
+		}
+	}
+	for _, d := range List(s.OK("tableau_datasources_list", args{"page_size": 1000}), "datasources") {
+		if Str(d, "owner", "name") == "" || Str(d, "project", "name") == "" {
+			t.Errorf("data source %v does not name its owner and project", d["name"])
+		}
+	}
+	// An empty list is an empty array; Tableau's own answer is an empty object.
+	if got := Text(s.Call("tableau_workbooks_list", args{"filter": "name:eq:No Such Workbook"})); !strings.HasPrefix(got, `{"workbooks":[],`) {
+		t.Errorf("empty list: %s", got)
+	}
+	if got := raw.OK("tableau_workbooks_list", args{"filter": "name:eq:No Such Workbook"}); Dig(got, "pagination", "totalAvailable") != "0" {
+		t.Errorf("tableau results mode changed Tableau's answer: %v", got)
+	}
+}

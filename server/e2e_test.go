@@ -62,8 +62,8 @@ func walkEveryTool(t *testing.T, s *Session) {
 	// Workbooks and views.
 	wbs := s.OK("tableau_workbooks_list", args{"sort": "name:asc", "page_size": 100})
 	wbList := List(wbs, "workbooks", "workbook")
-	if len(wbList) < 10 || Str(wbs, "pagination", "totalAvailable") == "" {
-		t.Fatalf("workbooks list: %d workbooks, pagination %v", len(wbList), wbs["pagination"])
+	if len(wbList) < 10 || Dig(wbs, "page", "total") == nil {
+		t.Fatalf("workbooks list: %d workbooks, page %v", len(wbList), wbs["page"])
 	}
 	page := List(s.OK("tableau_workbooks_list", args{"page_size": 3, "page_number": 2}), "workbooks", "workbook")
 	if len(page) != 3 || page[0]["id"] == wbList[0]["id"] {
@@ -204,7 +204,7 @@ func walkEveryTool(t *testing.T, s *Session) {
 	s.OK("tableau_job_get", args{"job_id": jobID})
 	s.OK("tableau_job_cancel", args{"job_id": jobID})
 	s.OK("tableau_datasource_refresh", args{"datasource_id": dsID, "incremental_extract": true})
-	jobs := List(s.OK("tableau_jobs_list", args{"filter": "status:eq:Success"}), "backgroundJobs", "backgroundJob")
+	jobs := List(s.OK("tableau_jobs_list", args{"filter": "status:eq:Success"}), "jobs")
 	if len(jobs) == 0 {
 		t.Error("no successful jobs listed")
 	}
@@ -218,7 +218,7 @@ func walkEveryTool(t *testing.T, s *Session) {
 	if len(tasks) == 0 {
 		t.Fatal("no extract refresh tasks")
 	}
-	taskID := Str(tasks[0], "extractRefresh", "id")
+	taskID := Str(tasks[0], "id")
 	if Str(s.OK("tableau_extract_refresh_task_run", args{"task_id": taskID}), "job", "id") == "" {
 		t.Error("task run returned no job")
 	}

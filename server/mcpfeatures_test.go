@@ -1,6 +1,8 @@
 package server_test
 
 import (
+	"github.com/tableau-mcp/tableau-mcp/internal/mcptest"
+
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -109,11 +111,11 @@ func (c *rawClient) idOf(tool, plural, singular, name string) string {
 	if err := json.Unmarshal([]byte(textOf(res)), &m); err != nil {
 		c.t.Fatal(err)
 	}
-	items, _ := m[plural].(map[string]any)[singular].([]any)
+	items := mcptest.List(m, plural, singular)
 	if len(items) == 0 {
 		c.t.Fatalf("%s: no %s named %q", tool, singular, name)
 	}
-	return items[0].(map[string]any)["id"].(string)
+	return items[0]["id"].(string)
 }
 
 func TestLoggingReachesTheClientAtItsLevel(t *testing.T) {

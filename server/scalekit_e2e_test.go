@@ -193,14 +193,16 @@ func TestScalekitErrorsTellWhatToDo(t *testing.T) {
 	f.tab.FailNext("GET", "/users", 403, "403133")
 	s.Fail("tableau_users_list", nil, "403133", "permission")
 
+	// A tool Scalekit runs itself (compact lists asking for names go
+	// over the proxy instead).
 	f.sk.FailNext("/api/v1/execute_tool", 503, "UNAVAILABLE", "down for a moment")
-	s.OK("tableau_projects_list", nil) // retried with backoff
+	s.OK("tableau_groups_list", nil) // retried with backoff
 
 	for i := 0; i < 3; i++ { // the first try and two more
 		f.sk.FailNext("/api/v1/execute_tool", 503, "UNAVAILABLE", "down")
 	}
-	s.Fail("tableau_projects_list", nil, "Scalekit is unavailable", "tried 3 times")
-	s.OK("tableau_projects_list", nil) // no fault left over
+	s.Fail("tableau_groups_list", nil, "Scalekit is unavailable", "tried 3 times")
+	s.OK("tableau_groups_list", nil) // no fault left over
 
 	f.sk.SetAccountStatus("tableau", demo.DemoIdentifier, "EXPIRED")
 	s.Fail("tableau_workbooks_list", nil, "expired or been revoked", "tableau-mcp connect --identifier "+demo.DemoIdentifier)

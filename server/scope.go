@@ -207,13 +207,17 @@ func (s *scoper) filter(ctx context.Context, res *mcp.CallToolResult) *mcp.CallT
 		}
 		removed := 0
 		for _, col := range collections {
+			// Compact results list the items under the plural; Tableau's
+			// JSON nests them as plural.singular[].
+			items, compact := doc[col.outer].([]any)
 			outer, ok := doc[col.outer].(map[string]any)
-			if !ok {
-				continue
-			}
-			items, ok := outer[col.inner].([]any)
-			if !ok {
-				continue
+			if !compact {
+				if !ok {
+					continue
+				}
+				if items, ok = outer[col.inner].([]any); !ok {
+					continue
+				}
 			}
 			kept := make([]any, 0, len(items))
 			for _, it := range items {
@@ -223,7 +227,11 @@ func (s *scoper) filter(ctx context.Context, res *mcp.CallToolResult) *mcp.CallT
 				}
 			}
 			removed += len(items) - len(kept)
-			outer[col.inner] = kept
+			if compact {
+				doc[col.outer] = kept
+			} else {
+				outer[col.inner] = kept
+			}
 		}
 		if removed == 0 {
 			continue

@@ -51,6 +51,14 @@ func inProject(p string) func(map[string]any) bool {
 
 func hasTag(tag string) func(map[string]any) bool {
 	return func(m map[string]any) bool {
+		// Compact results list tags by name; Tableau's JSON as tags.tag[].label.
+		if names, ok := m["tags"].([]any); ok {
+			for _, n := range names {
+				if s, _ := n.(string); strings.EqualFold(s, tag) {
+					return true
+				}
+			}
+		}
 		for _, tg := range List(m, "tags", "tag") {
 			if strings.EqualFold(tg["label"].(string), tag) {
 				return true

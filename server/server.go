@@ -35,6 +35,9 @@ type Options struct {
 	// SkipQueryCheck sends queries without checking them against the data
 	// source's fields.
 	SkipQueryCheck bool
+	// Results is tools.ResultsCompact (also when empty) or
+	// tools.ResultsTableau (Tableau's JSON unchanged).
+	Results string
 	// Exports bounds the export tools and resources and names the
 	// directory downloads are written to.
 	Exports tools.ExportOptions
@@ -77,7 +80,7 @@ func New(opts Options) (*mcpserver.MCPServer, error) {
 	if ttl == 0 {
 		ttl = tools.DefaultMetadataTTL
 	}
-	env := &tools.Env{Backend: opts.Backend, Log: log, Metadata: tools.NewMetadataCache(ttl), SkipQueryCheck: opts.SkipQueryCheck, Exports: opts.Exports.WithDefaults()}
+	env := &tools.Env{Backend: opts.Backend, Log: log, Metadata: tools.NewMetadataCache(ttl), SkipQueryCheck: opts.SkipQueryCheck, Exports: opts.Exports.WithDefaults(), Results: opts.Results}
 	d := &dispatcher{
 		log: log, metrics: opts.Metrics, env: env, served: map[string]tools.Tool{},
 		limits: newLimiter(opts.Limits), confirm: newConfirmer(opts.AllowDestructive),

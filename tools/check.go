@@ -15,22 +15,22 @@ import (
 // idSources says, for each ID parameter, which tool lists valid values, so
 // that an error can tell the model where to get a right one.
 var idSources = map[string]string{
-	"workbook_id":       "tableau_workbooks_list or tableau_workbook_search (workbooks.workbook[].id)",
-	"view_id":           "tableau_views_list or tableau_list_views (views.view[].id)",
-	"datasource_id":     "tableau_datasources_list (datasources.datasource[].id)",
-	"datasource_luid":   "tableau_datasources_list (datasources.datasource[].id)",
-	"project_id":        "tableau_projects_list (projects.project[].id)",
-	"parent_project_id": "tableau_projects_list (projects.project[].id)",
-	"new_project_id":    "tableau_projects_list (projects.project[].id)",
-	"user_id":           "tableau_users_list (users.user[].id)",
-	"new_owner_id":      "tableau_users_list (users.user[].id)",
-	"group_id":          "tableau_groups_list (groups.group[].id)",
-	"grantee_id":        "tableau_users_list (users.user[].id) for a user, tableau_groups_list (groups.group[].id) for a group",
-	"job_id":            "tableau_jobs_list (backgroundJobs.backgroundJob[].id)",
-	"task_id":           "tableau_extract_refresh_tasks_list (tasks.task[].extractRefresh.id)",
-	"schedule_id":       "tableau_schedules_list (schedules.schedule[].id)",
-	"custom_view_id":    "tableau_custom_views_list (customViews.customView[].id)",
-	"owner_id":          "tableau_users_list (users.user[].id)",
+	"workbook_id":       "tableau_workbooks_list or tableau_workbook_search",
+	"view_id":           "tableau_views_list or tableau_list_views",
+	"datasource_id":     "tableau_datasources_list",
+	"datasource_luid":   "tableau_datasources_list",
+	"project_id":        "tableau_projects_list",
+	"parent_project_id": "tableau_projects_list",
+	"new_project_id":    "tableau_projects_list",
+	"user_id":           "tableau_users_list",
+	"new_owner_id":      "tableau_users_list",
+	"group_id":          "tableau_groups_list",
+	"grantee_id":        "tableau_users_list for a user, tableau_groups_list for a group",
+	"job_id":            "tableau_jobs_list",
+	"task_id":           "tableau_extract_refresh_tasks_list",
+	"schedule_id":       "tableau_schedules_list",
+	"custom_view_id":    "tableau_custom_views_list",
+	"owner_id":          "tableau_users_list",
 }
 
 // IDSource names the tool that lists valid values of an ID parameter.

@@ -33,11 +33,16 @@ func (r *recorder) Open(context.Context, backend.Request) (*http.Response, error
 
 func callTool(t *testing.T, name, args string, b *recorder) *mcp.CallToolResult {
 	t.Helper()
+	return callToolIn(t, &Env{Backend: b}, name, args)
+}
+
+func callToolIn(t *testing.T, env *Env, name, args string) *mcp.CallToolResult {
+	t.Helper()
 	tool, err := ByName(name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := tool.Handle(context.Background(), &Env{Backend: b}, json.RawMessage(args))
+	res, err := tool.Handle(context.Background(), env, json.RawMessage(args))
 	if err != nil {
 		t.Fatalf("%s: protocol error %v", name, err)
 	}
@@ -122,8 +127,9 @@ func TestRequestsAreBuiltFromArguments(t *testing.T) {
 		{"tableau_schedule_create", `{"name":"N","frequency":"Weekly","frequency_details":{"start":"06:00:00","intervals":[{"weekDay":"Monday"}]}}`, "POST", "/schedules", "", `{"schedule":{"frequency":"Weekly","frequencyDetails":{"start":"06:00:00","intervals":{"interval":[{"weekDay":"Monday"}]}},"name":"N","type":"Extract"}}`, true, backend.APIScope},
 	}
 	for _, c := range cases {
+		// Tableau's JSON comes back unchanged in the tableau results mode.
 		b := &recorder{answer: json.RawMessage(`{"ok":true}`)}
-		res := callTool(t, c.tool, c.args, b)
+		res := callToolIn(t, &Env{Backend: b, Results: ResultsTableau}, c.tool, c.args)
 		if res.IsError || len(b.calls) != 1 {
 			t.Fatalf("%s: %s", c.tool, text(res))
 		}

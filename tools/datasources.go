@@ -40,16 +40,16 @@ func datasourcePath(id string, rest ...string) string {
 }
 
 var datasourceTools = []Tool{
-	restTool(Tool{
+	listTool[ListArgs, cDatasource](Tool{
 		Name: "tableau_datasources_list", Title: "List data sources", Kind: Read, Idempotent: true, Source: Seed, Toolset: "datasources",
 		Description: "List published data sources: id (the datasource_luid to query), name, type, certified, project, owner.",
-	}, func(a *ListArgs) backend.Request {
+	}, shape{"datasources", "datasource", "datasources", "id,name,type,description,isCertified,hasExtracts,updatedAt,project.id,project.name,owner.name,tags"}, func(a *ListArgs) backend.Request {
 		return get(backend.SiteScope, "/datasources", a.query())
 	}),
-	restTool(Tool{
+	getTool[DatasourceRef, cDatasource](Tool{
 		Name: "tableau_datasource_get", Title: "Get a data source", Kind: Read, Idempotent: true, Source: Seed, Toolset: "datasources",
 		Description: "Get one published data source: name, type, description, certification, extract, project, owner, tags.",
-	}, func(a *DatasourceRef) backend.Request {
+	}, "datasource", func(a *DatasourceRef) backend.Request {
 		return get(backend.SiteScope, datasourcePath(a.DatasourceID), nil)
 	}),
 	restTool(Tool{

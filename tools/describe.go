@@ -77,9 +77,17 @@ func PlacementOf(item map[string]any) Placement {
 		return strings.ToLower(id)
 	}
 	p := Placement{Project: ref("project"), Workbook: ref("workbook")}
-	tags, _ := item["tags"].(map[string]any)
-	list, _ := tags["tag"].([]any)
+	// Tags come as Tableau's {"tag":[{"label":...}]} or, in compact
+	// results, as a list of names.
+	list, compact := item["tags"].([]any)
+	if !compact {
+		tags, _ := item["tags"].(map[string]any)
+		list, _ = tags["tag"].([]any)
+	}
 	for _, t := range list {
+		if l, ok := t.(string); ok {
+			p.Tags = append(p.Tags, l)
+		}
 		if m, ok := t.(map[string]any); ok {
 			if l, ok := m["label"].(string); ok {
 				p.Tags = append(p.Tags, l)

@@ -34,10 +34,10 @@ func groupPath(id string, rest ...string) string {
 }
 
 var groupTools = []Tool{
-	restTool(Tool{
+	listTool[ListArgs, cGroup](Tool{
 		Name: "tableau_groups_list", Title: "List groups", Kind: Read, Idempotent: true, Source: Seed, Toolset: "groups",
 		Description: "List the site's groups: id, name, minimum site role, user count.",
-	}, func(a *ListArgs) backend.Request {
+	}, shape{"groups", "group", "groups", ""}, func(a *ListArgs) backend.Request {
 		return get(backend.SiteScope, "/groups", a.query())
 	}),
 	restTool(Tool{
@@ -48,10 +48,10 @@ var groupTools = []Tool{
 		putIf(g, "minimumSiteRole", a.MinimumSiteRole)
 		return send(http.MethodPost, backend.SiteScope, "/groups", map[string]any{"group": g})
 	}),
-	restTool(Tool{
+	listTool[GroupUsersArgs, cUser](Tool{
 		Name: "tableau_group_users_list", Title: "List a group's members", Kind: Read, Idempotent: true, Source: New, Toolset: "groups",
 		Description: "List the members of a group: id, name, site role.",
-	}, func(a *GroupUsersArgs) backend.Request {
+	}, shape{"users", "user", "users", ""}, func(a *GroupUsersArgs) backend.Request {
 		return get(backend.SiteScope, groupPath(a.GroupID, "users"), a.Paging.query(nil))
 	}),
 	restTool(Tool{

@@ -17,10 +17,10 @@ type TaskRef struct {
 }
 
 var jobTools = []Tool{
-	restTool(Tool{
+	listTool[ListArgs, cJob](Tool{
 		Name: "tableau_jobs_list", Title: "List background jobs", Kind: Read, Idempotent: true, Source: Seed, Toolset: "jobs",
 		Description: "List background jobs, e.g. filter status:eq:Failed: id, status, type, content, times.",
-	}, func(a *ListArgs) backend.Request {
+	}, shape{"backgroundJobs", "backgroundJob", "jobs", ""}, func(a *ListArgs) backend.Request {
 		return get(backend.SiteScope, "/jobs", a.query())
 	}),
 	restTool(Tool{
@@ -35,10 +35,10 @@ var jobTools = []Tool{
 	}, func(a *JobRef) backend.Request {
 		return send(http.MethodPut, backend.SiteScope, backend.Segments("jobs", a.JobID), nil)
 	}),
-	restTool(Tool{
+	listTool[ListArgs, cTask](Tool{
 		Name: "tableau_extract_refresh_tasks_list", Title: "List extract refresh tasks", Kind: Read, Idempotent: true, Source: SK, Toolset: "jobs",
 		Description: "List scheduled extract refresh tasks: id, type, schedule, and the workbook or data source refreshed.",
-	}, func(a *ListArgs) backend.Request {
+	}, shape{"tasks", "task", "tasks", ""}, func(a *ListArgs) backend.Request {
 		return get(backend.SiteScope, "/tasks/extractRefreshes", a.query())
 	}),
 	restTool(Tool{

@@ -54,10 +54,10 @@ func projectPath(id string, rest ...string) string {
 }
 
 var projectTools = []Tool{
-	restTool(Tool{
+	listTool[ListArgs, cProject](Tool{
 		Name: "tableau_projects_list", Title: "List projects", Kind: Read, Idempotent: true, Source: Seed, Toolset: "projects",
 		Description: "List projects: id, name, description, parent, owner.",
-	}, func(a *ListArgs) backend.Request {
+	}, shape{"projects", "project", "projects", "id,name,description,parentProjectId,owner.name"}, func(a *ListArgs) backend.Request {
 		return get(backend.SiteScope, "/projects", a.query())
 	}),
 	restTool(Tool{

@@ -36,10 +36,10 @@ var siteTools = []Tool{
 	}, func(a *SiteArgs) backend.Request {
 		return get(backend.SiteScope, "", usage(nil, a.IncludeUsageStatistics))
 	}),
-	restTool(Tool{
+	listTool[SitesListArgs, cSite](Tool{
 		Name: "tableau_sites_list", Title: "List sites", Kind: Read, Idempotent: true, Source: SK, Toolset: "site",
 		Description: "List the sites the signed-in user can see.",
-	}, func(a *SitesListArgs) backend.Request {
+	}, shape{"sites", "site", "sites", ""}, func(a *SitesListArgs) backend.Request {
 		q := a.Paging.query(nil)
 		if a.Filter != "" {
 			q.Set("filter", a.Filter)

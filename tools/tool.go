@@ -52,6 +52,9 @@ type Env struct {
 	// SkipQueryCheck sends queries without checking them against the data
 	// source's metadata (the checks of the VizQL rules still run).
 	SkipQueryCheck bool
+	// Results is ResultsCompact (also when empty) or ResultsTableau: the
+	// fields an agent uses with names beside IDs, or Tableau's JSON.
+	Results string
 	// Exports bounds what export tools return inline and names the
 	// directory downloads go to; zero values take the defaults.
 	Exports ExportOptions
@@ -71,6 +74,8 @@ type Tool struct {
 
 	args reflect.Type
 	run  func(ctx context.Context, env *Env, args any) (*mcp.CallToolResult, error)
+	// result describes the compact answer of list and get tools.
+	result *resultShape
 }
 
 // ArgsType is the tool's argument struct type.

@@ -36,16 +36,16 @@ func (a *UserUpdateArgs) Validate() error {
 }
 
 var userTools = []Tool{
-	restTool(Tool{
+	listTool[ListArgs, cUser](Tool{
 		Name: "tableau_users_list", Title: "List users", Kind: Read, Idempotent: true, Source: Seed, Toolset: "users",
 		Description: "List the site's users, e.g. filter siteRole:eq:Viewer: id, name, full name, email, site role, last login.",
-	}, func(a *ListArgs) backend.Request {
+	}, shape{"users", "user", "users", "id,name,fullName,email,siteRole,lastLogin"}, func(a *ListArgs) backend.Request {
 		return get(backend.SiteScope, "/users", a.query())
 	}),
-	restTool(Tool{
+	getTool[UserRef, cUser](Tool{
 		Name: "tableau_user_get", Title: "Get a user", Kind: Read, Idempotent: true, Source: Seed, Toolset: "users",
 		Description: "Get one user: name, full name, email, site role, sign-in method, last login.",
-	}, func(a *UserRef) backend.Request {
+	}, "user", func(a *UserRef) backend.Request {
 		return get(backend.SiteScope, backend.Segments("users", a.UserID), nil)
 	}),
 	restTool(Tool{

@@ -89,24 +89,24 @@ func workbookPath(id string, rest ...string) string {
 }
 
 var workbookTools = []Tool{
-	restTool(Tool{
+	listTool[ListArgs, cWorkbook](Tool{
 		Name: "tableau_workbooks_list", Title: "List workbooks", Kind: Read, Idempotent: true, Source: Seed, Toolset: "workbooks",
 		Description: "List workbooks: id, name, project, owner, tags, updated.",
-	}, func(a *ListArgs) backend.Request {
+	}, shape{"workbooks", "workbook", "workbooks", "id,name,description,updatedAt,project.id,project.name,owner.name,tags"}, func(a *ListArgs) backend.Request {
 		return get(backend.SiteScope, "/workbooks", a.query())
 	}),
-	restTool(Tool{
+	listTool[WorkbookSearchArgs, cWorkbook](Tool{
 		Name: "tableau_workbook_search", Title: "Find workbooks by name", Kind: Read, Idempotent: true, Source: Seed, Toolset: "workbooks",
 		Description: "Find workbooks by exact name; if none, filter tableau_workbooks_list with name:has:<part>.",
-	}, func(a *WorkbookSearchArgs) backend.Request {
+	}, shape{"workbooks", "workbook", "workbooks", "id,name,description,updatedAt,project.id,project.name,owner.name,tags"}, func(a *WorkbookSearchArgs) backend.Request {
 		q := a.Paging.query(url.Values{})
 		q.Set("filter", "name:eq:"+a.Name)
 		return get(backend.SiteScope, "/workbooks", q)
 	}),
-	restTool(Tool{
+	getTool[WorkbookGetArgs, cWorkbook](Tool{
 		Name: "tableau_workbook_get", Title: "Get a workbook", Kind: Read, Idempotent: true, Source: Seed, Toolset: "workbooks",
 		Description: "Get one workbook with its project, owner, tags and views.",
-	}, func(a *WorkbookGetArgs) backend.Request {
+	}, "workbook", func(a *WorkbookGetArgs) backend.Request {
 		return get(backend.SiteScope, workbookPath(a.WorkbookID), usage(nil, a.IncludeUsageStatistics))
 	}),
 	restTool(Tool{

@@ -246,12 +246,12 @@ func TestCallOutWritesEveryFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	var views struct {
-		Views struct{ View []struct{ ID string } } `json:"views"`
+		Views []struct{ ID string } `json:"views"`
 	}
-	if err := json.Unmarshal(out.Bytes(), &views); err != nil || len(views.Views.View) != 1 {
+	if err := json.Unmarshal(out.Bytes(), &views); err != nil || len(views.Views) != 1 {
 		t.Fatalf("%v\n%s", err, out.String())
 	}
-	id := views.Views.View[0].ID
+	id := views.Views[0].ID
 	dir := filepath.Join(t.TempDir(), "exports")
 	checks := map[string]func([]byte) bool{
 		"tableau_view_image_get": func(b []byte) bool { _, err := png.Decode(bytes.NewReader(b)); return err == nil },

@@ -52,7 +52,7 @@ var flagKinds = map[string]string{
 	"scope-projects": "list", "scope-workbooks": "list", "scope-datasources": "list", "scope-tags": "list",
 	"max-concurrent-calls": "int", "max-calls-per-minute": "int", "max-csv-chars": "int",
 	"metadata-ttl": "duration", "shutdown-grace": "duration", "session-idle-timeout": "duration", "max-sessions-per-identity": "int", "max-inline-bytes": "size", "max-image-bytes": "size",
-	"query-check": "on|off", "transport": "stdio|http|sse", "backend": "name", "tableau-api-version": "version",
+	"query-check": "on|off", "results": "compact|tableau", "transport": "stdio|http|sse", "backend": "name", "tableau-api-version": "version",
 }
 
 // settingGroups orders the settings into the sections of the help.
@@ -66,7 +66,7 @@ var settingGroups = []struct {
 	{"Scalekit", []string{"scalekit-environment-url", "scalekit-client-id", "scalekit-client-secret", "scalekit-connection-name", "scalekit-identifier", "demo-via-scalekit"}},
 	{"HTTP access", []string{"public-url", "authorization-server", "scalekit-resource-id", "require-scopes", "demo-oauth", "auth-file", "jwt-public-key", "jwks-url", "jwt-issuer", "jwt-audience", "jwt-identity-claim", "trusted-header", "trusted-header-secret", "no-auth", "allowed-origins", "allowed-hosts", "shutdown-grace", "session-idle-timeout", "max-sessions-per-identity", "session-secret", "peers"}},
 	{"Tools and safety", []string{"toolsets", "tools", "exclude-tools", "read-only", "allow-destructive", "scope-projects", "scope-workbooks", "scope-datasources", "scope-tags", "max-concurrent-calls", "max-calls-per-minute"}},
-	{"Queries and exports", []string{"metadata-ttl", "query-check", "export-dir", "max-inline-bytes", "max-image-bytes", "max-csv-chars"}},
+	{"Queries and exports", []string{"metadata-ttl", "query-check", "results", "export-dir", "max-inline-bytes", "max-image-bytes", "max-csv-chars"}},
 }
 
 // origin says where a setting's value came from.
@@ -97,6 +97,8 @@ type config struct {
 	QueryCheck  bool
 	metadataTTL string
 	queryCheck  string
+	// Results is compact or tableau: what list and get tools answer with.
+	Results string
 	// Exports: where downloads go and how much is returned inline.
 	ExportDir, MaxInlineBytes, MaxImageBytes, MaxCSVChars string
 
@@ -201,6 +203,7 @@ func (c *config) init() {
 
 		{"TABLEAU_MCP_METADATA_TTL", "metadata-ttl", "how long tableau_query_view reuses a data source's metadata for its checks, a Go duration such as 5m (0: read it for every query)", "5m", false, &c.metadataTTL, false},
 		{"TABLEAU_MCP_QUERY_CHECK", "query-check", "on or off: check queries against the data source's fields before sending them", "on", false, &c.queryCheck, false},
+		{"TABLEAU_MCP_RESULTS", "results", "compact (the fields an agent uses, names beside IDs) or tableau (Tableau's JSON unchanged): what list and get tools return", "compact", false, &c.Results, false},
 		{"TABLEAU_MCP_EXPORT_DIR", "export-dir", "directory that workbook and data source downloads (and exports too large to return inline) are written to; empty: none", "", false, &c.ExportDir, false},
 		{"TABLEAU_MCP_MAX_INLINE_BYTES", "max-inline-bytes", "largest file returned inside a result or resource read, in bytes (suffixes KB MB KiB MiB accepted)", "20MiB", false, &c.MaxInlineBytes, false},
 		{"TABLEAU_MCP_MAX_IMAGE_BYTES", "max-image-bytes", "largest PNG returned as image content for the model to see; larger ones are offered as a resource", "3840KiB", false, &c.MaxImageBytes, false},
@@ -301,6 +304,11 @@ func (c *config) resolve(fs *pflag.FlagSet) error {
 		c.QueryCheck = false
 	default:
 		return fmt.Errorf("--query-check / TABLEAU_MCP_QUERY_CHECK %q is not on or off", c.queryCheck)
+	}
+	switch c.Results = strings.ToLower(strings.TrimSpace(c.Results)); c.Results {
+	case tools.ResultsCompact, tools.ResultsTableau:
+	default:
+		return fmt.Errorf("--results / TABLEAU_MCP_RESULTS %q is not compact or tableau", c.Results)
 	}
 	return nil
 }

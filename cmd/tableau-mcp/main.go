@@ -288,7 +288,7 @@ func (c *config) serverOptions(sw switches, exports tools.ExportOptions, log *za
 	return server.Options{
 		Version: version, Logger: log,
 		AllowDestructive: sw.allowDestructive, Scope: sw.scope, Limits: sw.limits, SessionSecret: sw.sessionSecret,
-		MetadataTTL: c.MetadataTTL, SkipQueryCheck: !c.QueryCheck, Exports: exports,
+		MetadataTTL: c.MetadataTTL, SkipQueryCheck: !c.QueryCheck, Exports: exports, Results: c.Results,
 	}
 }
 

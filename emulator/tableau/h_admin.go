@@ -12,7 +12,7 @@ var contentPermissionModes = []string{"ManagedByOwner", "LockedToProject", "Lock
 func (c *call) projectJSON(p *project) obj {
 	o := obj{"id": p.id, "name": p.name, "description": p.description,
 		"contentPermissions": p.contentPermissions, "topLevelProject": p.parentID == "",
-		"createdAt": stamp(p.createdAt), "updatedAt": stamp(p.updatedAt), "owner": obj{"id": p.ownerID}}
+		"createdAt": stamp(p.createdAt), "updatedAt": stamp(p.updatedAt), "owner": c.ownerRef(p.ownerID)}
 	if p.parentID != "" {
 		o["parentProjectId"] = p.parentID
 	}

@@ -53,6 +53,12 @@ func (c *call) viewJSON(v *view) obj {
 	if c.usage() {
 		o["usage"] = obj{"totalViewCount": itoa(v.totalViews)}
 	}
+	if c.wantsFields() {
+		s := c.site
+		o["workbook"] = obj{"id": v.workbookID, "name": s.workbookName(v.workbookID)}
+		o["owner"] = obj{"id": v.ownerID, "name": s.userName(v.ownerID)}
+		o["project"] = obj{"id": v.projectID, "name": s.projectName(v.projectID)}
+	}
 	return o
 }
 
@@ -63,9 +69,17 @@ func (c *call) datasourceJSON(d *datasource) obj {
 		"encryptExtracts": d.encryptExtracts, "hasExtracts": d.hasExtracts, "isCertified": d.isCertified,
 		"certificationNote": d.certificationNote, "webpageUrl": c.webURL("datasources", d.num),
 		"project": obj{"id": d.projectID, "name": c.site.projectName(d.projectID)},
-		"owner":   obj{"id": d.ownerID},
+		"owner":   c.ownerRef(d.ownerID),
 		"tags":    tagsJSON(d.tags),
 	}
+}
+
+// ownerRef is owner{id}, with the name when the request asks for fields.
+func (c *call) ownerRef(id string) obj {
+	if c.wantsFields() {
+		return obj{"id": id, "name": c.site.userName(id)}
+	}
+	return obj{"id": id}
 }
 
 func connectionJSON(k *connection, withDatasource bool) obj {

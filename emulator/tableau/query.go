@@ -426,8 +426,15 @@ func listReply[T any](c *call, items []T, fs fields[T], plural, singular string,
 		return
 	}
 	list := make([]obj, len(page))
+	_, selectable := fieldNamesFor[singular]
 	for i, x := range page {
 		list[i] = toJSON(x)
+		if selectable && c.q.Get("fields") != "" {
+			if list[i], err = c.selectFields(singular, list[i]); err != nil {
+				c.fail(err)
+				return
+			}
+		}
 	}
 	c.ok(http.StatusOK, obj{"pagination": pg, plural: collection(singular, list)})
 }

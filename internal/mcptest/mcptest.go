@@ -120,8 +120,15 @@ func Dig(v any, keys ...string) any {
 
 // List returns the array at keys (Tableau's {"workbooks":{"workbook":[...]}}),
 // or nil for an empty collection ({}).
+//
+// Compact results list items as an array under the plural ("workbooks":
+// [...]) where Tableau's JSON nests them ("workbooks":{"workbook":[...]}):
+// when the keys reach an array before their end, that array is the list.
 func List(v any, keys ...string) []map[string]any {
 	arr, _ := Dig(v, keys...).([]any)
+	for i := 1; arr == nil && i < len(keys); i++ {
+		arr, _ = Dig(v, keys[:i]...).([]any)
+	}
 	out := make([]map[string]any, 0, len(arr))
 	for _, x := range arr {
 		if m, ok := x.(map[string]any); ok {

@@ -1,0 +1,429 @@
+package tools
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"reflect"
+	"strconv"
+	"strings"
+
+	"github.com/mark3labs/mcp-go/mcp"
+
+	"github.com/tableau-mcp/tableau-mcp/backend"
+)
+
+// Results a model reads at a glance. By default the list and get tools
+// answer with the fields an agent uses, names beside IDs, instead of
+// Tableau's whole JSON: the answer is decoded once straight into the small
+// types below (unknown members are skipped by the decoder) and encoded once.
+// Where Tableau's list methods take fields=, the request asks for the names
+// (owner.name, project.name, workbook.name) so that they come in the same
+// single request. Lists name an owner by name only (a user is found by name
+// with tableau_users_list); get tools keep every ID Tableau gives.
+// Env.Results "tableau" returns Tableau's JSON unchanged.
+
+// Result modes.
+const (
+	ResultsCompact = "compact"
+	ResultsTableau = "tableau"
+)
+
+func (env *Env) compact() bool { return env.Results != ResultsTableau }
+
+// cRef names a related item: its LUID and, where known, its name.
+type cRef struct {
+	ID   string `json:"id,omitempty"`
+	Name string `json:"name,omitempty"`
+}
+
+// tagList reads Tableau's {"tag":[{"label":"x"}]} and writes ["x"].
+type tagList []string
+
+func (t *tagList) UnmarshalJSON(b []byte) error {
+	var w struct {
+		Tag []struct {
+			Label string `json:"label"`
+		} `json:"tag"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return nil // an unexpected form is left out, not fatal
+	}
+	for _, x := range w.Tag {
+		*t = append(*t, x.Label)
+	}
+	return nil
+}
+
+// count reads Tableau's counts, which travel as strings.
+type count int
+
+func (n *count) UnmarshalJSON(b []byte) error {
+	s := string(bytes.Trim(b, `"`))
+	v, err := strconv.Atoi(s)
+	if err == nil {
+		*n = count(v)
+	}
+	return nil
+}
+
+type cUsage struct {
+	TotalViewCount count `json:"totalViewCount"`
+}
+
+type cWorkbook struct {
+	ID          string   `json:"id"`
+	Name        string   `json:"name"`
+	Description string   `json:"description,omitempty"`
+	Project     *cRef    `json:"project,omitempty"`
+	Owner       *cRef    `json:"owner,omitempty"`
+	Tags        tagList  `json:"tags,omitempty"`
+	UpdatedAt   string   `json:"updatedAt,omitempty"`
+	Views       *viewSet `json:"views,omitempty"` // tableau_workbook_get
+}
+
+// viewSet reads a workbook's {"view":[...]} and writes the array.
+type viewSet []cView
+
+func (v *viewSet) UnmarshalJSON(b []byte) error {
+	var w struct {
+		View []cView `json:"view"`
+	}
+	if err := json.Unmarshal(b, &w); err != nil {
+		return err
+	}
+	*v = w.View
+	if *v == nil {
+		*v = []cView{}
+	}
+	return nil
+}
+
+type cView struct {
+	ID        string  `json:"id"`
+	Name      string  `json:"name"`
+	SheetType string  `json:"sheetType,omitempty"`
+	Workbook  *cRef   `json:"workbook,omitempty"`
+	Project   *cRef   `json:"project,omitempty"`
+	Owner     *cRef   `json:"owner,omitempty"`
+	Tags      tagList `json:"tags,omitempty"`
+	Usage     *cUsage `json:"usage,omitempty"`
+}
+
+type cDatasource struct {
+	ID          string  `json:"id"`
+	Name        string  `json:"name"`
+	Type        string  `json:"type,omitempty"`
+	Description string  `json:"description,omitempty"`
+	IsCertified bool    `json:"isCertified,omitempty"`
+	HasExtracts bool    `json:"hasExtracts,omitempty"`
+	Project     *cRef   `json:"project,omitempty"`
+	Owner       *cRef   `json:"owner,omitempty"`
+	Tags        tagList `json:"tags,omitempty"`
+	UpdatedAt   string  `json:"updatedAt,omitempty"`
+}
+
+type cProject struct {
+	ID              string `json:"id"`
+	Name            string `json:"name"`
+	Description     string `json:"description,omitempty"`
+	ParentProjectID string `json:"parentProjectId,omitempty"`
+	Owner           *cRef  `json:"owner,omitempty"`
+}
+
+type cUser struct {
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	FullName  string `json:"fullName,omitempty"`
+	Email     string `json:"email,omitempty"`
+	SiteRole  string `json:"siteRole,omitempty"`
+	LastLogin string `json:"lastLogin,omitempty"`
+}
+
+// tidy leaves out an email that only repeats the user name (as on Tableau
+// Cloud, where the name is the email).
+func (u *cUser) tidy() {
+	if strings.EqualFold(u.Email, u.Name) {
+		u.Email = ""
+	}
+}
+
+// tidier is a compact item with members to drop once decoded.
+type tidier interface{ tidy() }
+
+type cGroup struct {
+	ID              string `json:"id"`
+	Name            string `json:"name"`
+	MinimumSiteRole string `json:"minimumSiteRole,omitempty"`
+	UserCount       count  `json:"userCount"`
+}
+
+type cJob struct {
+	ID        string `json:"id"`
+	Status    string `json:"status"`
+	JobType   string `json:"jobType,omitempty"`
+	Subtitle  string `json:"subtitle,omitempty"` // the content's name
+	CreatedAt string `json:"createdAt,omitempty"`
+	EndedAt   string `json:"endedAt,omitempty"`
+}
+
+type cSite struct {
+	ID         string `json:"id"`
+	Name       string `json:"name"`
+	ContentURL string `json:"contentUrl"`
+}
+
+// cTask flattens tasks.task[].extractRefresh.
+type cTask struct {
+	ExtractRefresh struct {
+		ID       string `json:"id"`
+		Type     string `json:"type,omitempty"`
+		Failed   count  `json:"consecutiveFailedCount,omitempty"`
+		Workbook *cRef  `json:"workbook,omitempty"`
+		Data     *cRef  `json:"datasource,omitempty"`
+		Schedule *struct {
+			Name      string `json:"name,omitempty"`
+			Frequency string `json:"frequency,omitempty"`
+			NextRunAt string `json:"nextRunAt,omitempty"`
+		} `json:"schedule,omitempty"`
+	} `json:"extractRefresh"`
+}
+
+func (t cTask) MarshalJSON() ([]byte, error) { return json.Marshal(t.ExtractRefresh) }
+
+// page is Tableau's pagination, whose counts are strings.
+type page struct {
+	PageNumber     count `json:"pageNumber"`
+	PageSize       count `json:"pageSize"`
+	TotalAvailable count `json:"totalAvailable"`
+}
+
+// shape says how one tool's answer is made compact: the collection's key in
+// Tableau's answer and its element's, the key in the compact answer, and
+// the fields= to ask for (empty: the method does not take it).
+type shape struct {
+	plural, singular, out, fields string
+}
+
+// decodeList reads {"pagination":{...},"<plural>":{"<singular>":[...]}} in
+// one pass, keeping only what T declares.
+func decodeList[T any](raw []byte, sh shape) ([]T, *page, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if err := expectDelim(dec, '{'); err != nil {
+		return nil, nil, err
+	}
+	items := []T{}
+	var pg *page
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			return nil, nil, err
+		}
+		switch key {
+		case "pagination":
+			pg = &page{}
+			if err := dec.Decode(pg); err != nil {
+				return nil, nil, err
+			}
+		case sh.plural:
+			if err := expectDelim(dec, '{'); err != nil {
+				return nil, nil, err
+			}
+			for dec.More() {
+				inner, err := dec.Token()
+				if err != nil {
+					return nil, nil, err
+				}
+				if inner == sh.singular {
+					if err := dec.Decode(&items); err != nil {
+						return nil, nil, err
+					}
+				} else if err := skip(dec); err != nil {
+					return nil, nil, err
+				}
+			}
+			if _, err := dec.Token(); err != nil {
+				return nil, nil, err
+			}
+		default:
+			if err := skip(dec); err != nil {
+				return nil, nil, err
+			}
+		}
+	}
+	if items == nil {
+		items = []T{}
+	}
+	return items, pg, nil
+}
+
+func expectDelim(dec *json.Decoder, d json.Delim) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return err
+	}
+	if tok != d {
+		return fmt.Errorf("unexpected answer from Tableau: %v where %v was expected", tok, d)
+	}
+	return nil
+}
+
+func skip(dec *json.Decoder) error {
+	var discard json.RawMessage
+	return dec.Decode(&discard)
+}
+
+// listJSON writes {"<out>":[...],"page":{"number":n,"size":n,"total":n}}.
+func listJSON[T any](out string, items []T, pg *page) (*mcp.CallToolResult, error) {
+	for i := range items {
+		if t, ok := any(&items[i]).(tidier); ok {
+			t.tidy()
+		}
+	}
+	var b bytes.Buffer
+	b.WriteString(`{"`)
+	b.WriteString(out)
+	b.WriteString(`":`)
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(items); err != nil {
+		return nil, err
+	}
+	b.Truncate(b.Len() - 1) // the encoder's newline
+	if pg != nil {
+		fmt.Fprintf(&b, `,"page":{"number":%d,"size":%d,"total":%d}`, pg.PageNumber, pg.PageSize, pg.TotalAvailable)
+	}
+	b.WriteByte('}')
+	return mcp.NewToolResultText(b.String()), nil
+}
+
+// resultShape is the compact answer of a tool, for its documentation.
+type resultShape struct {
+	key  string
+	item reflect.Type
+	list bool
+}
+
+func (t Tool) answers(r *resultShape) Tool {
+	t.result = r
+	return t
+}
+
+// listTool declares a list tool: one REST call whose answer is made compact
+// as sh says, or returned as Tableau's JSON in the tableau results mode.
+func listTool[A any, T any](t Tool, sh shape, build func(a *A) backend.Request) Tool {
+	t.result = &resultShape{key: sh.out, item: reflect.TypeFor[T](), list: true}
+	return define(t, func(ctx context.Context, env *Env, a *A) (*mcp.CallToolResult, error) {
+		req := build(a)
+		call := t.call(a, req)
+		if !env.compact() {
+			raw, err := env.Backend.Invoke(ctx, call)
+			if err != nil {
+				return nil, err
+			}
+			return jsonResult(raw), nil
+		}
+		if sh.fields != "" {
+			call.Request.Query = withFields(call.Request.Query, sh.fields, req)
+			// The names come with fields=, which only the REST call carries.
+			call.Forward = false
+		}
+		raw, err := env.Backend.Invoke(ctx, call)
+		if err != nil {
+			return nil, err
+		}
+		items, pg, err := decodeList[T](raw, sh)
+		if err != nil {
+			return nil, fmt.Errorf("unexpected answer from Tableau: %w", err)
+		}
+		return listJSON(sh.out, items, pg)
+	})
+}
+
+func withFields(q map[string][]string, fields string, req backend.Request) map[string][]string {
+	out := map[string][]string{}
+	for k, v := range q {
+		out[k] = v
+	}
+	if req.Query.Get("includeUsageStatistics") == "true" {
+		fields += ",usage.totalViewCount"
+	}
+	out["fields"] = []string{fields}
+	return out
+}
+
+// getTool declares a get tool: one REST call answering {"<key>":{...}},
+// made compact as T, or Tableau's JSON in the tableau results mode.
+func getTool[A any, T any](t Tool, key string, build func(a *A) backend.Request) Tool {
+	t.result = &resultShape{key: key, item: reflect.TypeFor[T]()}
+	return define(t, func(ctx context.Context, env *Env, a *A) (*mcp.CallToolResult, error) {
+		raw, err := env.Backend.Invoke(ctx, t.call(a, build(a)))
+		if err != nil {
+			return nil, err
+		}
+		if !env.compact() {
+			return jsonResult(raw), nil
+		}
+		var doc map[string]*T
+		if err := json.Unmarshal(raw, &doc); err != nil || doc[key] == nil {
+			return jsonResult(raw), nil
+		}
+		b, err := json.Marshal(map[string]*T{key: doc[key]})
+		if err != nil {
+			return nil, err
+		}
+		return mcp.NewToolResultText(string(b)), nil
+	})
+}
+
+// ResultsMarkdown documents the compact answer of every list and get tool:
+// its top-level key and the members of each item.
+func ResultsMarkdown() string {
+	var b strings.Builder
+	b.WriteString("| tool | compact answer |\n| --- | --- |\n")
+	for _, t := range All() {
+		if t.result == nil {
+			continue
+		}
+		r := t.result
+		if r.list {
+			fmt.Fprintf(&b, "| `%s` | `{\"%s\":[%s],\"page\":{number,size,total}}` |\n", t.Name, r.key, shapeOf(r.item))
+		} else {
+			fmt.Fprintf(&b, "| `%s` | `{\"%s\":%s}` |\n", t.Name, r.key, shapeOf(r.item))
+		}
+	}
+	return b.String()
+}
+
+// shapeOf renders a compact type's members: {id,name,owner{id,name},...};
+// members shown only when set carry a question mark.
+func shapeOf(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch {
+	case t == reflect.TypeFor[cTask]():
+		f, _ := t.FieldByName("ExtractRefresh")
+		return shapeOf(f.Type)
+	case t == reflect.TypeFor[tagList]():
+		return "[names]"
+	case t == reflect.TypeFor[viewSet]():
+		return "[" + shapeOf(reflect.TypeFor[cView]()) + "]"
+	case t.Kind() != reflect.Struct:
+		return ""
+	}
+	var parts []string
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "" || name == "-" {
+			continue
+		}
+		if strings.Contains(opts, "omitempty") {
+			name += "?"
+		}
+		parts = append(parts, name+shapeOf(f.Type))
+	}
+	return "{" + strings.Join(parts, ",") + "}"
+}
