@@ -141,8 +141,13 @@ func (d *dispatcher) names(ctx context.Context, k contentKind) ([]named, error) 
 		return nil, err
 	}
 	var items []named
-	outer, _ := doc[k.outer].(map[string]any)
-	list, _ := outer[k.inner].([]any)
+	// Compact results list the items under the plural, Tableau's JSON
+	// under plural.singular.
+	list, compact := doc[k.outer].([]any)
+	if !compact {
+		outer, _ := doc[k.outer].(map[string]any)
+		list, _ = outer[k.inner].([]any)
+	}
 	for _, it := range list {
 		m, _ := it.(map[string]any)
 		id, _ := m["id"].(string)

@@ -86,11 +86,18 @@ func scalekitRig(t *testing.T, pol backendup.Policy) *rig {
 	}
 	return &rig{proxy: p, tab: tab, s: rigSession(t, b, demo.DemoIdentifier),
 		hop: func(tool, method, path string) faults.Match {
-			if tool == "" { // over the proxy
+			// Over the proxy: REST calls, and the list tools whose compact
+			// answers ask Tableau for names with fields=.
+			if tool == "" || namesOverProxy[tool] {
 				return faults.Match{Method: method, Path: "/proxy/" + "api/"}
 			}
 			return faults.Match{Method: http.MethodPost, Path: "/api/v1/execute_tool", Body: `"tool_name":"` + tool + `"`}
 		}}
+}
+
+var namesOverProxy = map[string]bool{
+	"tableau_workbooks_list": true, "tableau_workbook_search": true, "tableau_views_list": true,
+	"tableau_datasources_list": true, "tableau_projects_list": true, "tableau_users_list": true,
 }
 
 func eachBackend(t *testing.T, f func(t *testing.T, r *rig)) { eachBackendWith(t, fastRetry, f) }

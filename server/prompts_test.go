@@ -1,6 +1,8 @@
 package server_test
 
 import (
+	"github.com/tableau-mcp/tableau-mcp/internal/mcptest"
+
 	"encoding/json"
 	"regexp"
 	"slices"
@@ -20,10 +22,7 @@ func (c *rawClient) listed(tool, plural, singular string) map[string]string {
 		c.t.Fatal(err)
 	}
 	out := map[string]string{}
-	outer, _ := m[plural].(map[string]any)
-	items, _ := outer[singular].([]any)
-	for _, it := range items {
-		o := it.(map[string]any)
+	for _, o := range mcptest.List(m, plural, singular) {
 		out[o["id"].(string)] = o["name"].(string)
 	}
 	return out
@@ -171,8 +170,7 @@ func TestCompletionsKeepToTheScopeAndTheSelection(t *testing.T) {
 	inScope := map[string]bool{}
 	var m map[string]any
 	json.Unmarshal([]byte(textOf(open.tool("tableau_views_list", map[string]any{"page_size": 1000}, nil))), &m)
-	for _, it := range m["views"].(map[string]any)["view"].([]any) {
-		v := it.(map[string]any)
+	for _, v := range mcptest.List(m, "views", "view") {
 		if v["workbook"].(map[string]any)["id"] == wb {
 			inScope[v["id"].(string)] = true
 		}
