@@ -88,14 +88,12 @@ func TestDestructiveCallWithoutInitializeFailsClosed(t *testing.T) {
 	list := pipe(t, nil, nil, pipeInit, `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"tableau_workbooks_list","arguments":{"page_size":1}}}`)
 	text, _ := resultText(list["2"])
 	var doc struct {
-		Workbooks struct {
-			Workbook []struct{ ID string } `json:"workbook"`
-		} `json:"workbooks"`
+		Workbooks []struct{ ID string } `json:"workbooks"`
 	}
-	if json.Unmarshal([]byte(text), &doc) != nil || len(doc.Workbooks.Workbook) == 0 {
+	if json.Unmarshal([]byte(text), &doc) != nil || len(doc.Workbooks) == 0 {
 		t.Fatalf("workbooks: %s", text)
 	}
-	wb := doc.Workbooks.Workbook[0].ID
+	wb := doc.Workbooks[0].ID
 	answers := pipe(t, []string{"--allow-destructive"}, nil,
 		`{"jsonrpc":"2.0","id":3,"method":"tools/call","params":{"name":"tableau_workbook_delete","arguments":{"workbook_id":"`+wb+`"}}}`)
 	text, isErr := resultText(answers["3"])
