@@ -101,6 +101,7 @@ func main() {
 type binaries struct {
 	dir                      string
 	mcp, bare, mcpSW, bareSW string
+	baseline                 string // tableau-mcp at -baseline, go build; "" without
 }
 
 func build(root string) (*binaries, error) {
@@ -171,12 +172,24 @@ func run(o options) error {
 		fmt.Sprintf("%s / %s", fileMB(bins.bare), fileMB(bins.bareSW)),
 		ratio(fileSize(bins.mcp), fileSize(bins.bare)))
 
+	if o.baseline != "" {
+		if bins.baseline, err = buildRevision(o.baseline, bins.dir); err != nil {
+			return err
+		}
+	}
 	var verdicts []string
 	if o.does("startup") {
 		fmt.Fprintln(os.Stderr, "start-up...")
 		st, err := startups(bins, work, o.runs)
 		if err != nil {
 			return err
+		}
+		if bins.baseline != "" {
+			a, b := st[bins.mcp], st[bins.baseline]
+			t.add(fmt.Sprintf("this revision against %s (go build): start-up median; session CPU; resident memory after tools/list", o.baseline),
+				fmt.Sprintf("%s; %s; %s", ms(a.median()), ms(quantile(a.cpu, 0.5)), mb(quantile(a.rss, 0.5))),
+				fmt.Sprintf("%s; %s; %s at %s", ms(b.median()), ms(quantile(b.cpu, 0.5)), mb(quantile(b.rss, 0.5)), o.baseline),
+				ratio(float64(a.median()), float64(b.median()))+" the start-up")
 		}
 		for _, v := range []struct {
 			label string
@@ -287,7 +300,11 @@ func compareStartups(bins []string, runs int) error {
 // startups launches each binary runs times, in rotating order, and times
 // launch to the initialize answer; then lists the tools and reads RSS.
 func startups(b *binaries, dir string, runs int) (map[string]startup, error) {
-	return startupRuns([]string{b.mcp, b.bare, b.mcpSW, b.bareSW}, dir, runs)
+	bins := []string{b.mcp, b.bare, b.mcpSW, b.bareSW}
+	if b.baseline != "" {
+		bins = append(bins, b.baseline)
+	}
+	return startupRuns(bins, dir, runs)
 }
 
 func startupRuns(bins []string, dir string, runs int) (map[string]startup, error) {
@@ -414,12 +431,8 @@ func httpRuns(t *table, b *binaries, dir string, o options) error {
 	}
 	defer bare.stop()
 	var base *server
-	if o.baseline != "" {
-		bin, err := buildRevision(o.baseline, dir)
-		if err != nil {
-			return err
-		}
-		if base, err = startServer(bin, dir, childEnv(settings...), "--transport", "http", "--listen", "127.0.0.1:0", "--no-auth",
+	if b.baseline != "" {
+		if base, err = startServer(b.baseline, dir, childEnv(settings...), "--transport", "http", "--listen", "127.0.0.1:0", "--no-auth",
 			"--max-concurrent-calls", "0", "--max-calls-per-minute", "0"); err != nil {
 			return err
 		}
@@ -505,7 +518,9 @@ func emulatorSettings(s *server) ([]string, error) {
 	for time.Now().Before(deadline) {
 		var env []string
 		for _, line := range strings.Split(s.lines.String(), "\n") {
-			if k, _, ok := strings.Cut(strings.TrimSpace(line), "="); ok && strings.HasPrefix(k, "TABLEAU_") {
+			// The PAT sign-in (the emulator offers a connected app too).
+			switch k, _, _ := strings.Cut(strings.TrimSpace(line), "="); k {
+			case "TABLEAU_SERVER_URL", "TABLEAU_SITE", "TABLEAU_PAT_NAME", "TABLEAU_PAT_SECRET":
 				env = append(env, strings.TrimSpace(line))
 			}
 		}
