@@ -351,3 +351,24 @@ func TestScalekitMCPAuthTokenSubjectIsTheConnectedAccount(t *testing.T) {
 	}
 	sess.Fail("tableau_workbooks_list", nil, "no connected account", "usr_new", "tableau-mcp connect --identifier usr_new")
 }
+
+// Scopes hold on every surface, not only tools/list: a token without
+// tableau:read sees no export templates and cannot read one.
+func TestScopesHoldForResourcesToo(t *testing.T) {
+	o := serveOAuth(t, oauthemu.Config{Subject: "usr_h"}, false)
+	tok := mint(t, o.as, map[string]any{"aud": o.mcp, "scope": "tableau:write"})
+	c, err := client.NewStreamableHttpClient(o.mcp, transport.WithHTTPHeaders(bearer(tok)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := Start(t, c)
+	tpl, err := s.C.ListResourceTemplates(context.Background(), mcp.ListResourceTemplatesRequest{})
+	if err != nil || len(tpl.ResourceTemplates) != 0 {
+		t.Errorf("a write-only token lists templates: %v %v", tpl, err)
+	}
+	req := mcp.ReadResourceRequest{}
+	req.Params.URI = "tableau://views/00000000-0000-4000-8000-000000000001/image"
+	if _, err := s.C.ReadResource(context.Background(), req); err == nil || !strings.Contains(err.Error(), "tableau:read") {
+		t.Errorf("a write-only token read an export: %v", err)
+	}
+}

@@ -161,9 +161,8 @@ func TestDemoOAuthLetsAClientSignIn(t *testing.T) {
 	if err != nil || res.IsError {
 		t.Fatalf("%v %+v", err, res)
 	}
-	if !strings.Contains(stderr.String(), `"identity":"demo-user"`) {
-		t.Error("the access log does not name the token's user")
-	}
+	// The child's stderr arrives through a pipe: wait for the access log.
+	waitFor(t, "the access log to name the token's user", func() bool { return strings.Contains(stderr.String(), `"identity":"demo-user"`) })
 	// --demo-oauth signs anyone in: never on another interface.
 	var out, errb bytes.Buffer
 	if err := run([]string{"--demo-oauth", "--listen", "0.0.0.0:0"}, nil, &out, &errb); err == nil || !strings.Contains(err.Error(), "loopback") {
