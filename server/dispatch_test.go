@@ -59,7 +59,7 @@ func onlyLookups(sent []string) bool {
 	for _, s := range sent {
 		method, path, _ := strings.Cut(s, " ")
 		parts := strings.Split(strings.Trim(path, "/"), "/")
-		if method != http.MethodGet || len(parts) != 2 || (parts[0] != "workbooks" && parts[0] != "views" && parts[0] != "datasources" && parts[0] != "customviews") {
+		if method != http.MethodGet || len(parts) != 2 || (parts[0] != "workbooks" && parts[0] != "views" && parts[0] != "datasources" && parts[0] != "customviews" && parts[0] != "flows") {
 			return false
 		}
 	}
@@ -85,6 +85,7 @@ type scopedSite struct {
 	inView, outView string
 	inDS, outDS     string
 	inCV, outCV     string
+	inFlow, outFlow string
 	outProject      string
 	scope           server.Scope
 }
@@ -129,6 +130,7 @@ func newScopedSite(t *testing.T) *scopedSite {
 		cvs = append(cvs, map[string]any{"id": cv["id"], "project": map[string]any{"id": p}})
 	}
 	x.inCV, x.outCV = pick(cvs, true, "project", "id"), pick(cvs, false, "project", "id")
+	x.inFlow, x.outFlow = pick(all.flows, true, "project", "id"), pick(all.flows, false, "project", "id")
 	for _, p := range all.projects {
 		if p["id"] != x.sales {
 			x.outProject = p["id"].(string)
@@ -140,11 +142,11 @@ func newScopedSite(t *testing.T) *scopedSite {
 
 // outOf returns the out-of-scope ID for a content kind.
 func (x *scopedSite) outOf(kind string) string {
-	return map[string]string{tools.KindProject: x.outProject, tools.KindWorkbook: x.outWB, tools.KindView: x.outView, tools.KindDatasource: x.outDS, tools.KindCustomView: x.outCV}[kind]
+	return map[string]string{tools.KindProject: x.outProject, tools.KindWorkbook: x.outWB, tools.KindView: x.outView, tools.KindDatasource: x.outDS, tools.KindCustomView: x.outCV, tools.KindFlow: x.outFlow}[kind]
 }
 
 func (x *scopedSite) inOf(kind string) string {
-	return map[string]string{tools.KindProject: x.sales, tools.KindWorkbook: x.inWB, tools.KindView: x.inView, tools.KindDatasource: x.inDS, tools.KindCustomView: x.inCV}[kind]
+	return map[string]string{tools.KindProject: x.sales, tools.KindWorkbook: x.inWB, tools.KindView: x.inView, tools.KindDatasource: x.inDS, tools.KindCustomView: x.inCV, tools.KindFlow: x.inFlow}[kind]
 }
 
 // Every tool taking a content ID, called by an authenticated caller of a

@@ -194,6 +194,7 @@ func walkEveryTool(t *testing.T, s *Session) {
 	// Exports of a view, the workbook and the data source.
 	walkExports(t, s, viewID, wbID, dsID)
 	walkCustomViews(t, s)
+	walkFlows(t, s)
 
 	// Jobs, refreshes, tasks.
 	job := s.OK("tableau_workbook_refresh", args{"workbook_id": wbID})

@@ -119,6 +119,12 @@ func (s *scoper) allows(ctx context.Context, kind, id string) (bool, error) {
 			return false, err
 		}
 		return s.projects[f.project] || s.tagged(f.tags), nil
+	case tools.KindFlow:
+		f, err := s.lookup(ctx, kind, id)
+		if err != nil {
+			return false, err
+		}
+		return s.projects[f.project] || s.tagged(f.tags), nil
 	case "view", tools.KindCustomView:
 		f, err := s.lookup(ctx, kind, id)
 		if err != nil {
@@ -191,6 +197,8 @@ var collections = []struct{ outer, inner, kind string }{
 	{"views", "view", "view"},
 	{"projects", "project", "project"},
 	{"customViews", "customView", tools.KindCustomView},
+	{"flows", "flow", tools.KindFlow},
+	{"flowRuns", "flowRuns", "flowRun"},
 }
 
 // filter removes out-of-scope items from the answer's collections. Items
@@ -262,6 +270,12 @@ func (s *scoper) itemIn(ctx context.Context, kind string, m map[string]any) bool
 		return false
 	case "datasource":
 		return s.datasources[id] || s.projects[f.project] || s.tagged(f.tags)
+	case tools.KindFlow:
+		return s.projects[f.project] || s.tagged(f.tags)
+	case "flowRun":
+		flow, _ := m["flowId"].(string)
+		in, err := s.allows(ctx, tools.KindFlow, flow)
+		return err == nil && in
 	case "view", tools.KindCustomView:
 		in, err := s.workbookIn(ctx, f.workbook, f.project)
 		return err == nil && in

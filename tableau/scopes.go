@@ -86,6 +86,12 @@ var toolScopes = map[string][]string{
 	"tableau_custom_view_image_get": {"tableau:views:download"},
 	"tableau_custom_view_data_get":  {"tableau:views:download"},
 
+	"tableau_flows_list":      {"tableau:flows:read"},
+	"tableau_flow_get":        {"tableau:flows:read"},
+	"tableau_flow_runs_list":  {"tableau:flow_runs:read"},
+	"tableau_flow_run":        {"tableau:flows:run"},
+	"tableau_flow_tasks_list": {"tableau:flow_tasks:read"},
+
 	"tableau_schedules_list":  {"tableau:schedules:read"},
 	"tableau_schedule_create": {"tableau:schedules:create"},
 	"tableau_schedule_update": {"tableau:schedules:update"},

@@ -31,6 +31,7 @@ var idSources = map[string]string{
 	"schedule_id":       "tableau_schedules_list",
 	"custom_view_id":    "tableau_custom_views_list",
 	"owner_id":          "tableau_users_list",
+	"flow_id":           "tableau_flows_list",
 }
 
 // IDSource names the tool that lists valid values of an ID parameter.

@@ -22,6 +22,7 @@ var describers = map[string]struct{ tool, param string }{
 	KindDatasource: {"tableau_datasource_get", "datasource_id"},
 	KindView:       {"tableau_view_get", "view_id"},
 	KindCustomView: {"tableau_custom_view_get", "custom_view_id"},
+	KindFlow:       {"tableau_flow_get", "flow_id"},
 }
 
 // Describe reads the placement of a workbook, data source or view by

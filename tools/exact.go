@@ -124,6 +124,7 @@ const (
 	KindView       = "view"
 	KindDatasource = "datasource"
 	KindCustomView = "customView"
+	KindFlow       = "flow"
 )
 
 // contentParams maps the parameters that name site content to its kind.
@@ -131,7 +132,7 @@ var contentParams = map[string]string{
 	"project_id": KindProject, "parent_project_id": KindProject, "new_project_id": KindProject,
 	"workbook_id": KindWorkbook, "view_id": KindView,
 	"datasource_id": KindDatasource, "datasource_luid": KindDatasource,
-	"custom_view_id": KindCustomView,
+	"custom_view_id": KindCustomView, "flow_id": KindFlow,
 }
 
 // ContentParams lists the parameter names that name site content.

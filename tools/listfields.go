@@ -41,6 +41,10 @@ var listFields = map[string]collectionFields{
 		filter: strings.Fields("status jobType createdAt startedAt completedAt priority progress title subtitle notes args"),
 		sort:   strings.Fields("createdAt startedAt completedAt priority progress status jobType title subtitle"),
 	},
+	"flows": {
+		filter: strings.Fields("name projectName projectId ownerName createdAt updatedAt"),
+		sort:   strings.Fields("name projectName ownerName createdAt updatedAt"),
+	},
 	"sites": {
 		filter: strings.Fields("name contentUrl"),
 		sort:   strings.Fields("name contentUrl"),
@@ -59,6 +63,7 @@ func listFieldTools() map[string]string {
 		"tableau_groups_list":      "groups",
 		"tableau_jobs_list":        "jobs",
 		"tableau_sites_list":       "sites",
+		"tableau_flows_list":       "flows",
 	}
 }
 

@@ -243,7 +243,17 @@ func routeScope(method, pattern string) string {
 		if len(segs) > 2 && segs[2] == "users" && method != "GET" {
 			return "tableau:groups:update"
 		}
+	case "flows":
+		switch {
+		case len(segs) > 1 && segs[1] == "runs":
+			return "tableau:flow_runs:read"
+		case last == "run":
+			return "tableau:flows:run"
+		}
 	case "tasks":
+		if len(segs) > 1 && segs[1] == "runFlow" {
+			return "tableau:flow_tasks:read"
+		}
 		if last == "runNow" {
 			return "tableau:tasks:run"
 		}

@@ -11,8 +11,11 @@ import (
 // ---- jobs ----
 
 func jobGetType(j *job) string {
-	if j.jobType == "increment_extracts" {
+	switch j.jobType {
+	case "increment_extracts":
 		return "IncrementExtract"
+	case "run_flow":
+		return "RunFlow"
 	}
 	return "RefreshExtract"
 }
@@ -31,8 +34,12 @@ func jobJSON(j *job) obj {
 		updated = j.endedAt
 	}
 	o := obj{"id": j.id, "mode": "Asynchronous", "type": jobGetType(j), "progress": itoa(j.progress),
-		"createdAt": stamp(j.createdAt), "updatedAt": stamp(updated),
-		"extractRefreshJob": obj{j.contentKind: obj{"id": j.contentID, "name": j.contentName}}}
+		"createdAt": stamp(j.createdAt), "updatedAt": stamp(updated)}
+	if j.jobType == "run_flow" {
+		o["runFlowJobType"] = obj{"flowRunId": j.flowRunID, "flow": obj{"id": j.contentID, "name": j.contentName}}
+	} else {
+		o["extractRefreshJob"] = obj{j.contentKind: obj{"id": j.contentID, "name": j.contentName}}
+	}
 	if !j.startedAt.IsZero() {
 		o["startedAt"] = stamp(j.startedAt)
 	}

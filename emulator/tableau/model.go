@@ -23,6 +23,9 @@ type site struct {
 	jobs        []*job
 	tasks       []*task
 	customViews []*customView
+	flows       []*flow
+	flowRuns    []*flowRun
+	flowTasks   []*flowTask
 	perms       map[string][]*grant // content LUID -> grants
 }
 
@@ -92,7 +95,8 @@ type job struct {
 	contentID           string
 	contentName         string
 	notes               []string
-	auto                bool // advances Pending -> InProgress -> Success with the clock
+	auto                bool   // advances Pending -> InProgress -> Success with the clock
+	flowRunID           string // of a RunFlow job
 }
 
 type task struct {

@@ -67,6 +67,13 @@ func init() {
 	add("GET", "sites/{site}/customviews/{id}/image", hCustomViewImage)
 	add("GET", "sites/{site}/customviews/{id}/data", hCustomViewData)
 
+	add("GET", "sites/{site}/flows", hFlowsList)
+	add("GET", "sites/{site}/flows/runs", hFlowRunsList)
+	add("GET", "sites/{site}/flows/runs/{id}", hFlowRunGet)
+	add("GET", "sites/{site}/flows/{id}", hFlowGet)
+	add("POST", "sites/{site}/flows/{id}/run", hFlowRun)
+	add("GET", "sites/{site}/tasks/runFlow", hFlowTasksList)
+
 	add("GET", "sites/{site}/datasources", hDatasourcesList)
 	add("GET", "sites/{site}/datasources/{id}", hDatasourceGet)
 	add("PUT", "sites/{site}/datasources/{id}", hDatasourceUpdate)
