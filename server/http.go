@@ -106,6 +106,7 @@ type httpHandler struct {
 	track    *tracker
 	cancels  *cancellations
 	draining atomic.Bool
+	mcp      *mcpserver.MCPServer // for the tools it serves (scope challenges)
 }
 
 // Handler returns the HTTP handler for the chosen transport plus /healthz,
@@ -127,7 +128,7 @@ func newHTTPHandler(s *mcpserver.MCPServer, o HTTPOptions) *httpHandler {
 	if o.MaxBodyBytes <= 0 {
 		o.MaxBodyBytes = defaultMaxBody
 	}
-	h := &httpHandler{o: o, log: o.Logger, origins: map[string]bool{}, track: newTracker(), cancels: newCancellations()}
+	h := &httpHandler{o: o, log: o.Logger, origins: map[string]bool{}, track: newTracker(), cancels: newCancellations(), mcp: s}
 	if h.log == nil {
 		h.log = zap.NewNop()
 	}

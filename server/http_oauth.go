@@ -157,8 +157,8 @@ func (h *httpHandler) stepUp(w http.ResponseWriter, r *http.Request, body []byte
 		return false
 	}
 	t, err := tools.ByName(m.Params.Name)
-	if err != nil {
-		return false // unknown tools get their answer from the server
+	if err != nil || (h.mcp != nil && h.mcp.GetTool(t.Name) == nil) {
+		return false // tools not served get their answer from the server
 	}
 	need := ScopeFor(t.Kind)
 	if g.Has(need) {

@@ -26,6 +26,7 @@ import (
 	scalekitemu "github.com/tableau-mcp/tableau-mcp/emulator/scalekit"
 	. "github.com/tableau-mcp/tableau-mcp/internal/mcptest"
 	"github.com/tableau-mcp/tableau-mcp/server"
+	"github.com/tableau-mcp/tableau-mcp/tools"
 )
 
 // oauthServer is this server as a protected resource of an emulated
@@ -370,5 +371,26 @@ func TestScopesHoldForResourcesToo(t *testing.T) {
 	req.Params.URI = "tableau://views/00000000-0000-4000-8000-000000000001/image"
 	if _, err := s.C.ReadResource(context.Background(), req); err == nil || !strings.Contains(err.Error(), "tableau:read") {
 		t.Errorf("a write-only token read an export: %v", err)
+	}
+}
+
+// A tool the operator does not serve is no reason to ask the user for more.
+func TestNoStepUpForAToolNotServed(t *testing.T) {
+	as, err := oauthemu.Listen(oauthemu.Config{Subject: "usr_i"}, "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { as.Close() })
+	v, err := auth.NewJWT(auth.JWTConfig{AuthorizationServer: as.URL(), Issuer: as.URL(), Audience: "aud-i"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	read, _ := tools.Select(tools.All(), tools.Selection{Toolsets: []string{"all"}, ReadOnly: true})
+	s := serve(t, server.Options{Backend: newSpy(t), Tools: read}, server.HTTPOptions{Auth: &auth.Bearer{JWT: v}})
+	tok := mint(t, as, map[string]any{"aud": "aud-i", "scope": "tableau:read"})
+	resp := postResp(t, s.URL+"/mcp", `{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"tableau_project_create","arguments":{"name":"x"}}}`, bearer(tok))
+	resp.Body.Close()
+	if resp.StatusCode == http.StatusForbidden {
+		t.Errorf("a step-up challenge for a tool the server does not serve: %q", resp.Header.Get("WWW-Authenticate"))
 	}
 }
