@@ -28,6 +28,8 @@ const (
 	APIScope
 	// VDSScope: /api/v1/vizql-data-service{Path}
 	VDSScope
+	// UnversionedScope: /api/-{Path}, the session's site (content search).
+	UnversionedScope
 )
 
 // Request is one Tableau REST (or VizQL Data Service) call.
@@ -104,6 +106,8 @@ func (r Request) URLPath(version, siteID string) string {
 		return "/api/" + version + r.Path
 	case VDSScope:
 		return "/api/v1/vizql-data-service" + r.Path
+	case UnversionedScope:
+		return "/api/-" + r.Path
 	default:
 		return "/api/" + version + "/sites/" + url.PathEscape(siteID) + r.Path
 	}

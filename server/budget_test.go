@@ -228,3 +228,44 @@ func TestCompactListsNameWhatTheyReference(t *testing.T) {
 		t.Errorf("tableau results mode changed Tableau's answer: %v", got)
 	}
 }
+
+// TestContentSearchFindsSuperstore: the term Superstore finds the Superstore
+// workbook, each of its views (with the workbook named) and its data source,
+// as the list tools show them.
+func TestContentSearchFindsSuperstore(t *testing.T) {
+	s, _ := demoSession(t)
+	wbs := List(s.OK("tableau_workbooks_list", args{"filter": "name:eq:Superstore Sales"}), "workbooks")
+	dss := List(s.OK("tableau_datasources_list", args{"filter": "name:has:Superstore"}), "datasources")
+	if len(wbs) != 1 || len(dss) == 0 {
+		t.Fatalf("demo site: %d Superstore Sales workbooks, %d Superstore data sources", len(wbs), len(dss))
+	}
+	views := List(s.OK("tableau_list_views", args{"workbook_id": wbs[0]["id"]}), "views")
+	got := s.OK("tableau_content_search", args{"terms": "Superstore", "page_size": 100})
+	found := map[string]map[string]any{}
+	for _, h := range List(got, "hits") {
+		found[h["type"].(string)+"/"+h["id"].(string)] = h
+	}
+	if h := found["workbook/"+wbs[0]["id"].(string)]; h == nil || h["project"] != Str(wbs[0], "project", "name") || h["owner"] != Str(wbs[0], "owner", "name") {
+		t.Errorf("the Superstore Sales workbook was not found with its project and owner: %v", h)
+	}
+	for _, v := range views {
+		if h := found["view/"+v["id"].(string)]; h == nil || h["workbook"] != "Superstore Sales" {
+			t.Errorf("view %v was not found with its workbook: %v", v["name"], h)
+		}
+	}
+	for _, d := range dss {
+		if found["datasource/"+d["id"].(string)] == nil {
+			t.Errorf("data source %v was not found", d["name"])
+		}
+	}
+	// A type filter keeps to the type; paging pages.
+	for _, h := range List(s.OK("tableau_content_search", args{"terms": "Superstore", "type": "view"}), "hits") {
+		if h["type"] != "view" {
+			t.Errorf("type view gave %v", h)
+		}
+	}
+	one := s.OK("tableau_content_search", args{"terms": "Superstore", "page_size": 1, "page_number": 2})
+	if len(List(one, "hits")) != 1 || Dig(one, "page", "total") == nil {
+		t.Errorf("paging: %v", one)
+	}
+}

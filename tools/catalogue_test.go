@@ -165,7 +165,7 @@ func TestAnnotationsAreHonest(t *testing.T) {
 // pitfall) or missing: every tool and parameter description is a sentence.
 func TestDescriptionsAreWhole(t *testing.T) {
 	selfDescribing := map[string]bool{}
-	for _, n := range strings.Fields("page_number page_size resolution viz_width viz_height format orientation type name description email full_name state grantee_type capability_mode") {
+	for _, n := range strings.Fields("page_number page_size resolution include_usage_statistics incremental_extract is_certified content_permissions viz_width viz_height format orientation type name description email full_name state grantee_type capability_mode") {
 		selfDescribing[n] = true
 	}
 	var walk func(tool, path string, node map[string]any)

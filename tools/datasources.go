@@ -16,7 +16,7 @@ type DatasourceRef struct {
 type DatasourceUpdateArgs struct {
 	DatasourceRef
 	Name              string `json:"name,omitempty"`
-	IsCertified       *bool  `json:"is_certified,omitempty" jsonschema_description:"Certified or not."`
+	IsCertified       *bool  `json:"is_certified,omitempty"`
 	CertificationNote string `json:"certification_note,omitempty" jsonschema_description:"Note shown with the certification."`
 	Relocation
 }

@@ -74,7 +74,7 @@ type ViewExportArgs struct {
 
 // ViewFilterArgs filter a view before it is exported.
 type ViewFilterArgs struct {
-	ViewFilters map[string]string `json:"view_filters,omitempty" jsonschema_description:"Filter first: view field name to value(s), e.g. {\"Region\":\"East,West\"}."`
+	ViewFilters map[string]string `json:"view_filters,omitempty" jsonschema_description:"Filter first, e.g. {\"Region\":\"East,West\"}."`
 }
 
 // Validate checks the filters before they become query parameters.

@@ -16,7 +16,7 @@ type ProjectRef struct {
 type ProjectFields struct {
 	Description        string `json:"description,omitempty"`
 	ParentProjectID    string `json:"parent_project_id,omitempty" jsonschema_description:"Parent project LUID; omit for top level."`
-	ContentPermissions string `json:"content_permissions,omitempty" jsonschema:"enum=ManagedByOwner,enum=LockedToProject,enum=LockedToProjectWithoutNested" jsonschema_description:"Who manages content permissions."`
+	ContentPermissions string `json:"content_permissions,omitempty" jsonschema:"enum=ManagedByOwner,enum=LockedToProject,enum=LockedToProjectWithoutNested"`
 }
 
 // ProjectCreateArgs are the arguments of tableau_project_create.

@@ -11,7 +11,7 @@ func All() []Tool {
 	var all []Tool
 	for _, group := range [][]Tool{
 		siteTools, workbookTools, viewTools, datasourceTools, permissionTools,
-		projectTools, userTools, groupTools, jobTools, scheduleTools, queryTools, exportTools,
+		projectTools, userTools, groupTools, jobTools, scheduleTools, queryTools, exportTools, searchTools,
 		customViewTools, flowTools,
 	} {
 		all = append(all, group...)

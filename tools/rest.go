@@ -69,7 +69,7 @@ func (p Paging) query(q url.Values) url.Values {
 
 // ListArgs are the filter, sort and paging parameters of list tools.
 type ListArgs struct {
-	Filter string `json:"filter,omitempty" check:"filter" jsonschema_description:"field:op:value,...; ops eq cieq has in gt gte lt lte."`
+	Filter string `json:"filter,omitempty" check:"filter" jsonschema_description:"field:op:value,..., e.g. name:has:Sales."`
 	Sort   string `json:"sort,omitempty" check:"sort" jsonschema_description:"field:asc|desc,..."`
 	Paging
 }

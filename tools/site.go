@@ -8,7 +8,7 @@ import (
 
 // SiteArgs are the arguments of tableau_site_get.
 type SiteArgs struct {
-	IncludeUsageStatistics bool `json:"include_usage_statistics,omitempty" jsonschema_description:"Also return usage (users, storage)."`
+	IncludeUsageStatistics bool `json:"include_usage_statistics,omitempty"`
 }
 
 // SitesListArgs are the arguments of tableau_sites_list.
@@ -26,13 +26,13 @@ var siteTools = []Tool{
 	}),
 	restTool(Tool{
 		Name: "tableau_session_get", Title: "Current session", Kind: Read, Idempotent: true, Source: Seed, Toolset: "site",
-		Description: "Get the signed-in site (id, name, contentUrl) and user (id, name, site role).",
+		Description: "Get the signed-in site and user, with their IDs.",
 	}, func(*NoArgs) backend.Request {
 		return get(backend.APIScope, "/sessions/current", nil)
 	}),
 	restTool(Tool{
 		Name: "tableau_site_get", Title: "Get the site", Kind: Read, Idempotent: true, Source: Seed, Toolset: "site",
-		Description: "Get the current site's settings and quotas; optionally its usage.",
+		Description: "Get the site's settings and quotas, optionally its usage.",
 	}, func(a *SiteArgs) backend.Request {
 		return get(backend.SiteScope, "", usage(nil, a.IncludeUsageStatistics))
 	}),

@@ -19,21 +19,21 @@ type ViewRef struct {
 // ViewsListArgs are the arguments of tableau_views_list.
 type ViewsListArgs struct {
 	ListArgs
-	IncludeUsageStatistics bool `json:"include_usage_statistics,omitempty" jsonschema_description:"Also return view counts."`
+	IncludeUsageStatistics bool `json:"include_usage_statistics,omitempty"`
 }
 
 // WorkbookViewsArgs are the arguments of tableau_list_views.
 type WorkbookViewsArgs struct {
 	WorkbookRef
 	Filter                 string `json:"filter,omitempty" check:"filter" jsonschema_description:"On name or sheetType, ops eq cieq has in, e.g. name:has:Sales."`
-	IncludeUsageStatistics bool   `json:"include_usage_statistics,omitempty" jsonschema_description:"Also return view counts."`
+	IncludeUsageStatistics bool   `json:"include_usage_statistics,omitempty"`
 	Paging
 }
 
 // ViewGetArgs are the arguments of tableau_view_get.
 type ViewGetArgs struct {
 	ViewRef
-	IncludeUsageStatistics bool `json:"include_usage_statistics,omitempty" jsonschema_description:"Also return its view count."`
+	IncludeUsageStatistics bool `json:"include_usage_statistics,omitempty"`
 }
 
 var viewTools = []Tool{

@@ -31,7 +31,7 @@ func (a *WorkbookSearchArgs) Validate() error {
 // WorkbookGetArgs are the arguments of tableau_workbook_get.
 type WorkbookGetArgs struct {
 	WorkbookRef
-	IncludeUsageStatistics bool `json:"include_usage_statistics,omitempty" jsonschema_description:"Also return view counts."`
+	IncludeUsageStatistics bool `json:"include_usage_statistics,omitempty"`
 }
 
 // WorkbookUpdateArgs are the arguments of tableau_workbook_update.
@@ -68,7 +68,7 @@ func (a *WorkbookUpdateArgs) Validate() error {
 
 // RefreshArgs are the arguments of the extract refresh tools.
 type RefreshArgs struct {
-	IncrementalExtract bool `json:"incremental_extract,omitempty" jsonschema_description:"Incremental instead of full refresh."`
+	IncrementalExtract bool `json:"incremental_extract,omitempty"`
 }
 
 func refreshBody(incremental bool) map[string]any {
@@ -133,7 +133,7 @@ var workbookTools = []Tool{
 	}),
 	restTool(Tool{
 		Name: "tableau_workbook_connections_list", Title: "List a workbook's connections", Kind: Read, Idempotent: true, Source: Seed, Toolset: "workbooks",
-		Description: "List a workbook's data connections: type, server, user name and data source.",
+		Description: "List a workbook's data connections and their data sources.",
 	}, func(a *WorkbookRef) backend.Request {
 		return get(backend.SiteScope, workbookPath(a.WorkbookID, "connections"), nil)
 	}),

@@ -34,6 +34,7 @@ func init() {
 	)
 	add("POST", "auth/signout", hSignOut)
 	add("GET", "sessions/current", hSessionCurrent)
+	add("GET", "search", hContentSearch)
 	add("GET", "sites", hSitesList)
 	add("GET", "sites/{site}", hSiteGet)
 
@@ -164,7 +165,12 @@ func (e *Emulator) dispatch(c *call) {
 		c.fail(endpointNotFound(c.r.URL.Path))
 		return
 	}
+	// Content search is unversioned: /api/-/search, and only it.
+	unversioned := segs[1] == "-"
 	major, minor, ok := parseVersion(segs[1])
+	if unversioned {
+		major, minor, ok = 3, 16, len(segs) == 3 && segs[2] == "search"
+	}
 	if !ok || major < 2 || major > e.maxMajor || (major == e.maxMajor && minor > e.maxMinor) {
 		c.fail(newErr(http.StatusNotFound, "404003", fmt.Sprintf("The REST API version '%s' is not served here; versions 2.0 to %s are.", segs[1], e.cfg.APIVersion)))
 		return
@@ -175,7 +181,7 @@ func (e *Emulator) dispatch(c *call) {
 	for i := range routes {
 		rt := &routes[i]
 		params, ok := rt.match(rest)
-		if !ok {
+		if !ok || (rt.pattern == "search") != unversioned {
 			continue
 		}
 		if rt.method != c.r.Method {
