@@ -26,6 +26,7 @@ var toolScopes = map[string][]string{
 	"tableau_sites_list":   {scopeContentRead},
 
 	"tableau_workbooks_list":            {scopeContentRead},
+	"tableau_content_search":            {scopeContentRead},
 	"tableau_workbook_search":           {scopeContentRead},
 	"tableau_workbook_get":              {scopeContentRead},
 	"tableau_workbook_connections_list": {scopeContentRead},
