@@ -85,6 +85,9 @@ func walkEveryTool(t *testing.T, s *Session) {
 		t.Fatalf("workbook_get: %v", got)
 	}
 	s.OK("tableau_workbook_connections_list", args{"workbook_id": wbID})
+	if hits := List(s.OK("tableau_content_search", args{"terms": wbName, "type": "workbook"}), "hits"); len(hits) == 0 || hits[0]["name"] != wbName {
+		t.Errorf("content search for %q found %v", wbName, hits)
+	}
 	wv := List(s.OK("tableau_list_views", args{"workbook_id": wbID, "include_usage_statistics": true}), "views", "view")
 	if len(wv) != len(views) {
 		t.Errorf("list_views gave %d views, workbook_get %d", len(wv), len(views))

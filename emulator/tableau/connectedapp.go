@@ -211,7 +211,8 @@ func routeScope(method, pattern string) string {
 	if pattern == "auth/signout" || pattern == "sessions/current" {
 		return ""
 	}
-	if pattern == "sites" || pattern == "sites/{site}" {
+	if pattern == "sites" || pattern == "sites/{site}" || pattern == "search" {
+		// Content search: tableau-mcp sends tableau:content:read for it.
 		return "tableau:content:read"
 	}
 	segs := strings.Split(strings.TrimPrefix(pattern, "sites/{site}/"), "/")
