@@ -198,6 +198,7 @@ func walkEveryTool(t *testing.T, s *Session) {
 	walkExports(t, s, viewID, wbID, dsID)
 	walkCustomViews(t, s)
 	walkFlows(t, s)
+	walkPulse(t, s)
 
 	// Jobs, refreshes, tasks.
 	job := s.OK("tableau_workbook_refresh", args{"workbook_id": wbID})

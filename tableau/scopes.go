@@ -93,6 +93,11 @@ var toolScopes = map[string][]string{
 	"tableau_flow_run":        {"tableau:flows:run"},
 	"tableau_flow_tasks_list": {"tableau:flow_tasks:read"},
 
+	"tableau_pulse_definitions_list":   {"tableau:insight_definitions_metrics:read"},
+	"tableau_pulse_metrics_list":       {"tableau:insight_definitions_metrics:read", "tableau:insight_metrics:read"},
+	"tableau_pulse_subscriptions_list": {"tableau:metric_subscriptions:read"},
+	"tableau_pulse_insights_get":       {"tableau:insight_definitions_metrics:read", "tableau:insight_metrics:read", "tableau:insights:read"},
+
 	"tableau_schedules_list":  {"tableau:schedules:read"},
 	"tableau_schedule_create": {"tableau:schedules:create"},
 	"tableau_schedule_update": {"tableau:schedules:update"},

@@ -32,6 +32,8 @@ var idSources = map[string]string{
 	"custom_view_id":    "tableau_custom_views_list",
 	"owner_id":          "tableau_users_list",
 	"flow_id":           "tableau_flows_list",
+	"definition_id":     "tableau_pulse_definitions_list",
+	"metric_id":         "tableau_pulse_metrics_list",
 }
 
 // IDSource names the tool that lists valid values of an ID parameter.

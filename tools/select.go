@@ -11,13 +11,13 @@ import (
 var Toolsets = []string{
 	"site", "workbooks", "views", "datasources", "query", "exports", "projects",
 	"users", "groups", "permissions", "jobs", "schedules",
-	"customviews", "flows",
+	"customviews", "flows", "pulse",
 }
 
 // BeyondToolsets hold what goes past the REST catalogue the project began
 // with (custom views, ...). They are opt-in over HTTP like the
 // administration toolsets, and carry their own context budget.
-var BeyondToolsets = []string{"customviews", "flows"}
+var BeyondToolsets = []string{"customviews", "flows", "pulse"}
 
 // DefaultToolsets serve content discovery, querying and exports. The
 // administration toolsets (users, groups, permissions, jobs, schedules) are

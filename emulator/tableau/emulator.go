@@ -37,6 +37,9 @@ type Config struct {
 	// and .tdsx downloads of content that has extracts (default 64 KiB).
 	// Downloads stream it, so a test can ask for hundreds of megabytes.
 	ExtractBytes int64
+	// NoPulse answers the Pulse paths (/api/-/pulse/...) with a bare 404,
+	// as Tableau Server does; by default the site has Pulse, as on Cloud.
+	NoPulse bool
 }
 
 // PAT is a personal access token that signs in to one site as one user.

@@ -26,6 +26,7 @@ type site struct {
 	flows       []*flow
 	flowRuns    []*flowRun
 	flowTasks   []*flowTask
+	pulse       []*pulseDefinition
 	perms       map[string][]*grant // content LUID -> grants
 }
 

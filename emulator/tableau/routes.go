@@ -165,6 +165,10 @@ func (e *Emulator) dispatch(c *call) {
 		c.fail(endpointNotFound(c.r.URL.Path))
 		return
 	}
+	if len(segs) > 3 && segs[1] == "-" && segs[2] == "pulse" {
+		e.dispatchPulse(c, segs[2:])
+		return
+	}
 	// Content search is unversioned: /api/-/search, and only it.
 	unversioned := segs[1] == "-"
 	major, minor, ok := parseVersion(segs[1])

@@ -322,6 +322,7 @@ func seedDemo() *site {
 
 	s.seedCustomViews()
 	s.seedFlows()
+	s.seedPulse()
 
 	s.addJob("pending-superstore", "Pending", "refresh_extracts", "datasource", superstore, 2*time.Minute, 0)
 	s.addJob("running-sales", "InProgress", "refresh_extracts", "workbook", "Superstore Sales", 10*time.Minute, 0)
