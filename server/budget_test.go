@@ -269,3 +269,28 @@ func TestContentSearchFindsSuperstore(t *testing.T) {
 		t.Errorf("paging: %v", one)
 	}
 }
+
+// TestConfirmationNamesTheContent: the person asked before a delete reads
+// the content's name and where it is, not only its ID.
+func TestConfirmationNamesTheContent(t *testing.T) {
+	b, _, _ := demo.New(nil)
+	a := &answer{action: mcp.ElicitationResponseActionAccept, ok: true}
+	s := inProcess(t, server.Options{Backend: b}, client.WithElicitationHandler(a))
+	projects := List(s.OK("tableau_projects_list", nil), "projects")
+	var parent string
+	for _, p := range projects {
+		if p["name"] == "Default" {
+			parent = p["id"].(string)
+		}
+	}
+	id := Str(s.OK("tableau_project_create", args{"name": "Agent Test", "parent_project_id": parent}), "project", "id")
+	s.OK("tableau_project_delete", args{"project_id": id})
+	wb := List(s.OK("tableau_workbooks_list", args{"filter": "name:eq:Superstore Sales"}), "workbooks")[0]
+	s.OK("tableau_workbook_delete", args{"workbook_id": wb["id"]})
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if len(a.asked) != 2 || !strings.HasPrefix(a.asked[0], "Delete project 'Agent Test' (in 'Default')?") ||
+		!strings.HasPrefix(a.asked[1], "Delete workbook 'Superstore Sales' (in '"+Str(wb, "project", "name")+"')?") {
+		t.Errorf("the questions were %q", a.asked)
+	}
+}

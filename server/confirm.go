@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -24,6 +25,8 @@ import (
 // operator allowed destructive tools.
 type confirmer struct {
 	allow bool
+	// label names the content a call acts on ("" when unknown).
+	label func(ctx context.Context, t tools.Tool, args any) string
 	ttl   time.Duration
 	// sign signs the confirmation states, so that any replica sharing the
 	// session secret can check an answer to a question another one asked.
@@ -98,7 +101,11 @@ func (c *confirmer) check(ctx context.Context, t tools.Tool, args any, req mcp.C
 		return nil, refused("unknown_client", "%s deletes content permanently and needs the user's confirmation, but this server does not know whether the client can ask for it (this session was not initialized with this server, so its capabilities are unknown). It was not run, whatever --allow-destructive says. Start a new MCP session (initialize) and call it again.", t.Name)
 	case can:
 		state := c.issue(pendingConfirm{identity: who, tool: t.Name, args: digest})
-		return mcpserver.NewInputRequestBuilder(state).Elicit(confirmKey, question(t, args)).ToolResult(), nil
+		label := ""
+		if c.label != nil {
+			label = c.label(ctx, t, args)
+		}
+		return mcpserver.NewInputRequestBuilder(state).Elicit(confirmKey, question(t, args, label)).ToolResult(), nil
 	case c.allow:
 		return nil, nil
 	}
@@ -106,14 +113,20 @@ func (c *confirmer) check(ctx context.Context, t tools.Tool, args any, req mcp.C
 }
 
 // question is the confirmation shown to the user.
-func question(t tools.Tool, args any) mcp.ElicitationParams {
+func question(t tools.Tool, args any, label string) mcp.ElicitationParams {
 	b, _ := json.Marshal(args)
 	shown := string(b)
 	if len(shown) > 400 {
 		shown = shown[:400] + "…"
 	}
+	msg := fmt.Sprintf("%s: %s with %s. This cannot be undone. Go ahead?", t.Title, t.Name, shown)
+	if label != "" {
+		// "Delete a project" -> "Delete project 'Agent Test' (in 'Default')?"
+		verb, _, _ := strings.Cut(t.Title, " ")
+		msg = fmt.Sprintf("%s %s? (%s with %s.) This cannot be undone.", verb, label, t.Name, shown)
+	}
 	return mcp.ElicitationParams{
-		Message: fmt.Sprintf("%s: %s with %s. This cannot be undone. Go ahead?", t.Title, t.Name, shown),
+		Message: msg,
 		RequestedSchema: map[string]any{
 			"type": "object",
 			"properties": map[string]any{

@@ -87,6 +87,7 @@ func New(opts Options) (*mcpserver.MCPServer, error) {
 		completions: newCompleter(),
 	}
 	d.confirm.sign = newSigner(opts.SessionSecret)
+	d.confirm.label = func(ctx context.Context, t tools.Tool, args any) string { return tools.Label(ctx, env, t.Name, args) }
 	if opts.Scope.Active() {
 		d.scope = newScoper(opts.Scope, env)
 	}
