@@ -114,3 +114,28 @@ func TestScopeFiltersFlowsAndTheirRuns(t *testing.T) {
 		}
 	}
 }
+
+// Under a scope, flow tasks list only those of in-scope flows, and the
+// Pulse tools, which a content scope cannot bound, are refused.
+func TestScopeBoundsFlowTasksAndRefusesPulse(t *testing.T) {
+	x := newScopedSite(t)
+	s := serve(t, server.Options{Backend: x.b, Scope: x.scope}, server.HTTPOptions{Auth: tokenAuth(t)})
+	sess, err := s.connect(t, "http", bearer(aliceToken))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tasks := List(sess.OK("tableau_flow_tasks_list", nil), "tasks", "task")
+	if len(tasks) == 0 {
+		t.Fatal("no flow task of Sales listed")
+	}
+	for _, tk := range tasks {
+		if id := Str(tk, "flowRun", "flow", "id"); id != x.inFlow {
+			t.Errorf("task of flow %s listed by a server scoped to Sales", id)
+		}
+	}
+	n := x.b.count()
+	sess.Fail("tableau_pulse_definitions_list", nil, "not available under a scope")
+	if sent := x.b.since(n); len(sent) > 0 {
+		t.Errorf("a refused Pulse call sent %v", sent)
+	}
+}

@@ -77,6 +77,9 @@ func newScoper(s Scope, env *tools.Env) *scoper {
 // name content outside the scope. It reads the values the tool will send,
 // so no spelling of a parameter's name can slip an ID past it.
 func (s *scoper) check(ctx context.Context, t tools.Tool, args any) *refusal {
+	if t.Toolset == "pulse" {
+		return refused("scope", "%s: Pulse metrics are defined over data sources across the whole site, which this server's scope (set by the operator) cannot bound, so Pulse is not available under a scope", t.Name)
+	}
 	refs := tools.ContentRefs(args)
 	if t.Name == "tableau_project_create" && len(s.projects) > 0 && !slices.ContainsFunc(refs, func(r tools.Ref) bool { return r.Param == "parent_project_id" }) {
 		return refused("scope", "a top-level project would be outside the content this server is allowed to touch (its scope is set by the operator): give parent_project_id, one of the projects tableau_projects_list shows")
@@ -199,6 +202,7 @@ var collections = []struct{ outer, inner, kind string }{
 	{"customViews", "customView", tools.KindCustomView},
 	{"flows", "flow", tools.KindFlow},
 	{"flowRuns", "flowRuns", "flowRun"},
+	{"tasks", "task", "flowTask"},
 }
 
 // filter removes out-of-scope items from the answer's collections. Items
@@ -272,6 +276,17 @@ func (s *scoper) itemIn(ctx context.Context, kind string, m map[string]any) bool
 		return s.datasources[id] || s.projects[f.project] || s.tagged(f.tags)
 	case tools.KindFlow:
 		return s.projects[f.project] || s.tagged(f.tags)
+	case "flowTask":
+		// Flow tasks wrap the task under flowRun; extract refresh tasks,
+		// listed under the same keys, are not content and stay.
+		run, ok := m["flowRun"].(map[string]any)
+		if !ok {
+			return true
+		}
+		flow, _ := run["flow"].(map[string]any)
+		id, _ := flow["id"].(string)
+		in, err := s.allows(ctx, tools.KindFlow, id)
+		return err == nil && in
 	case "flowRun":
 		flow, _ := m["flowId"].(string)
 		in, err := s.allows(ctx, tools.KindFlow, flow)
