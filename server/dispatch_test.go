@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -59,7 +60,7 @@ func onlyLookups(sent []string) bool {
 	for _, s := range sent {
 		method, path, _ := strings.Cut(s, " ")
 		parts := strings.Split(strings.Trim(path, "/"), "/")
-		if method != http.MethodGet || len(parts) != 2 || (parts[0] != "workbooks" && parts[0] != "views" && parts[0] != "datasources" && parts[0] != "customviews" && parts[0] != "flows") {
+		if method != http.MethodGet || len(parts) != 2 || (parts[0] != "workbooks" && parts[0] != "views" && parts[0] != "datasources" && parts[0] != "customviews" && parts[0] != "flows") && path != "/tasks/extractRefreshes" {
 			return false
 		}
 	}
@@ -86,6 +87,7 @@ type scopedSite struct {
 	inDS, outDS     string
 	inCV, outCV     string
 	inFlow, outFlow string
+	inTask, outTask string
 	outProject      string
 	scope           server.Scope
 }
@@ -131,6 +133,20 @@ func newScopedSite(t *testing.T) *scopedSite {
 	}
 	x.inCV, x.outCV = pick(cvs, true, "project", "id"), pick(cvs, false, "project", "id")
 	x.inFlow, x.outFlow = pick(all.flows, true, "project", "id"), pick(all.flows, false, "project", "id")
+	// An extract refresh task is in scope when what it refreshes is.
+	contentProject := map[string]string{}
+	for _, w := range all.workbooks {
+		contentProject[w["id"].(string)] = Str(w, "project", "id")
+	}
+	for _, d := range all.datasources {
+		contentProject[d["id"].(string)] = Str(d, "project", "id")
+	}
+	var tasks []map[string]any
+	for _, tk := range all.tasks {
+		target := Str(tk, "workbook", "id") + Str(tk, "datasource", "id")
+		tasks = append(tasks, map[string]any{"id": tk["id"], "project": map[string]any{"id": contentProject[target]}})
+	}
+	x.inTask, x.outTask = pick(tasks, true, "project", "id"), pick(tasks, false, "project", "id")
 	for _, p := range all.projects {
 		if p["id"] != x.sales {
 			x.outProject = p["id"].(string)
@@ -142,11 +158,11 @@ func newScopedSite(t *testing.T) *scopedSite {
 
 // outOf returns the out-of-scope ID for a content kind.
 func (x *scopedSite) outOf(kind string) string {
-	return map[string]string{tools.KindProject: x.outProject, tools.KindWorkbook: x.outWB, tools.KindView: x.outView, tools.KindDatasource: x.outDS, tools.KindCustomView: x.outCV, tools.KindFlow: x.outFlow}[kind]
+	return map[string]string{tools.KindProject: x.outProject, tools.KindWorkbook: x.outWB, tools.KindView: x.outView, tools.KindDatasource: x.outDS, tools.KindCustomView: x.outCV, tools.KindFlow: x.outFlow, tools.KindTask: x.outTask}[kind]
 }
 
 func (x *scopedSite) inOf(kind string) string {
-	return map[string]string{tools.KindProject: x.sales, tools.KindWorkbook: x.inWB, tools.KindView: x.inView, tools.KindDatasource: x.inDS, tools.KindCustomView: x.inCV, tools.KindFlow: x.inFlow}[kind]
+	return map[string]string{tools.KindProject: x.sales, tools.KindWorkbook: x.inWB, tools.KindView: x.inView, tools.KindDatasource: x.inDS, tools.KindCustomView: x.inCV, tools.KindFlow: x.inFlow, tools.KindTask: x.inTask}[kind]
 }
 
 // Every tool taking a content ID, called by an authenticated caller of a
@@ -386,4 +402,19 @@ func TestPromptsAreScopedAndLimited(t *testing.T) {
 	if err := get(x.inView); err == nil || !strings.Contains(err.Error(), "rate limit") {
 		t.Errorf("a third prompt within a minute with a limit of two: %v", err)
 	}
+}
+
+// An extract refresh task follows what it refreshes: a scoped server lists
+// only the tasks of in-scope workbooks and data sources, and runs only those.
+func TestExtractRefreshTasksFollowTheirContentIntoScope(t *testing.T) {
+	x := newScopedSite(t)
+	scoped := inProcess(t, server.Options{Backend: x.b, AllowDestructive: true, Scope: x.scope})
+	listed := ids(List(scoped.OK("tableau_extract_refresh_tasks_list", map[string]any{"page_size": 1000}), "tasks", "task"))
+	if !slices.Contains(listed, x.inTask) || slices.Contains(listed, x.outTask) {
+		t.Errorf("scoped task list %v: want %s in and %s out", listed, x.inTask, x.outTask)
+	}
+	if res := scoped.Call("tableau_extract_refresh_task_run", map[string]any{"task_id": x.outTask}); !res.IsError || !strings.Contains(Text(res), "outside") {
+		t.Errorf("out-of-scope task run: %.200s", Text(res))
+	}
+	scoped.OK("tableau_extract_refresh_task_run", map[string]any{"task_id": x.inTask})
 }

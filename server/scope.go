@@ -48,9 +48,9 @@ type scoper struct {
 
 // fact is what the scope needs to know about one item.
 type fact struct {
-	project, workbook string
-	tags              []string
-	at                time.Time
+	project, workbook, datasource string
+	tags                          []string
+	at                            time.Time
 }
 
 func newScoper(s Scope, env *tools.Env) *scoper {
@@ -134,6 +134,24 @@ func (s *scoper) allows(ctx context.Context, kind, id string) (bool, error) {
 			return false, err
 		}
 		return s.workbookIn(ctx, f.workbook, f.project)
+	case tools.KindTask:
+		f, err := s.lookup(ctx, kind, id)
+		if err != nil {
+			return false, err
+		}
+		return s.refreshIn(ctx, f.workbook, f.datasource)
+	}
+	return false, nil
+}
+
+// refreshIn reports whether what an extract refresh task refreshes (its
+// workbook or its data source) is in scope; a task naming neither is not.
+func (s *scoper) refreshIn(ctx context.Context, workbook, datasource string) (bool, error) {
+	switch {
+	case workbook != "":
+		return s.workbookIn(ctx, strings.ToLower(workbook), "")
+	case datasource != "":
+		return s.allows(ctx, "datasource", datasource)
 	}
 	return false, nil
 }
@@ -176,7 +194,7 @@ func (s *scoper) lookup(ctx context.Context, kind, id string) (fact, error) {
 	if err != nil {
 		return fact{}, err
 	}
-	f = fact{project: p.Project, workbook: p.Workbook, tags: p.Tags}
+	f = fact{project: p.Project, workbook: p.Workbook, datasource: p.Datasource, tags: p.Tags}
 	f.at = time.Now()
 	s.mu.Lock()
 	if len(s.cache) > 10000 {
@@ -278,10 +296,21 @@ func (s *scoper) itemIn(ctx context.Context, kind string, m map[string]any) bool
 		return s.projects[f.project] || s.tagged(f.tags)
 	case "flowTask":
 		// Flow tasks wrap the task under flowRun; extract refresh tasks,
-		// listed under the same keys, are not content and stay.
+		// listed under the same keys (wrapped in extractRefresh, or bare in
+		// compact results), follow what they refresh.
 		run, ok := m["flowRun"].(map[string]any)
 		if !ok {
-			return true
+			er, wrapped := m["extractRefresh"].(map[string]any)
+			if !wrapped {
+				er = m
+			}
+			ref := func(k string) string {
+				r, _ := er[k].(map[string]any)
+				id, _ := r["id"].(string)
+				return id
+			}
+			in, err := s.refreshIn(ctx, ref("workbook"), ref("datasource"))
+			return err == nil && in
 		}
 		flow, _ := run["flow"].(map[string]any)
 		id, _ := flow["id"].(string)

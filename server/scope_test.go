@@ -12,7 +12,7 @@ import (
 
 // site is what the unscoped demo site holds, read through the tools.
 type site struct {
-	projects, workbooks, views, datasources, customViews, flows []map[string]any
+	projects, workbooks, views, datasources, customViews, flows, tasks []map[string]any
 }
 
 func readSite(t *testing.T, s *Session) site {
@@ -24,6 +24,7 @@ func readSite(t *testing.T, s *Session) site {
 		datasources: List(s.OK("tableau_datasources_list", big), "datasources", "datasource"),
 		customViews: List(s.OK("tableau_custom_views_list", big), "customViews", "customView"),
 		flows:       List(s.OK("tableau_flows_list", big), "flows", "flow"),
+		tasks:       List(s.OK("tableau_extract_refresh_tasks_list", big), "tasks", "task"),
 	}
 }
 

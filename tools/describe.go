@@ -4,7 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
+	"strconv"
 	"strings"
+
+	"github.com/tableau-mcp/tableau-mcp/backend"
 
 	"github.com/mark3labs/mcp-go/mcp"
 )
@@ -13,7 +17,10 @@ import (
 // know of it. IDs are lower case.
 type Placement struct {
 	Project, Workbook string
-	Tags              []string
+	// Datasource is what an extract refresh task refreshes, when it is a
+	// data source.
+	Datasource string
+	Tags       []string
 }
 
 // describers are the get tools that tell an item's placement.
@@ -30,6 +37,9 @@ var describers = map[string]struct{ tool, param string }{
 // backend, so that the lookup takes the same path as the tool would on
 // every backend.
 func Describe(ctx context.Context, env *Env, kind, id string) (Placement, error) {
+	if kind == KindTask {
+		return describeTask(ctx, env, id)
+	}
 	d, ok := describers[kind]
 	if !ok {
 		return Placement{}, fmt.Errorf("no placement to read for a %s", kind)
@@ -96,4 +106,53 @@ func PlacementOf(item map[string]any) Placement {
 		}
 	}
 	return p
+}
+
+// describeTask finds an extract refresh task in the site's task list (Tableau
+// has no documented call that reads one task) and tells what it refreshes:
+// its workbook or its data source. The list is read as REST, on every
+// backend, so the answer has Tableau's shape.
+func describeTask(ctx context.Context, env *Env, id string) (Placement, error) {
+	for n := 1; n <= 50; n++ {
+		req := get(backend.SiteScope, "/tasks/extractRefreshes", url.Values{"pageSize": {"1000"}, "pageNumber": {strconv.Itoa(n)}})
+		req.Idempotent = true
+		raw, err := env.Backend.Invoke(ctx, backend.Call{Tool: "tableau_extract_refresh_tasks_list", Request: req})
+		if err != nil {
+			return Placement{}, err
+		}
+		var doc struct {
+			Tasks struct {
+				Task []struct {
+					ExtractRefresh struct {
+						ID         string `json:"id"`
+						Workbook   *cRef  `json:"workbook"`
+						Datasource *cRef  `json:"datasource"`
+					} `json:"extractRefresh"`
+				} `json:"task"`
+			} `json:"tasks"`
+			Pagination page `json:"pagination"`
+		}
+		if err := json.Unmarshal(raw, &doc); err != nil {
+			return Placement{}, fmt.Errorf("unexpected answer listing extract refresh tasks")
+		}
+		for _, t := range doc.Tasks.Task {
+			er := t.ExtractRefresh
+			if !strings.EqualFold(er.ID, id) {
+				continue
+			}
+			var p Placement
+			if er.Workbook != nil {
+				p.Workbook = strings.ToLower(er.Workbook.ID)
+			}
+			if er.Datasource != nil {
+				p.Datasource = strings.ToLower(er.Datasource.ID)
+			}
+			return p, nil
+		}
+		// Without pagination (the list is whole) or past its end: not there.
+		if int(doc.Pagination.PageSize) == 0 || n*int(doc.Pagination.PageSize) >= int(doc.Pagination.TotalAvailable) {
+			break
+		}
+	}
+	return Placement{}, fmt.Errorf("no extract refresh task %s on this site; tableau_extract_refresh_tasks_list shows the tasks", id)
 }

@@ -125,6 +125,9 @@ const (
 	KindDatasource = "datasource"
 	KindCustomView = "customView"
 	KindFlow       = "flow"
+	// KindTask is an extract refresh task: it is in scope when the
+	// workbook or data source it refreshes is.
+	KindTask = "extractRefreshTask"
 )
 
 // contentParams maps the parameters that name site content to its kind.
@@ -133,6 +136,7 @@ var contentParams = map[string]string{
 	"workbook_id": KindWorkbook, "view_id": KindView,
 	"datasource_id": KindDatasource, "datasource_luid": KindDatasource,
 	"custom_view_id": KindCustomView, "flow_id": KindFlow,
+	"task_id": KindTask,
 }
 
 // ContentParams lists the parameter names that name site content.
