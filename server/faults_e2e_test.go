@@ -233,22 +233,24 @@ func TestATruncatedPNGIsAnError(t *testing.T) {
 // coming; a pause that long stops it; a JSON answer is bounded in total.
 func TestADownloadIsBoundedByIdleTimeNotTotalTime(t *testing.T) {
 	pol := fastRetry
-	pol.Timeout = 400 * time.Millisecond
+	// The margins are wide so that a loaded machine cannot turn a steady
+	// trickle into an idle gap: pieces 40 ms apart against 800 ms of idle.
+	pol.Timeout = 800 * time.Millisecond
 	eachBackendWith(t, pol, func(t *testing.T, r *rig) {
 		views := List(r.s.OK("tableau_views_list", nil), "views", "view")
 		a := args{"view_id": views[0]["id"].(string)}
 		image := r.hop("", http.MethodGet, "/image")
 
-		// 32 pieces 20 ms apart: 640 ms in all, never 400 ms idle.
-		r.proxy.Inject(image, 1, faults.Fault{Trickle: 20 * time.Millisecond})
+		// 32 pieces 40 ms apart: 1.28 s in all, never 800 ms idle.
+		r.proxy.Inject(image, 1, faults.Fault{Trickle: 40 * time.Millisecond})
 		if res := r.s.Call("tableau_view_image_get", a); res.IsError {
 			t.Fatalf("a slow, steady download was stopped: %s", Text(res))
 		}
 		r.proxy.Inject(image, 1, faults.Fault{Stall: true})
-		r.s.Fail("tableau_view_image_get", a, "sent nothing for 400ms", "TABLEAU_MCP_UPSTREAM_TIMEOUT")
+		r.s.Fail("tableau_view_image_get", a, "sent nothing for 800ms", "TABLEAU_MCP_UPSTREAM_TIMEOUT")
 
 		list := r.hop("tableau_views_list", http.MethodGet, "/views")
-		r.proxy.Inject(list, 1, faults.Fault{Trickle: 20 * time.Millisecond})
-		r.s.Fail("tableau_views_list", nil, "did not answer within 400ms")
+		r.proxy.Inject(list, 1, faults.Fault{Trickle: 40 * time.Millisecond})
+		r.s.Fail("tableau_views_list", nil, "did not answer within 800ms")
 	})
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/mark3labs/mcp-go/mcp"
 
@@ -43,14 +44,22 @@ func TestLoggingAndProgressOverSSE(t *testing.T) {
 	if _, err := sess.C.CallTool(ctx, req); err != nil {
 		t.Fatal(err)
 	}
-	// Notifications travel the session's stream ahead of the answer; one
-	// more round trip lets any still queued arrive.
-	if err := sess.C.Ping(ctx); err != nil {
-		t.Fatal(err)
+	// Over SSE mcp-go queues notifications for another goroutine, so they
+	// may arrive after the answer: wait for them (a bound, not a timing).
+	enough := func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return got["notifications/message"] >= 2 && got["notifications/progress"] >= 2
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if got["notifications/message"] < 2 || got["notifications/progress"] < 2 {
+	for deadline := time.Now().Add(10 * time.Second); !enough() && time.Now().Before(deadline); {
+		if err := sess.C.Ping(ctx); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !enough() {
+		mu.Lock()
+		defer mu.Unlock()
 		t.Errorf("over SSE: %v; want the log lines of both calls and the export's progress", got)
 	}
 }
