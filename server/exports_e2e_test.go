@@ -422,7 +422,12 @@ func TestExportsThroughScalekitUseTheProxy(t *testing.T) {
 	s := f.session(demo.DemoIdentifier)
 	viewID := idOf(t, s, "tableau_views_list", "views", "view", "Profit by Category")
 	siteID := Str(s.OK("tableau_session_get", nil), "session", "site", "id")
-	img := imageOf(t, ok(t, s, "tableau_view_image_get", args{"view_id": viewID, "resolution": "high", "view_filters": args{"Region": "West"}}))
+	res := ok(t, s, "tableau_view_image_get", args{"view_id": viewID, "resolution": "high", "view_filters": args{"Region": "West"}})
+	if !strings.Contains(Text(res), "filtered Region=West") {
+		t.Errorf("the filter's field was not checked through Scalekit: %s", Text(res))
+	}
+	s.Fail("tableau_view_image_get", args{"view_id": viewID, "view_filters": args{"region": "West"}}, "did you mean 'Region'?")
+	img := imageOf(t, res)
 	if w, h := pngSize(t, img); w != 1600 || h != 1200 {
 		t.Errorf("image through Scalekit %dx%d", w, h)
 	}

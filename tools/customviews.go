@@ -64,7 +64,8 @@ func (a *CustomViewImageArgs) export() exportSpec {
 	return exportSpec{kind: kindImage, tool: "tableau_custom_view_image_get", what: "the image of custom view " + a.CustomViewID,
 		req:     get(backend.SiteScope, backend.Segments("customviews", a.CustomViewID, "image"), o.rest),
 		uri:     resourceURI("customviews", a.CustomViewID, "image", o.uri),
-		formats: []format{fmtPNG}, fallback: "customview-" + a.CustomViewID, notes: o.notes}
+		formats: []format{fmtPNG}, fallback: "customview-" + a.CustomViewID, notes: o.notes,
+		filters: o.vf, target: filterTarget{"customviews", a.CustomViewID}}
 }
 
 func (a *CustomViewDataArgs) export() exportSpec {
@@ -73,7 +74,8 @@ func (a *CustomViewDataArgs) export() exportSpec {
 	return exportSpec{kind: kindCSV, tool: "tableau_custom_view_data_get", what: "the data of custom view " + a.CustomViewID,
 		req:     get(backend.SiteScope, backend.Segments("customviews", a.CustomViewID, "data"), o.rest),
 		uri:     resourceURI("customviews", a.CustomViewID, "data", o.uri),
-		formats: []format{fmtCSV}, fallback: "customview-" + a.CustomViewID, notes: o.notes}
+		formats: []format{fmtCSV}, fallback: "customview-" + a.CustomViewID, notes: o.notes,
+		filters: o.vf, target: filterTarget{"customviews", a.CustomViewID}}
 }
 
 var customViewTools = []Tool{

@@ -173,7 +173,15 @@ type exportSpec struct {
 	formats  []format
 	fallback string   // file name (without extension) when Tableau gives none
 	notes    []string // the options asked for, for the summary
+	// filters are the view filters sent, target the view they name fields
+	// of; filtersChecked is set once their names were found in its data.
+	filters        []viewFilter
+	target         filterTarget
+	filtersChecked bool
 }
+
+// viewFilter is one vf_<field>=value parameter.
+type viewFilter struct{ field, value string }
 
 // exporter is implemented by the argument structs of the export tools.
 type exporter interface {
@@ -186,6 +194,7 @@ type exporter interface {
 type options struct {
 	rest, uri url.Values
 	notes     []string
+	vf        []viewFilter
 }
 
 func newOptions() *options { return &options{rest: url.Values{}, uri: url.Values{}} }
@@ -213,7 +222,6 @@ func (o *options) filters(m map[string]string) {
 		keys = append(keys, strings.TrimPrefix(k, "vf_"))
 	}
 	sort.Strings(keys)
-	var parts []string
 	for _, k := range keys {
 		v, ok := m[k]
 		if !ok {
@@ -221,11 +229,24 @@ func (o *options) filters(m map[string]string) {
 		}
 		o.rest.Set("vf_"+k, v)
 		o.uri.Set("vf_"+k, v)
-		parts = append(parts, k+"="+v)
+		o.vf = append(o.vf, viewFilter{k, v})
 	}
-	if len(parts) > 0 {
-		o.notes = append(o.notes, "filtered "+strings.Join(parts, ", "))
+}
+
+// filterNote says what became of the view filters: applied when their
+// names were found in the view's data, otherwise sent unverified.
+func (x exportSpec) filterNote() string {
+	if len(x.filters) == 0 {
+		return ""
 	}
+	parts := make([]string, len(x.filters))
+	for i, f := range x.filters {
+		parts[i] = f.field + "=" + f.value
+	}
+	if x.filtersChecked {
+		return ", filtered " + strings.Join(parts, ", ")
+	}
+	return "; view_filters " + strings.Join(parts, ", ") + " sent but not verified: the view's fields could not be read, and Tableau ignores a filter whose field name does not match exactly"
 }
 
 func itoa(n int) string {
@@ -257,7 +278,8 @@ func (a *ViewImageArgs) export() exportSpec {
 	return exportSpec{kind: kindImage, tool: "tableau_view_image_get", what: "the image of view " + a.ViewID,
 		req:     get(backend.SiteScope, backend.Segments("views", a.ViewID, "image"), o.rest),
 		uri:     resourceURI("views", a.ViewID, "image", o.uri),
-		formats: []format{fmtPNG}, fallback: "view-" + a.ViewID, notes: o.notes}
+		formats: []format{fmtPNG}, fallback: "view-" + a.ViewID, notes: o.notes,
+		filters: o.vf, target: filterTarget{"views", a.ViewID}}
 }
 
 func (a *ViewPDFArgs) export() exportSpec {
@@ -284,12 +306,14 @@ func (a *ViewDataArgs) spec(crosstab bool) exportSpec {
 		return exportSpec{kind: kindXLSX, tool: "tableau_view_crosstab_get", what: "the crosstab of view " + a.ViewID,
 			req:     get(backend.SiteScope, backend.Segments("views", a.ViewID, "crosstab", "excel"), o.rest),
 			uri:     resourceURI("views", a.ViewID, "crosstab", o.uri),
-			formats: []format{fmtXLSX}, fallback: "view-" + a.ViewID, notes: o.notes}
+			formats: []format{fmtXLSX}, fallback: "view-" + a.ViewID, notes: o.notes,
+			filters: o.vf, target: filterTarget{"views", a.ViewID}}
 	}
 	return exportSpec{kind: kindCSV, tool: "tableau_view_data_get", what: "the data of view " + a.ViewID,
 		req:     get(backend.SiteScope, backend.Segments("views", a.ViewID, "data"), o.rest),
 		uri:     resourceURI("views", a.ViewID, "data", o.uri),
-		formats: []format{fmtCSV}, fallback: "view-" + a.ViewID, notes: o.notes}
+		formats: []format{fmtCSV}, fallback: "view-" + a.ViewID, notes: o.notes,
+		filters: o.vf, target: filterTarget{"views", a.ViewID}}
 }
 
 // ViewCrosstabArgs are the arguments of tableau_view_crosstab_get.
@@ -446,6 +470,9 @@ func exportTool[A any, P interface {
 }](t Tool) Tool {
 	return define(t, func(ctx context.Context, env *Env, a *A) (*mcp.CallToolResult, error) {
 		x := P(a).export()
+		if err := checkFilterFields(ctx, env, &x); err != nil {
+			return nil, err
+		}
 		mode := memoryOrDisk
 		if x.kind == kindContent {
 			mode = toDisk
@@ -477,7 +504,7 @@ func present(opts ExportOptions, x exportSpec, f *fetched) *mcp.CallToolResult {
 	for _, n := range x.notes {
 		summary += ", " + n
 	}
-	summary += ")."
+	summary += x.filterNote() + ")."
 	if f.path != "" {
 		summary += " Saved to " + f.path + "."
 		if f.data == nil && x.kind != kindContent {
@@ -688,7 +715,11 @@ func fetchResource(ctx context.Context, env *Env, d resourceDef, uri string, arg
 	if !ok || reflect.TypeOf(args) != reflect.PointerTo(t.args) {
 		return nil, fmt.Errorf("%s: arguments of type %T, not parsed from this resource", clip(uri), args)
 	}
-	f, err := fetch(ctx, env, x.export(), inMemory)
+	spec := x.export()
+	if err := checkFilterFields(ctx, env, &spec); err != nil {
+		return nil, err
+	}
+	f, err := fetch(ctx, env, spec, inMemory)
 	if err != nil {
 		return nil, errors.New(explain(t, err))
 	}

@@ -47,6 +47,8 @@ type fakeBackend struct {
 
 func (f *fakeBackend) Name() string { return "fake" }
 func (f *fakeBackend) Invoke(context.Context, backend.Call) (json.RawMessage, error) {
+	// Reading the view's fields to check view_filters fails, as without
+	// metadata access: the export is still sent, marked unverified.
 	return nil, errors.New("export tools must not use Invoke")
 }
 func (f *fakeBackend) Open(_ context.Context, req backend.Request) (*http.Response, error) {
@@ -181,7 +183,7 @@ func TestExportRequestsUseTableausPathsAndParameters(t *testing.T) {
 		{"tableau_view_image_get", map[string]any{"view_id": viewID, "format": "PNG", "resolution": "high", "max_age": 5, "viz_width": 900, "viz_height": 700,
 			"view_filters": map[string]any{"Region": "East,West", "vf_Sub-Category": "Art & Craft"}}, testPNG(t, 8, 6),
 			"/views/" + viewID + "/image", "maxAge=5&resolution=high&vf_Region=East%2CWest&vf_Sub-Category=Art+%26+Craft&vizHeight=700&vizWidth=900",
-			"tableau://views/" + viewID + "/image?max_age=5&resolution=high&vf_Region=East%2CWest&vf_Sub-Category=Art%20%26%20Craft&viz_height=700&viz_width=900", "format", "filtered Region=East,West, Sub-Category=Art & Craft"},
+			"tableau://views/" + viewID + "/image?max_age=5&resolution=high&vf_Region=East%2CWest&vf_Sub-Category=Art%20%26%20Craft&viz_height=700&viz_width=900", "format", "view_filters Region=East,West, Sub-Category=Art & Craft sent but not verified: the view's fields could not be read"},
 		{"tableau_view_image_get", map[string]any{"view_id": viewID, "resolution": "standard"}, testPNG(t, 8, 6),
 			"/views/" + viewID + "/image", "", "tableau://views/" + viewID + "/image", "resolution", ""},
 		{"tableau_view_pdf_get", map[string]any{"view_id": viewID, "type": "a4", "orientation": "landscape", "viz_width": 1000}, []byte(testPDF),
