@@ -47,7 +47,8 @@ type Env struct {
 	Backend backend.Backend
 	Log     *zap.Logger
 	// Metadata caches data source metadata for the checks of
-	// tableau_query_view; nil reads it afresh for every query.
+	// tableau_query_view and of view_filters (a view's field names);
+	// nil reads it afresh every time.
 	Metadata *MetadataCache
 	// SkipQueryCheck sends queries without checking them against the data
 	// source's metadata (the checks of the VizQL rules still run).

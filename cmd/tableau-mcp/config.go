@@ -201,7 +201,7 @@ func (c *config) init() {
 		{"TABLEAU_MCP_PEERS", "peers", "comma list of host:port of every replica (a name may resolve to several, e.g. a headless Service): a confirmation answered on another replica is passed to the one that asked", "", false, &c.Peers, false},
 		{"TABLEAU_MCP_MAX_SESSIONS_PER_IDENTITY", "max-sessions-per-identity", "sessions one identity may hold; opening one more closes its least recently used", "64", false, &c.MaxSessionsPerIdentity, false},
 
-		{"TABLEAU_MCP_METADATA_TTL", "metadata-ttl", "how long tableau_query_view reuses a data source's metadata for its checks, a Go duration such as 5m (0: read it for every query)", "5m", false, &c.metadataTTL, false},
+		{"TABLEAU_MCP_METADATA_TTL", "metadata-ttl", "how long a data source's metadata is reused for the checks of tableau_query_view and of view_filters, a Go duration such as 5m (0: read it for every query)", "5m", false, &c.metadataTTL, false},
 		{"TABLEAU_MCP_QUERY_CHECK", "query-check", "on or off: check queries against the data source's fields before sending them", "on", false, &c.queryCheck, false},
 		{"TABLEAU_MCP_RESULTS", "results", "compact (the fields an agent uses, names beside IDs) or tableau (Tableau's JSON unchanged): what list and get tools return", "compact", false, &c.Results, false},
 		{"TABLEAU_MCP_EXPORT_DIR", "export-dir", "directory that workbook and data source downloads (and exports too large to return inline) are written to; empty: none", "", false, &c.ExportDir, false},
