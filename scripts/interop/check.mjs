@@ -20,9 +20,12 @@ const tools = await client.listTools();
 console.log(mode, "tools:", tools.tools.length);
 const wbs = await client.callTool({ name: "tableau_workbooks_list", arguments: { page_size: 2 } });
 const data = JSON.parse(wbs.content[0].text);
-console.log(mode, "workbooks:", data.workbooks.workbook.map(w => w.name).join(", "));
+// Compact results list items under the plural; Tableau's JSON (--results
+// tableau) nests them as plural.singular[].
+const items = (doc, plural, singular) => Array.isArray(doc[plural]) ? doc[plural] : doc[plural][singular];
+console.log(mode, "workbooks:", items(data, "workbooks", "workbook").map(w => w.name).join(", "));
 const views = await client.callTool({ name: "tableau_views_list", arguments: { filter: "name:eq:Sales by Region" } });
-const vid = JSON.parse(views.content[0].text).views.view[0].id;
+const vid = items(JSON.parse(views.content[0].text), "views", "view")[0].id;
 const img = await client.callTool({ name: "tableau_view_image_get", arguments: { view_id: vid } });
 console.log(mode, "image content:", img.content.map(c => c.type + (c.mimeType ? ":" + c.mimeType : "")).join(" "));
 const bad = await client.callTool({ name: "tableau_workbook_get", arguments: { workbook_id: "nope" } });
