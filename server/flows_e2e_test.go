@@ -32,7 +32,7 @@ func walkFlows(t *testing.T, s *Session) {
 		t.Errorf("filter by name gave %v", named)
 	}
 	got := s.OK("tableau_flow_get", args{"flow_id": flowID})
-	if Str(got, "flow", "id") != flowID || len(List(got, "flowOutputSteps", "flowOutputStep")) == 0 {
+	if Str(got, "flow", "id") != flowID || len(List(got, "flow", "outputSteps")) == 0 || Str(got, "flow", "project", "name") == "" {
 		t.Errorf("flow_get %v", got)
 	}
 
@@ -79,8 +79,8 @@ func walkFlows(t *testing.T, s *Session) {
 		t.Fatal("no flow tasks")
 	}
 	for _, tk := range tasks {
-		if Str(tk, "flowRun", "id") == "" || Str(tk, "flowRun", "flow", "name") == "" {
-			t.Errorf("flow task %v is not wrapped under flowRun with its flow", tk)
+		if Str(tk, "id") == "" || Str(tk, "flow", "name") == "" || Str(tk, "schedule", "frequency") == "" {
+			t.Errorf("flow task %v lacks its id, flow or schedule", tk)
 		}
 	}
 }
@@ -129,7 +129,7 @@ func TestScopeBoundsFlowTasksAndRefusesPulse(t *testing.T) {
 		t.Fatal("no flow task of Sales listed")
 	}
 	for _, tk := range tasks {
-		if id := Str(tk, "flowRun", "flow", "id"); id != x.inFlow {
+		if id := Str(tk, "flow", "id"); id != x.inFlow {
 			t.Errorf("task of flow %s listed by a server scoped to Sales", id)
 		}
 	}

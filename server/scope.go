@@ -295,10 +295,14 @@ func (s *scoper) itemIn(ctx context.Context, kind string, m map[string]any) bool
 	case tools.KindFlow:
 		return s.projects[f.project] || s.tagged(f.tags)
 	case "flowTask":
-		// Flow tasks wrap the task under flowRun; extract refresh tasks,
+		// Flow tasks wrap the task under flowRun (bare, with its flow, in
+		// compact results); extract refresh tasks,
 		// listed under the same keys (wrapped in extractRefresh, or bare in
 		// compact results), follow what they refresh.
 		run, ok := m["flowRun"].(map[string]any)
+		if _, bare := m["flow"].(map[string]any); !ok && bare {
+			run, ok = m, true // a compact flow task
+		}
 		if !ok {
 			er, wrapped := m["extractRefresh"].(map[string]any)
 			if !wrapped {

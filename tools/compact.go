@@ -236,9 +236,12 @@ func decodeList[T any](raw []byte, sh shape) ([]T, *page, error) {
 					return nil, nil, err
 				}
 				if inner == sh.singular {
-					if err := dec.Decode(&items); err != nil {
+					// A single item may come as an object, not a list.
+					var got oneOrMany[T]
+					if err := dec.Decode(&got); err != nil {
 						return nil, nil, err
 					}
+					items = append(items, got...)
 				} else if err := skip(dec); err != nil {
 					return nil, nil, err
 				}
@@ -300,9 +303,18 @@ func listJSON[T any](out string, items []T, pg *page) (*mcp.CallToolResult, erro
 
 // resultShape is the compact answer of a tool, for its documentation.
 type resultShape struct {
-	key  string
-	item reflect.Type
-	list bool
+	key     string
+	item    reflect.Type
+	list    bool
+	unpaged bool // a list Tableau does not page
+}
+
+// unpaged marks a list tool whose answer Tableau does not page.
+func unpaged(t Tool) Tool {
+	r := *t.result
+	r.unpaged = true
+	t.result = &r
+	return t
 }
 
 func (t Tool) answers(r *resultShape) Tool {
@@ -387,7 +399,9 @@ func ResultsMarkdown() string {
 			continue
 		}
 		r := t.result
-		if r.list {
+		if r.list && r.unpaged {
+			fmt.Fprintf(&b, "| `%s` | `{\"%s\":[%s]}` |\n", t.Name, r.key, shapeOf(r.item))
+		} else if r.list {
 			fmt.Fprintf(&b, "| `%s` | `{\"%s\":[%s],\"page\":{number,size,total}}` |\n", t.Name, r.key, shapeOf(r.item))
 		} else {
 			fmt.Fprintf(&b, "| `%s` | `{\"%s\":%s}` |\n", t.Name, r.key, shapeOf(r.item))
@@ -406,10 +420,15 @@ func shapeOf(t reflect.Type) string {
 	case t == reflect.TypeFor[cTask]():
 		f, _ := t.FieldByName("ExtractRefresh")
 		return shapeOf(f.Type)
+	case t == reflect.TypeFor[cFlowTask]():
+		f, _ := t.FieldByName("FlowRun")
+		return shapeOf(f.Type)
 	case t == reflect.TypeFor[tagList]():
 		return "[names]"
 	case t == reflect.TypeFor[viewSet]():
 		return "[" + shapeOf(reflect.TypeFor[cView]()) + "]"
+	case t.Kind() == reflect.Slice && t.Elem().Kind() == reflect.Struct:
+		return "[" + shapeOf(t.Elem()) + "]"
 	case t.Kind() != reflect.Struct:
 		return ""
 	}
@@ -417,6 +436,10 @@ func shapeOf(t reflect.Type) string {
 	for i := 0; i < t.NumField(); i++ {
 		f := t.Field(i)
 		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if f.Anonymous && name == "" {
+			parts = append(parts, strings.Trim(shapeOf(f.Type), "{}"))
+			continue
+		}
 		if name == "" || name == "-" {
 			continue
 		}

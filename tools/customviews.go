@@ -79,16 +79,16 @@ func (a *CustomViewDataArgs) export() exportSpec {
 }
 
 var customViewTools = []Tool{
-	restTool(Tool{
+	listTool[CustomViewsListArgs, cCustomView](Tool{
 		Name: "tableau_custom_views_list", Title: "List custom views", Kind: Read, Idempotent: true, Source: New, Toolset: "customviews",
 		Description: "List custom views (users' saved views) across the site: id, name, shared, view, workbook, owner.",
-	}, func(a *CustomViewsListArgs) backend.Request {
+	}, shape{"customViews", "customView", "customViews", ""}, func(a *CustomViewsListArgs) backend.Request {
 		return get(backend.SiteScope, "/customviews", a.query())
 	}),
-	restTool(Tool{
+	getTool[CustomViewRef, cCustomView](Tool{
 		Name: "tableau_custom_view_get", Title: "Get a custom view", Kind: Read, Idempotent: true, Source: New, Toolset: "customviews",
 		Description: "Get one custom view: name, shared, view, workbook, owner.",
-	}, func(a *CustomViewRef) backend.Request {
+	}, "customView", func(a *CustomViewRef) backend.Request {
 		return get(backend.SiteScope, backend.Segments("customviews", a.CustomViewID), nil)
 	}),
 	exportTool[CustomViewImageArgs](Tool{

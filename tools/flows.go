@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"reflect"
+	"slices"
 
 	"github.com/mark3labs/mcp-go/mcp"
 
@@ -34,8 +36,10 @@ type FlowRunArgs struct {
 }
 
 // runFlowsList sends the runs query and keeps the runs of the status asked
-// for: Tableau ignores a status filter, so it is applied here.
+// for: Tableau ignores a status filter, so it is applied here. Tableau
+// answers runs without paging counts.
 func runFlowsList(t Tool) Tool {
+	t.result = &resultShape{key: "flowRuns", item: reflect.TypeFor[cFlowRun](), list: true, unpaged: true}
 	return define(t, func(ctx context.Context, env *Env, a *FlowRunsListArgs) (*mcp.CallToolResult, error) {
 		q := a.Paging.query(nil)
 		if a.FlowID != "" {
@@ -44,6 +48,16 @@ func runFlowsList(t Tool) Tool {
 		raw, err := env.Backend.Invoke(ctx, t.call(a, get(backend.SiteScope, "/flows/runs", q)))
 		if err != nil {
 			return nil, err
+		}
+		if env.compact() {
+			runs, _, err := decodeList[cFlowRun](raw, shape{plural: "flowRuns", singular: "flowRuns"})
+			if err != nil {
+				return nil, fmt.Errorf("the flow runs answer is not the JSON expected: %v", err)
+			}
+			if a.Status != "" {
+				runs = slices.DeleteFunc(runs, func(r cFlowRun) bool { return r.Status != a.Status })
+			}
+			return listJSON("flowRuns", runs, nil)
 		}
 		if a.Status == "" {
 			return jsonResult(raw), nil
@@ -70,18 +84,49 @@ func runFlowsList(t Tool) Tool {
 	})
 }
 
+// flowGet reads one flow; Tableau answers its output steps beside it,
+// which the compact answer puts inside it.
+func flowGet(t Tool) Tool {
+	t.result = &resultShape{key: "flow", item: reflect.TypeFor[cFlowDetail]()}
+	return define(t, func(ctx context.Context, env *Env, a *FlowRef) (*mcp.CallToolResult, error) {
+		raw, err := env.Backend.Invoke(ctx, t.call(a, get(backend.SiteScope, backend.Segments("flows", a.FlowID), nil)))
+		if err != nil {
+			return nil, err
+		}
+		if !env.compact() {
+			return jsonResult(raw), nil
+		}
+		var doc struct {
+			Flow  *cFlowDetail `json:"flow"`
+			Steps struct {
+				Step oneOrMany[cRef] `json:"flowOutputStep"`
+			} `json:"flowOutputSteps"`
+		}
+		if err := json.Unmarshal(raw, &doc); err != nil || doc.Flow == nil {
+			return jsonResult(raw), nil
+		}
+		doc.Flow.OutputSteps = doc.Steps.Step
+		if doc.Flow.OutputSteps == nil {
+			doc.Flow.OutputSteps = []cRef{}
+		}
+		b, err := json.Marshal(map[string]any{"flow": doc.Flow})
+		if err != nil {
+			return nil, err
+		}
+		return mcp.NewToolResultText(string(b)), nil
+	})
+}
+
 var flowTools = []Tool{
-	restTool(Tool{
+	listTool[ListArgs, cFlow](Tool{
 		Name: "tableau_flows_list", Title: "List Prep flows", Kind: Read, Idempotent: true, Source: New, Toolset: "flows",
 		Description: "List Tableau Prep flows: id, name, project, owner. Filter on name, projectName, projectId, ownerName, createdAt, updatedAt.",
-	}, func(a *ListArgs) backend.Request {
+	}, shape{"flows", "flow", "flows", ""}, func(a *ListArgs) backend.Request {
 		return get(backend.SiteScope, "/flows", a.query())
 	}),
-	restTool(Tool{
+	flowGet(Tool{
 		Name: "tableau_flow_get", Title: "Get a Prep flow", Kind: Read, Idempotent: true, Source: New, Toolset: "flows",
-		Description: "Get one flow: project, owner, and its output steps (id, name).",
-	}, func(a *FlowRef) backend.Request {
-		return get(backend.SiteScope, backend.Segments("flows", a.FlowID), nil)
+		Description: "Get one flow: project, owner, parameters, and its output steps (id, name).",
 	}),
 	runFlowsList(Tool{
 		Name: "tableau_flow_runs_list", Title: "List flow runs", Kind: Read, Idempotent: true, Source: New, Toolset: "flows",
@@ -98,10 +143,10 @@ var flowTools = []Tool{
 		return send(http.MethodPost, backend.SiteScope, backend.Segments("flows", a.FlowID, "run"),
 			map[string]any{"flowRunSpec": map[string]any{"flowId": a.FlowID, "runMode": mode}})
 	}),
-	restTool(Tool{
+	unpaged(listTool[NoArgs, cFlowTask](Tool{
 		Name: "tableau_flow_tasks_list", Title: "List flow tasks", Kind: Read, Idempotent: true, Source: New, Toolset: "flows",
 		Description: "List scheduled flow tasks: id, flow, schedule, next run, consecutive failures.",
-	}, func(a *NoArgs) backend.Request {
+	}, shape{"tasks", "task", "tasks", ""}, func(a *NoArgs) backend.Request {
 		return get(backend.SiteScope, "/tasks/runFlow", url.Values{})
-	}),
+	})),
 }
