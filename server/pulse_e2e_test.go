@@ -24,8 +24,11 @@ func walkPulse(t *testing.T, s *Session) {
 	defs := List(s.OK("tableau_pulse_definitions_list", nil), "definitions")
 	var salesDef string
 	for _, d := range defs {
-		if Str(d, "metadata", "name") == "Superstore Sales" {
-			salesDef = Str(d, "metadata", "id")
+		if Str(d, "name") == "Superstore Sales" {
+			salesDef = Str(d, "id")
+			if Str(d, "measure", "field") != "Sales" || Str(d, "time_dimension") != "Order Date" || Str(d, "datasource_id") == "" {
+				t.Errorf("definition %v lacks its measure, time dimension or data source", d)
+			}
 		}
 	}
 	if salesDef == "" {
@@ -40,7 +43,10 @@ func walkPulse(t *testing.T, s *Session) {
 		if m["definition_id"] != salesDef {
 			t.Errorf("metric of definition %v listed under %s", m["definition_id"], salesDef)
 		}
-		for _, f := range List(m["specification"].(map[string]any), "filters") {
+		if m["granularity"] == nil || m["comparison"] == nil {
+			t.Errorf("metric %v lacks its period or comparison", m)
+		}
+		for _, f := range List(m, "filters") {
 			vals, _ := f["categorical_values"].([]any)
 			if f["field"] == "Region" && len(vals) == 1 && vals[0].(map[string]any)["string_value"] == "West" {
 				west = m["id"].(string)

@@ -306,7 +306,8 @@ type resultShape struct {
 	key     string
 	item    reflect.Type
 	list    bool
-	unpaged bool // a list Tableau does not page
+	unpaged bool   // a list Tableau does not page
+	paging  string // how the list pages, when not REST's way
 }
 
 // unpaged marks a list tool whose answer Tableau does not page.
@@ -399,7 +400,9 @@ func ResultsMarkdown() string {
 			continue
 		}
 		r := t.result
-		if r.list && r.unpaged {
+		if r.list && r.paging != "" {
+			fmt.Fprintf(&b, "| `%s` | `{\"%s\":[%s],%s}` |\n", t.Name, r.key, shapeOf(r.item), r.paging)
+		} else if r.list && r.unpaged {
 			fmt.Fprintf(&b, "| `%s` | `{\"%s\":[%s]}` |\n", t.Name, r.key, shapeOf(r.item))
 		} else if r.list {
 			fmt.Fprintf(&b, "| `%s` | `{\"%s\":[%s],\"page\":{number,size,total}}` |\n", t.Name, r.key, shapeOf(r.item))

@@ -47,3 +47,31 @@ func TestCustomViewsAndFlowsAnswerCompactly(t *testing.T) {
 		}
 	}
 }
+
+// Pulse answers in the shapes the Pulse reference gives: lists keep Pulse's
+// own paging (next_page_token, total_available, which may be strings).
+func TestPulseListsAnswerCompactly(t *testing.T) {
+	const def, met = "11111111-2222-4333-8444-555555555555", "66666666-7777-4888-8999-aaaaaaaaaaaa"
+	cases := []struct{ tool, args, answer, want string }{
+		{"tableau_pulse_definitions_list", `{}`,
+			`{"definitions":[{"metadata":{"id":"` + def + `","name":"Sales","description":"Sum of sales.","schema_version":"1.0","metric_version":"1","definition_version":"1","last_updated_user":{"id":"u"}},"specification":{"datasource":{"id":"ds1"},"basic_specification":{"measure":{"field":"Sales","aggregation":"AGGREGATION_SUM"},"time_dimension":{"field":"Order Date"},"filters":[]},"is_running_total":false},"extension_options":{"allowed_dimensions":["Region"]},"representation_options":{"type":"NUMBER_FORMAT_TYPE_NUMBER"},"insights_options":{"show_insights":true},"comparisons":{"comparisons":[]},"datasource_goals":[],"total_metrics":4}],"next_page_token":"abc","offset":"0","total_available":"12"}`,
+			`{"definitions":[{"id":"` + def + `","name":"Sales","description":"Sum of sales.","datasource_id":"ds1","measure":{"field":"Sales","aggregation":"AGGREGATION_SUM"},"time_dimension":"Order Date","total_metrics":4}],"next_page_token":"abc","total_available":12}`},
+		{"tableau_pulse_definitions_list", `{"definition_ids":["` + def + `"]}`,
+			`{"definitions":[{"metadata":{"id":"` + def + `","name":"Viz"},"specification":{"datasource":{"id":"ds1"},"viz_state_specification":{"viz_state_string":"x"},"is_running_total":true}}]}`,
+			`{"definitions":[{"id":"` + def + `","name":"Viz","datasource_id":"ds1","viz_state":true,"is_running_total":true}]}`},
+		{"tableau_pulse_metrics_list", `{"definition_id":"` + def + `"}`,
+			`{"metrics":[{"id":"` + met + `","definition_id":"` + def + `","datasource_luid":"00000000-0000-0000-0000-000000000000","is_default":false,"is_followed":true,"schema_version":"1.0","metric_version":"1","goals":{"target":{"value":1000}},"specification":{"filters":[{"field":"Region","operator":"OPERATOR_EQUAL","categorical_values":[{"string_value":"West"}]}],"measurement_period":{"granularity":"GRANULARITY_BY_QUARTER","range":"RANGE_LAST_COMPLETE"},"comparison":{"comparison":"TIME_COMPARISON_PREVIOUS_PERIOD"}}}],"total_available":1}`,
+			`{"metrics":[{"id":"` + met + `","definition_id":"` + def + `","is_followed":true,"filters":[{"field":"Region","operator":"OPERATOR_EQUAL","categorical_values":[{"string_value":"West"}]}],"granularity":"GRANULARITY_BY_QUARTER","range":"RANGE_LAST_COMPLETE","comparison":"TIME_COMPARISON_PREVIOUS_PERIOD","goal":1000}],"total_available":1}`},
+		{"tableau_pulse_metrics_list", `{"metric_ids":["` + met + `"]}`, `{"metrics":[]}`, `{"metrics":[]}`},
+	}
+	for _, c := range cases {
+		res := callTool(t, c.tool, c.args, &recorder{answer: json.RawMessage(c.answer)})
+		if res.IsError || text(res) != c.want {
+			t.Errorf("%s %s:\n got %s\nwant %s", c.tool, c.args, text(res), c.want)
+		}
+		raw := callToolIn(t, &Env{Backend: &recorder{answer: json.RawMessage(c.answer)}, Results: ResultsTableau}, c.tool, c.args)
+		if text(raw) != c.answer {
+			t.Errorf("%s in the tableau results mode changed Pulse's answer: %s", c.tool, text(raw))
+		}
+	}
+}

@@ -78,13 +78,19 @@ func pulseCall(ctx context.Context, env *Env, t Tool, args any, req backend.Requ
 	return raw, pulseErr(err)
 }
 
-func pulseTool[A any](t Tool, build func(a *A) backend.Request) Tool {
+// pulseTool declares a Pulse list tool answering {"<key>":[...]}, made
+// compact as T, or Pulse's JSON in the tableau results mode.
+func pulseTool[A any, T any](t Tool, key string, build func(a *A) backend.Request) Tool {
+	t.result = pulseShape[T](key)
 	return define(t, func(ctx context.Context, env *Env, a *A) (*mcp.CallToolResult, error) {
 		raw, err := pulseCall(ctx, env, t, a, build(a))
 		if err != nil {
 			return nil, err
 		}
-		return jsonResult(raw), nil
+		if !env.compact() {
+			return jsonResult(raw), nil
+		}
+		return pulseList[T](raw, key)
 	})
 }
 
@@ -165,26 +171,27 @@ func firstOf(raw json.RawMessage, key string) (map[string]any, error) {
 }
 
 var pulseTools = []Tool{
-	pulseTool(Tool{
+	pulseTool[PulseDefinitionsArgs, cPulseDefinition](Tool{
 		Name: "tableau_pulse_definitions_list", Title: "List Pulse metric definitions", Kind: Read, Idempotent: true, Source: New, Toolset: "pulse",
 		Description: "List Pulse metric definitions (Tableau Cloud): id, name, data source, measure, time dimension.",
-	}, func(a *PulseDefinitionsArgs) backend.Request {
+	}, "definitions", func(a *PulseDefinitionsArgs) backend.Request {
 		if len(a.DefinitionIDs) > 0 {
 			return batchGet("definitions", map[string]any{"definition_ids": a.DefinitionIDs})
 		}
 		return backend.Request{Method: http.MethodGet, Path: "/definitions"}
 	}),
-	pulseTool(Tool{
+	pulseTool[PulseMetricsArgs, cPulseMetric](Tool{
 		Name: "tableau_pulse_metrics_list", Title: "List Pulse metrics", Kind: Read, Idempotent: true, Source: New, Toolset: "pulse",
 		Description: "List Pulse metrics of a definition, or by id: id, filters, period, comparison.",
-	}, func(a *PulseMetricsArgs) backend.Request {
+	}, "metrics", func(a *PulseMetricsArgs) backend.Request {
 		if a.DefinitionID != "" {
 			return backend.Request{Method: http.MethodGet, Path: backend.Segments("definitions", a.DefinitionID, "metrics")}
 		}
 		return batchGet("metrics", map[string]any{"metric_ids": a.MetricIDs})
 	}),
 	define(Tool{
-		Name: "tableau_pulse_subscriptions_list", Title: "List my Pulse subscriptions", Kind: Read, Idempotent: true, Source: New, Toolset: "pulse",
+		result: pulseShape[cPulseSubscription]("subscriptions"),
+		Name:   "tableau_pulse_subscriptions_list", Title: "List my Pulse subscriptions", Kind: Read, Idempotent: true, Source: New, Toolset: "pulse",
 		Description: "List the Pulse metrics you follow: subscription id and metric_id.",
 	}, func(ctx context.Context, env *Env, a *NoArgs) (*mcp.CallToolResult, error) {
 		t := Tool{Name: "tableau_pulse_subscriptions_list", Idempotent: true, Source: New}
@@ -207,7 +214,10 @@ var pulseTools = []Tool{
 		if err != nil {
 			return nil, err
 		}
-		return jsonResult(raw), nil
+		if !env.compact() {
+			return jsonResult(raw), nil
+		}
+		return pulseList[cPulseSubscription](raw, "subscriptions")
 	}),
 	define(Tool{
 		Name: "tableau_pulse_insights_get", Title: "Get a Pulse metric's insights", Kind: Read, Idempotent: true, Source: New, Toolset: "pulse",
