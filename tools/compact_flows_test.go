@@ -2,6 +2,7 @@ package tools
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -73,5 +74,21 @@ func TestPulseListsAnswerCompactly(t *testing.T) {
 		if text(raw) != c.answer {
 			t.Errorf("%s in the tableau results mode changed Pulse's answer: %s", c.tool, text(raw))
 		}
+	}
+}
+
+// The next_page_token a Pulse list answers is what page_token sends back.
+func TestPulseDefinitionsPageByToken(t *testing.T) {
+	b := &recorder{answer: json.RawMessage(`{"definitions":[],"next_page_token":"","total_available":"0"}`)}
+	res := callTool(t, "tableau_pulse_definitions_list", `{"page_token":"abc=="}`, b)
+	if res.IsError || len(b.calls) != 1 || b.calls[0].Request.Query.Get("page_token") != "abc==" || b.calls[0].Request.Path != "/pulse/definitions" {
+		t.Fatalf("page_token not sent: %s %+v", text(res), b.calls)
+	}
+	if text(res) != `{"definitions":[],"total_available":0}` {
+		t.Errorf("last page answered %s", text(res))
+	}
+	res = callTool(t, "tableau_pulse_definitions_list", `{"page_token":"abc","definition_ids":["11111111-2222-4333-8444-555555555555"]}`, &recorder{})
+	if !res.IsError || !strings.Contains(text(res), "leave it out with definition_ids") {
+		t.Errorf("page_token with definition_ids: %s", text(res))
 	}
 }

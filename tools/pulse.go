@@ -21,10 +21,28 @@ import (
 // PulseDefinitionsArgs are the arguments of tableau_pulse_definitions_list.
 type PulseDefinitionsArgs struct {
 	DefinitionIDs []string `json:"definition_ids,omitempty" jsonschema:"maxItems=100" jsonschema_description:"Only these definitions; all when absent."`
+	PulsePage
+}
+
+// PulsePage pages a Pulse list the way Pulse does, by token.
+type PulsePage struct {
+	PageToken string `json:"page_token,omitempty" jsonschema:"maxLength=2000" jsonschema_description:"The next_page_token of the previous answer."`
+}
+
+func (p PulsePage) query() map[string][]string {
+	if p.PageToken == "" {
+		return nil
+	}
+	return map[string][]string{"page_token": {p.PageToken}}
 }
 
 // Validate checks the ids' form.
-func (a PulseDefinitionsArgs) Validate() error { return luids("definition_ids", a.DefinitionIDs) }
+func (a PulseDefinitionsArgs) Validate() error {
+	if len(a.DefinitionIDs) > 0 && a.PageToken != "" {
+		return errors.New("page_token pages the list of all definitions; leave it out with definition_ids")
+	}
+	return luids("definition_ids", a.DefinitionIDs)
+}
 
 // PulseMetricsArgs are the arguments of tableau_pulse_metrics_list.
 type PulseMetricsArgs struct {
@@ -178,7 +196,7 @@ var pulseTools = []Tool{
 		if len(a.DefinitionIDs) > 0 {
 			return batchGet("definitions", map[string]any{"definition_ids": a.DefinitionIDs})
 		}
-		return backend.Request{Method: http.MethodGet, Path: "/definitions"}
+		return backend.Request{Method: http.MethodGet, Path: "/definitions", Query: a.query()}
 	}),
 	pulseTool[PulseMetricsArgs, cPulseMetric](Tool{
 		Name: "tableau_pulse_metrics_list", Title: "List Pulse metrics", Kind: Read, Idempotent: true, Source: New, Toolset: "pulse",
@@ -193,9 +211,9 @@ var pulseTools = []Tool{
 		result: pulseShape[cPulseSubscription]("subscriptions"),
 		Name:   "tableau_pulse_subscriptions_list", Title: "List my Pulse subscriptions", Kind: Read, Idempotent: true, Source: New, Toolset: "pulse",
 		Description: "List the Pulse metrics you follow: subscription id and metric_id.",
-	}, func(ctx context.Context, env *Env, a *NoArgs) (*mcp.CallToolResult, error) {
+	}, func(ctx context.Context, env *Env, a *PulsePage) (*mcp.CallToolResult, error) {
 		t := Tool{Name: "tableau_pulse_subscriptions_list", Idempotent: true, Source: New}
-		raw, err := env.Backend.Invoke(ctx, t.call(a, get(backend.APIScope, "/sessions/current", nil)))
+		raw, err := env.Backend.Invoke(ctx, t.call(NoArgs{}, get(backend.APIScope, "/sessions/current", nil)))
 		if err != nil {
 			return nil, err
 		}
@@ -209,8 +227,11 @@ var pulseTools = []Tool{
 		if json.Unmarshal(raw, &s) != nil || s.Session.User.ID == "" {
 			return nil, errors.New("could not read the signed-in user from the session")
 		}
-		raw, err = pulseCall(ctx, env, t, a, backend.Request{Method: http.MethodGet, Path: "/subscriptions",
-			Query: map[string][]string{"user_id": {s.Session.User.ID}}})
+		q := map[string][]string{"user_id": {s.Session.User.ID}}
+		if a.PageToken != "" {
+			q["page_token"] = []string{a.PageToken}
+		}
+		raw, err = pulseCall(ctx, env, t, a, backend.Request{Method: http.MethodGet, Path: "/subscriptions", Query: q})
 		if err != nil {
 			return nil, err
 		}
