@@ -42,10 +42,22 @@ type Request struct {
 	Query url.Values
 	// Body is marshalled as JSON when not nil.
 	Body any
+	// Stream, when not nil, is sent as the body instead of Body: a file
+	// upload streamed from its source rather than held in memory.
+	Stream *Stream
 	// Idempotent marks a write that changes nothing more when sent again
 	// (the tool is marked idempotent), so that it may be repeated after a
 	// transient failure like a read.
 	Idempotent bool
+}
+
+// Stream is a request body read from its source as it is sent, with its
+// content type (e.g. multipart/mixed; boundary=...). Open is called for
+// each send, so that a request Tableau refused unread (a session to renew)
+// can be sent again from the start.
+type Stream struct {
+	ContentType string
+	Open        func() (io.ReadCloser, error)
 }
 
 // Repeatable reports whether the request may be sent again once it may

@@ -377,19 +377,30 @@ func (c *Client) proxy(ctx context.Context, identifier string, r backend.Request
 	}
 	resp, tries, err := c.do(ctx, r.Repeatable(), func(ctx context.Context, token string) (*http.Request, error) {
 		var rd io.Reader
-		if body != nil {
-			rd = bytes.NewReader(body)
+		ctype := ""
+		switch {
+		case r.Stream != nil:
+			src, err := r.Stream.Open()
+			if err != nil {
+				return nil, err
+			}
+			rd, ctype = src, r.Stream.ContentType
+		case body != nil:
+			rd, ctype = bytes.NewReader(body), "application/json"
 		}
 		req, err := http.NewRequestWithContext(ctx, r.Method, target, rd)
 		if err != nil {
+			if c, ok := rd.(io.Closer); ok {
+				c.Close()
+			}
 			return nil, err
 		}
 		req.Header.Set("Authorization", "Bearer "+token)
 		req.Header["connection_name"] = []string{c.cfg.Connection}
 		req.Header["identifier"] = []string{identifier}
 		req.Header.Set("Accept", accept)
-		if body != nil {
-			req.Header.Set("Content-Type", "application/json")
+		if ctype != "" {
+			req.Header.Set("Content-Type", ctype)
 		}
 		return req, nil
 	})

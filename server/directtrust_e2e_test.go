@@ -44,7 +44,7 @@ func directTrustClient(t testing.TB, emu *tableauemu.Emulator, sub string, serve
 func TestEveryToolThroughDirectTrust(t *testing.T) {
 	emu, _ := demo.NewSite(tableauemu.Config{})
 	b := directTrustClient(t, emu, "admin@example.com", tools.All())
-	s, err := server.New(server.Options{Version: "test", Backend: b, AllowDestructive: true})
+	s, err := server.New(server.Options{Version: "test", Backend: b, AllowDestructive: true, Exports: tools.ExportOptions{ImportDir: walkImportDir(t)}})
 	if err != nil {
 		t.Fatal(err)
 	}

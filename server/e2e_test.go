@@ -17,7 +17,10 @@ type args = map[string]any
 func demoSession(t *testing.T) (*Session, *tableauemu.Emulator) {
 	t.Helper()
 	// Destructive tools run without asking: this client has no elicitation.
-	return demoSessionWith(t, func(o *server.Options) { o.AllowDestructive = true })
+	return demoSessionWith(t, func(o *server.Options) {
+		o.AllowDestructive = true
+		o.Exports.ImportDir = walkImportDir(t)
+	})
 }
 
 const unknownID = "00000000-0000-4000-8000-00000000beef"
@@ -239,6 +242,19 @@ func walkEveryTool(t *testing.T, s *Session) {
 		t.Error("schedule_update did not suspend")
 	}
 	s.OK("tableau_schedule_delete", args{"schedule_id": schedID})
+
+	// Publishing: a packaged workbook from the import directory lands in
+	// the project and is listed; the same name again without overwrite is
+	// Tableau's conflict.
+	pubProject := idOf(t, s, "tableau_projects_list", "projects", "project", "Sales")
+	pub := s.OK("tableau_workbook_publish", args{"file": "Walk.twbx", "project_id": pubProject, "name": "Walked Workbook"})
+	if Str(pub, "workbook", "id") == "" {
+		t.Errorf("publish answered no workbook id: %v", pub)
+	}
+	if len(List(s.OK("tableau_workbooks_list", args{"filter": "name:eq:Walked Workbook"}), "workbooks", "workbook")) != 1 {
+		t.Error("the published workbook is not listed")
+	}
+	s.Fail("tableau_workbook_publish", args{"file": "Walk.twbx", "project_id": pubProject, "name": "Walked Workbook"}, "409")
 
 	// Deletes change what later lists return.
 	s.OK("tableau_workbook_delete", args{"workbook_id": wbID})

@@ -33,7 +33,7 @@ func scalekitFixture(t *testing.T) *skFixture {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := server.New(server.Options{Version: "test", Backend: b, AllowDestructive: true})
+	s, err := server.New(server.Options{Version: "test", Backend: b, AllowDestructive: true, Exports: tools.ExportOptions{ImportDir: walkImportDir(t)}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -414,10 +414,10 @@ const (
 
 // send performs one HTTP request; token may be empty (sign-in).
 func (c *Client) send(ctx context.Context, method, path string, query url.Values, body any, token string) (*http.Response, error) {
-	return c.sendAccept(ctx, method, path, query, body, token, acceptJSON)
+	return c.sendAccept(ctx, method, path, query, body, nil, token, acceptJSON)
 }
 
-func (c *Client) sendAccept(ctx context.Context, method, path string, query url.Values, body any, token, accept string) (*http.Response, error) {
+func (c *Client) sendAccept(ctx context.Context, method, path string, query url.Values, body any, stream *backend.Stream, token, accept string) (*http.Response, error) {
 	u := *c.base
 	u.Path = c.base.Path + path
 	u.RawPath = ""
@@ -426,20 +426,31 @@ func (c *Client) sendAccept(ctx context.Context, method, path string, query url.
 	}
 	u.RawQuery = query.Encode()
 	var rd io.Reader
-	if body != nil {
+	ctype := ""
+	switch {
+	case stream != nil:
+		src, err := stream.Open()
+		if err != nil {
+			return nil, err
+		}
+		rd, ctype = src, stream.ContentType
+	case body != nil:
 		b, err := json.Marshal(body)
 		if err != nil {
 			return nil, err
 		}
-		rd = bytes.NewReader(b)
+		rd, ctype = bytes.NewReader(b), "application/json"
 	}
 	req, err := http.NewRequestWithContext(ctx, method, u.String(), rd)
 	if err != nil {
+		if c, ok := rd.(io.Closer); ok {
+			c.Close()
+		}
 		return nil, err
 	}
 	req.Header.Set("Accept", accept)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
 	}
 	if token != "" {
 		req.Header.Set("X-Tableau-Auth", token)
@@ -478,7 +489,7 @@ func (c *Client) do(ctx context.Context, req backend.Request, accept string) (*h
 			return nil, err
 		}
 		resp, out, err := c.policy.Do(ctx, req.Repeatable(), func(ctx context.Context) (*http.Response, error) {
-			return c.sendAccept(ctx, req.Method, req.URLPath(v, sess.SiteID), req.Query, req.Body, sess.Token, accept)
+			return c.sendAccept(ctx, req.Method, req.URLPath(v, sess.SiteID), req.Query, req.Body, req.Stream, sess.Token, accept)
 		})
 		if err != nil {
 			return nil, out.Annotate(err)

@@ -39,6 +39,12 @@ type ExportOptions struct {
 	// MaxCSVChars is how much of a view's CSV the result shows as text
 	// (default DefaultMaxCSVChars); the whole file stays a resource.
 	MaxCSVChars int
+	// ImportDir is the only directory files are published from; empty:
+	// the publish tools publish nothing.
+	ImportDir string
+	// ChunkBytes is the largest file published in one request, and the
+	// size of each chunk of a larger one (default DefaultChunkBytes).
+	ChunkBytes int64
 }
 
 // Defaults of ExportOptions.
@@ -60,6 +66,9 @@ func (o ExportOptions) WithDefaults() ExportOptions {
 	}
 	if o.MaxCSVChars <= 0 {
 		o.MaxCSVChars = DefaultMaxCSVChars
+	}
+	if o.ChunkBytes <= 0 {
+		o.ChunkBytes = DefaultChunkBytes
 	}
 	return o
 }

@@ -12,7 +12,7 @@ func All() []Tool {
 	for _, group := range [][]Tool{
 		siteTools, workbookTools, viewTools, datasourceTools, permissionTools,
 		projectTools, userTools, groupTools, jobTools, scheduleTools, queryTools, exportTools, searchTools,
-		customViewTools, flowTools, pulseTools,
+		customViewTools, flowTools, pulseTools, publishTools,
 	} {
 		all = append(all, group...)
 	}

@@ -11,13 +11,13 @@ import (
 var Toolsets = []string{
 	"site", "workbooks", "views", "datasources", "query", "exports", "projects",
 	"users", "groups", "permissions", "jobs", "schedules",
-	"customviews", "flows", "pulse",
+	"customviews", "flows", "pulse", "publish",
 }
 
 // BeyondToolsets hold what goes past the REST catalogue the project began
 // with (custom views, ...). They are opt-in over HTTP like the
 // administration toolsets, and carry their own context budget.
-var BeyondToolsets = []string{"customviews", "flows", "pulse"}
+var BeyondToolsets = []string{"customviews", "flows", "pulse", "publish"}
 
 // DefaultToolsets serve content discovery, querying and exports. The
 // administration toolsets (users, groups, permissions, jobs, schedules) are

@@ -47,7 +47,7 @@ func (v settingValue) Type() string {
 // flagKinds names what a setting holds, for help; the others are strings.
 var flagKinds = map[string]string{
 	"listen": "host:port", "log-level": "level", "tableau-server-url": "url", "scalekit-environment-url": "url", "jwks-url": "url",
-	"auth-file": "file", "jwt-public-key": "file", "export-dir": "dir", "public-url": "url", "authorization-server": "list",
+	"auth-file": "file", "jwt-public-key": "file", "export-dir": "dir", "import-dir": "dir", "public-url": "url", "authorization-server": "list",
 	"allowed-origins": "list", "allowed-hosts": "list", "toolsets": "list", "tools": "list", "exclude-tools": "list",
 	"scope-projects": "list", "scope-workbooks": "list", "scope-datasources": "list", "scope-tags": "list",
 	"max-concurrent-calls": "int", "max-calls-per-minute": "int", "max-csv-chars": "int",
@@ -67,6 +67,7 @@ var settingGroups = []struct {
 	{"HTTP access", []string{"public-url", "authorization-server", "scalekit-resource-id", "require-scopes", "demo-oauth", "auth-file", "jwt-public-key", "jwks-url", "jwt-issuer", "jwt-audience", "jwt-identity-claim", "trusted-header", "trusted-header-secret", "no-auth", "allowed-origins", "allowed-hosts", "shutdown-grace", "session-idle-timeout", "max-sessions-per-identity", "session-secret", "peers"}},
 	{"Tools and safety", []string{"toolsets", "tools", "exclude-tools", "read-only", "allow-destructive", "scope-projects", "scope-workbooks", "scope-datasources", "scope-tags", "max-concurrent-calls", "max-calls-per-minute"}},
 	{"Queries and exports", []string{"metadata-ttl", "query-check", "results", "export-dir", "max-inline-bytes", "max-image-bytes", "max-csv-chars"}},
+	{"Publishing", []string{"import-dir"}},
 }
 
 // origin says where a setting's value came from.
@@ -101,6 +102,8 @@ type config struct {
 	Results string
 	// Exports: where downloads go and how much is returned inline.
 	ExportDir, MaxInlineBytes, MaxImageBytes, MaxCSVChars string
+	// ImportDir is the only directory workbooks are published from.
+	ImportDir string
 
 	// DemoViaScalekit runs the Scalekit backend against in-process Scalekit
 	// and Tableau emulators.
@@ -205,8 +208,9 @@ func (c *config) init() {
 		{"TABLEAU_MCP_QUERY_CHECK", "query-check", "on or off: check queries against the data source's fields before sending them", "on", false, &c.queryCheck, false},
 		{"TABLEAU_MCP_RESULTS", "results", "compact (the fields an agent uses, names beside IDs) or tableau (Tableau's JSON unchanged): what list and get tools return", "compact", false, &c.Results, false},
 		{"TABLEAU_MCP_EXPORT_DIR", "export-dir", "directory that workbook and data source downloads (and exports too large to return inline) are written to; empty: none", "", false, &c.ExportDir, false},
-		{"TABLEAU_MCP_MAX_INLINE_BYTES", "max-inline-bytes", "largest file returned inside a result or resource read, in bytes (suffixes KB MB KiB MiB accepted)", "20MiB", false, &c.MaxInlineBytes, false},
+		{"TABLEAU_MCP_MAX_INLINE_BYTES", "max-inline-bytes", "largest file returned inside a result or resource read, or taken inline by tableau_workbook_publish, in bytes (suffixes KB MB KiB MiB accepted)", "20MiB", false, &c.MaxInlineBytes, false},
 		{"TABLEAU_MCP_MAX_IMAGE_BYTES", "max-image-bytes", "largest PNG returned as image content for the model to see; larger ones are offered as a resource", "3840KiB", false, &c.MaxImageBytes, false},
+		{"TABLEAU_MCP_IMPORT_DIR", "import-dir", "directory tableau_workbook_publish reads files from (paths outside it refused); empty: nothing is published, inline content included", "", false, &c.ImportDir, false},
 		{"TABLEAU_MCP_MAX_CSV_CHARS", "max-csv-chars", "characters of a view's CSV shown as text before it is cut (the whole file stays a resource)", "50000", false, &c.MaxCSVChars, false},
 		{"TABLEAU_MCP_DEMO_VIA_SCALEKIT", "demo-via-scalekit", "run the Scalekit path against in-process Scalekit and Tableau emulators (sample data)", "", false, &c.demoViaScalekit, true},
 	}
@@ -507,6 +511,14 @@ func (c *config) exports() (tools.ExportOptions, error) {
 	if c.ExportDir != "" {
 		if o.Dir, err = filepath.Abs(c.ExportDir); err != nil {
 			return o, fmt.Errorf("TABLEAU_MCP_EXPORT_DIR %q: %v", c.ExportDir, err)
+		}
+	}
+	if c.ImportDir != "" {
+		if o.ImportDir, err = filepath.Abs(c.ImportDir); err != nil {
+			return o, fmt.Errorf("TABLEAU_MCP_IMPORT_DIR %q: %v", c.ImportDir, err)
+		}
+		if st, err := os.Stat(o.ImportDir); err != nil || !st.IsDir() {
+			return o, fmt.Errorf("TABLEAU_MCP_IMPORT_DIR %q is not a directory that can be read", c.ImportDir)
 		}
 	}
 	if o.MaxInlineBytes, err = parseSize("TABLEAU_MCP_MAX_INLINE_BYTES", c.MaxInlineBytes); err != nil {

@@ -116,6 +116,7 @@ type Emulator struct {
 	faults   []fault
 	stats    Stats
 	recorded []*Recorded
+	uploads  map[string]*fileUpload
 }
 
 // New builds an emulator holding the sample sites "demo" and Default.
@@ -443,11 +444,15 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var body []byte
 	tooBig := false
 	if r.Body != nil {
-		b, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+		limit := int64(maxBody)
+		if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
+			limit = maxPublishBody
+		}
+		b, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
 		if err == nil {
 			body = b
 		}
-		tooBig = len(b) > maxBody
+		tooBig = int64(len(b)) > limit
 	}
 	if strings.HasPrefix(r.URL.Path, vizqlPrefix) {
 		e.serveVizQL(w, r, body)

@@ -45,6 +45,9 @@ func init() {
 	add("DELETE", "schedules/{id}", hScheduleDelete)
 
 	add("GET", "sites/{site}/workbooks", hWorkbooksList)
+	add("POST", "sites/{site}/workbooks", hWorkbookPublish)
+	add("POST", "sites/{site}/fileUploads", hFileUploadStart)
+	add("PUT", "sites/{site}/fileUploads/{id}", hFileUploadAppend)
 	add("GET", "sites/{site}/workbooks/{id}", hWorkbookGet)
 	add("PUT", "sites/{site}/workbooks/{id}", hWorkbookUpdate)
 	add("DELETE", "sites/{site}/workbooks/{id}", hWorkbookDelete)

@@ -1,0 +1,251 @@
+package tableauemu
+
+import (
+	"archive/zip"
+	"bytes"
+	"encoding/json"
+	"encoding/xml"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"os"
+	"strings"
+)
+
+// Publishing: POST /workbooks with a multipart/mixed body of a
+// request_payload part (XML or JSON naming the workbook and its project)
+// and a tableau_workbook part holding the file; or, for large files, an
+// upload session (POST /fileUploads, PUT /fileUploads/{id} with a
+// tableau_file part per chunk) committed by POST /workbooks?uploadSessionId=
+// with the payload part alone. Chunks are kept in a temporary file, not in
+// memory. The file is checked to be a workbook: a zip holding a .twb
+// (twbx) or a document whose root is <workbook> (twb).
+
+// maxPublishBody bounds one publish or append request (64 MB of file
+// plus the multipart framing).
+const maxPublishBody = 64<<20 + 1<<20
+
+type fileUpload struct {
+	siteID string
+	f      *os.File
+	size   int64
+}
+
+// parts reads a multipart/mixed body into its parts by name.
+func (c *call) parts() (map[string][]byte, *apiErr) {
+	mt, params, err := mime.ParseMediaType(c.r.Header.Get("Content-Type"))
+	if err != nil || !strings.HasPrefix(mt, "multipart/") || params["boundary"] == "" {
+		return nil, newErr(http.StatusUnsupportedMediaType, "415000", "The request must be multipart/mixed with a boundary.")
+	}
+	out := map[string][]byte{}
+	mr := multipart.NewReader(bytes.NewReader(c.body), params["boundary"])
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			return out, nil
+		}
+		if err != nil {
+			return nil, badRequest("The multipart body cannot be read: %v.", err)
+		}
+		disp := p.Header.Get("Content-Disposition")
+		if !strings.Contains(strings.SplitN(disp, ";", 2)[0], "=") {
+			disp = strings.TrimSpace(disp[strings.Index(disp+";", ";")+1:])
+		}
+		_, dp, err := mime.ParseMediaType("form-data; " + disp)
+		if err != nil || dp["name"] == "" {
+			return nil, badRequest("A part has no name in its Content-Disposition.")
+		}
+		b, err := io.ReadAll(p)
+		if err != nil {
+			return nil, badRequest("The multipart body cannot be read: %v.", err)
+		}
+		out[dp["name"]] = b
+	}
+}
+
+func hFileUploadStart(c *call) {
+	f, err := os.CreateTemp("", "tableauemu-upload-*")
+	if err != nil {
+		c.fail(newErr(http.StatusInternalServerError, "500000", err.Error()))
+		return
+	}
+	id := c.e.newID("fileUpload")
+	if c.e.uploads == nil {
+		c.e.uploads = map[string]*fileUpload{}
+	}
+	c.e.uploads[id] = &fileUpload{siteID: c.site.id, f: f}
+	c.ok(http.StatusCreated, obj{"fileUpload": obj{"uploadSessionId": id, "fileSize": "0"}})
+}
+
+func (c *call) findUpload(id string) (*fileUpload, bool) {
+	u := c.e.uploads[id]
+	if u == nil || u.siteID != c.site.id {
+		c.fail(notFound("404003", "Upload session", id))
+		return nil, false
+	}
+	return u, true
+}
+
+func hFileUploadAppend(c *call) {
+	u, ok := c.findUpload(c.param(1))
+	if !ok {
+		return
+	}
+	parts, err := c.parts()
+	if err != nil {
+		c.fail(err)
+		return
+	}
+	chunk, has := parts["tableau_file"]
+	if !has {
+		c.fail(badRequest("The request has no 'tableau_file' part."))
+		return
+	}
+	if _, err := u.f.WriteAt(chunk, u.size); err != nil {
+		c.fail(newErr(http.StatusInternalServerError, "500000", err.Error()))
+		return
+	}
+	u.size += int64(len(chunk))
+	c.ok(http.StatusOK, obj{"fileUpload": obj{"uploadSessionId": c.param(1), "fileSize": itoa(int((u.size + 1<<20 - 1) >> 20))}})
+}
+
+// checkWorkbookFile refuses what is not a workbook of the type given.
+func checkWorkbookFile(typ string, r io.ReaderAt, size int64) *apiErr {
+	switch typ {
+	case "twbx":
+		zr, err := zip.NewReader(r, size)
+		if err != nil {
+			return badRequest("The file is not a packaged workbook: a .twbx is a zip archive (%v).", err)
+		}
+		for _, f := range zr.File {
+			if strings.HasSuffix(strings.ToLower(f.Name), ".twb") {
+				return nil
+			}
+		}
+		return badRequest("The packaged workbook holds no .twb file.")
+	case "twb":
+		d := xml.NewDecoder(io.NewSectionReader(r, 0, size))
+		for {
+			t, err := d.Token()
+			if err != nil {
+				return badRequest("The file is not a workbook: a .twb is an XML document whose root is <workbook>.")
+			}
+			if se, ok := t.(xml.StartElement); ok {
+				if se.Name.Local == "workbook" {
+					return nil
+				}
+				return badRequest("The file is not a workbook: its root element is <%s>, not <workbook>.", se.Name.Local)
+			}
+		}
+	}
+	return badRequest("workbookType must be twb or twbx.")
+}
+
+// publishPayload reads the workbook name and project from the payload.
+func publishPayload(b []byte) (name, projectID string, err *apiErr) {
+	b = bytes.TrimSpace(b)
+	if len(b) > 0 && b[0] == '{' {
+		var j struct {
+			Workbook struct {
+				Name    string `json:"name"`
+				Project struct {
+					ID string `json:"id"`
+				} `json:"project"`
+			} `json:"workbook"`
+		}
+		if e := json.Unmarshal(b, &j); e != nil {
+			return "", "", badRequest("The request_payload is not valid JSON: %v.", e)
+		}
+		return j.Workbook.Name, j.Workbook.Project.ID, nil
+	}
+	var x struct {
+		Workbook struct {
+			Name    string `xml:"name,attr"`
+			Project struct {
+				ID string `xml:"id,attr"`
+			} `xml:"project"`
+		} `xml:"workbook"`
+	}
+	if e := xml.Unmarshal(b, &x); e != nil {
+		return "", "", badRequest("The request_payload is not valid XML: %v.", e)
+	}
+	return x.Workbook.Name, x.Workbook.Project.ID, nil
+}
+
+func hWorkbookPublish(c *call) {
+	typ := c.q.Get("workbookType")
+	if typ == "" {
+		typ = "twbx"
+	}
+	if typ != "twb" && typ != "twbx" {
+		c.fail(badRequest("workbookType must be twb or twbx."))
+		return
+	}
+	parts, aerr := c.parts()
+	if aerr != nil {
+		c.fail(aerr)
+		return
+	}
+	payload, has := parts["request_payload"]
+	if !has {
+		c.fail(badRequest("The request has no 'request_payload' part."))
+		return
+	}
+	name, projectID, aerr := publishPayload(payload)
+	if aerr != nil {
+		c.fail(aerr)
+		return
+	}
+	if strings.TrimSpace(name) == "" {
+		c.fail(badRequest("'workbook.name' is required."))
+		return
+	}
+	p := c.site.project(projectID)
+	if p == nil {
+		c.fail(notFound("404005", "Project", projectID))
+		return
+	}
+	var src io.ReaderAt
+	var size int64
+	if id := c.q.Get("uploadSessionId"); id != "" {
+		u, ok := c.findUpload(id)
+		if !ok {
+			return
+		}
+		src, size = u.f, u.size
+		defer func() {
+			u.f.Close()
+			os.Remove(u.f.Name())
+			delete(c.e.uploads, id)
+		}()
+	} else {
+		file, has := parts["tableau_workbook"]
+		if !has {
+			c.fail(badRequest("The request has no 'tableau_workbook' part and no uploadSessionId."))
+			return
+		}
+		src, size = bytes.NewReader(file), int64(len(file))
+	}
+	if aerr := checkWorkbookFile(typ, src, size); aerr != nil {
+		c.fail(aerr)
+		return
+	}
+	overwrite := strings.EqualFold(c.q.Get("overwrite"), "true")
+	for _, o := range c.site.workbooks {
+		if o.projectID == p.id && strings.EqualFold(o.name, name) {
+			if !overwrite {
+				c.fail(conflict("A workbook named '%s' already exists in project '%s'; publish with overwrite=true to replace it.", name, p.name))
+				return
+			}
+			o.size, o.updatedAt = int((size+1<<20-1)>>20), c.now
+			c.ok(http.StatusOK, obj{"workbook": c.workbookJSON(o, true)})
+			return
+		}
+	}
+	c.site.nextNum++
+	w := &workbook{id: c.e.newID("workbook"), name: name, contentURL: urlName(name), size: int((size + 1<<20 - 1) >> 20),
+		createdAt: c.now, updatedAt: c.now, projectID: p.id, ownerID: c.user.id, num: c.site.nextNum}
+	c.site.workbooks = append(c.site.workbooks, w)
+	c.ok(http.StatusCreated, obj{"workbook": c.workbookJSON(w, true)})
+}
