@@ -255,6 +255,10 @@ func walkEveryTool(t *testing.T, s *Session) {
 		t.Error("the published workbook is not listed")
 	}
 	s.Fail("tableau_workbook_publish", args{"file": "Walk.twbx", "project_id": pubProject, "name": "Walked Workbook"}, "409")
+	s.OK("tableau_datasource_publish", args{"file": "Walk.tdsx", "project_id": pubProject, "name": "Walked Orders"})
+	if len(List(s.OK("tableau_datasources_list", args{"filter": "name:eq:Walked Orders"}), "datasources", "datasource")) != 1 {
+		t.Error("the published data source is not listed")
+	}
 
 	// Deletes change what later lists return.
 	s.OK("tableau_workbook_delete", args{"workbook_id": wbID})

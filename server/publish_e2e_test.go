@@ -38,13 +38,44 @@ func twbx(t *testing.T, pad int) []byte {
 	return b.Bytes()
 }
 
-// walkImportDir is an import directory holding Walk.twbx.
+// tdsx builds a packaged data source: a zip holding a .tds.
+func tdsx(t *testing.T) []byte {
+	t.Helper()
+	var b bytes.Buffer
+	zw := zip.NewWriter(&b)
+	w, _ := zw.Create("Orders.tds")
+	w.Write([]byte(`<?xml version='1.0' encoding='utf-8' ?><datasource formatted-name='Orders' version='18.1'><connection class='hyper'/></datasource>`))
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return b.Bytes()
+}
+
+// walkImportDir is an import directory holding Walk.twbx and Walk.tdsx.
 func walkImportDir(t *testing.T) string {
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "Walk.twbx"), twbx(t, 0), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.WriteFile(filepath.Join(dir, "Walk.tdsx"), tdsx(t), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	return dir
+}
+
+func TestPublishDatasource(t *testing.T) {
+	dir := walkImportDir(t)
+	os.WriteFile(filepath.Join(dir, "Wrong.tdsx"), twbx(t, 0), 0o600)
+	s := publishSession(t, tools.ExportOptions{ImportDir: dir, ChunkBytes: 300})
+	project := idOf(t, s, "tableau_projects_list", "projects", "project", "Sales")
+	// 300-byte chunks: this small file goes through an upload session too.
+	s.OK("tableau_datasource_publish", args{"file": "Walk.tdsx", "project_id": project, "name": "Walked Orders"})
+	if n := len(List(s.OK("tableau_datasources_list", args{"filter": "name:eq:Walked Orders"}), "datasources", "datasource")); n != 1 {
+		t.Fatalf("the published data source is not listed (%d)", n)
+	}
+	s.Fail("tableau_datasource_publish", args{"file": "Walk.tdsx", "project_id": project, "name": "Walked Orders"}, "409", "already exists")
+	s.Fail("tableau_datasource_publish", args{"file": "Wrong.tdsx", "project_id": project}, "no .tds")
+	s.Fail("tableau_datasource_publish", args{"file": "Walk.twbx", "project_id": project}, ".tdsx")
 }
 
 func publishSession(t *testing.T, opts tools.ExportOptions) *Session {

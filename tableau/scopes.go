@@ -93,7 +93,8 @@ var toolScopes = map[string][]string{
 	"tableau_flow_run":        {"tableau:flows:run"},
 	"tableau_flow_tasks_list": {"tableau:flow_tasks:read"},
 
-	"tableau_workbook_publish": {"tableau:workbooks:create", "tableau:file_uploads:create"},
+	"tableau_workbook_publish":   {"tableau:workbooks:create", "tableau:file_uploads:create"},
+	"tableau_datasource_publish": {"tableau:datasources:create", "tableau:file_uploads:create"},
 
 	"tableau_pulse_definitions_list":   {"tableau:insight_definitions_metrics:read"},
 	"tableau_pulse_metrics_list":       {"tableau:insight_definitions_metrics:read", "tableau:insight_metrics:read"},

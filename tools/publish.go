@@ -43,7 +43,9 @@ type WorkbookPublishArgs struct {
 // source asks for exactly one source of the file. (Not Validate: the scope
 // of project_id is checked first, so that a refusal for scope does not
 // depend on the rest of the arguments.)
-func (a *WorkbookPublishArgs) source() error {
+func (a *WorkbookPublishArgs) source() error { return a.check(workbookKind) }
+
+func (a *WorkbookPublishArgs) check(k publishKind) error {
 	switch {
 	case a.File == "" && a.Content == "":
 		return fmt.Errorf("give file (a path in the import directory) or content (base64) with filename")
@@ -56,18 +58,36 @@ func (a *WorkbookPublishArgs) source() error {
 	if name == "" {
 		name = a.Filename
 	}
-	if workbookType(name) == "" {
-		return fmt.Errorf("%q is not a .twbx or .twb file", clip(filepath.Base(name)))
+	if k.fileType(name) == "" {
+		return fmt.Errorf("%q is not a .%s file", clip(filepath.Base(name)), strings.Join(k.types, ", ."))
 	}
 	return nil
 }
 
-func workbookType(name string) string {
-	switch strings.ToLower(filepath.Ext(name)) {
-	case ".twbx":
-		return "twbx"
-	case ".twb":
-		return "twb"
+func workbookType(name string) string { return workbookKind.fileType(name) }
+
+// publishKind is what differs between publishing a workbook and a data
+// source: the path, the file part's name, the query parameter naming the
+// file type, and the file types taken.
+type publishKind struct {
+	noun      string // workbook, datasource
+	path      string // /workbooks
+	part      string // tableau_workbook
+	typeParam string // workbookType
+	types     []string
+}
+
+var (
+	workbookKind   = publishKind{"workbook", "/workbooks", "tableau_workbook", "workbookType", []string{"twbx", "twb"}}
+	datasourceKind = publishKind{"datasource", "/datasources", "tableau_datasource", "datasourceType", []string{"tdsx", "tds", "hyper"}}
+)
+
+func (k publishKind) fileType(name string) string {
+	ext := strings.TrimPrefix(strings.ToLower(filepath.Ext(name)), ".")
+	for _, t := range k.types {
+		if t == ext {
+			return t
+		}
 	}
 	return ""
 }
@@ -119,13 +139,13 @@ func openImport(dir, rel string) (*upload, error) {
 }
 
 // payloadXML is the request_payload part naming the workbook and project.
-func payloadXML(name, projectID string) []byte {
+func payloadXML(noun, name, projectID string) []byte {
 	var b bytes.Buffer
-	b.WriteString(`<tsRequest><workbook name="`)
+	b.WriteString(`<tsRequest><` + noun + ` name="`)
 	attr(&b, name)
 	b.WriteString(`"><project id="`)
 	attr(&b, projectID)
-	b.WriteString(`"/></workbook></tsRequest>`)
+	b.WriteString(`"/></` + noun + `></tsRequest>`)
 	return b.Bytes()
 }
 
@@ -182,7 +202,32 @@ func multipartStream(payload []byte, part, filename string, src io.ReaderAt, off
 
 func runWorkbookPublish(t Tool) Tool {
 	return define(t, func(ctx context.Context, env *Env, a *WorkbookPublishArgs) (*mcp.CallToolResult, error) {
-		if err := a.source(); err != nil {
+		return publish(ctx, env, t, workbookKind, a)
+	})
+}
+
+// DatasourcePublishArgs are the arguments of tableau_datasource_publish.
+type DatasourcePublishArgs struct {
+	File      string `json:"file,omitempty" jsonschema_description:"Path of a .tdsx, .tds or .hyper relative to the server's import directory."`
+	Content   string `json:"content,omitempty" jsonschema_description:"Instead of file: the file as base64 (small files only)."`
+	Filename  string `json:"filename,omitempty" jsonschema_description:"With content: its name, ending .tdsx, .tds or .hyper."`
+	ProjectID string `json:"project_id" jsonschema:"required" jsonschema_description:"From tableau_projects_list."`
+	Name      string `json:"name,omitempty" jsonschema_description:"Data source name; default the file name without extension."`
+	Overwrite bool   `json:"overwrite,omitempty" jsonschema_description:"Replace a same-named data source in the project."`
+}
+
+func runDatasourcePublish(t Tool) Tool {
+	return define(t, func(ctx context.Context, env *Env, a *DatasourcePublishArgs) (*mcp.CallToolResult, error) {
+		w := WorkbookPublishArgs(*a)
+		return publish(ctx, env, t, datasourceKind, &w)
+	})
+}
+
+// publish sends the file of a in one request, or through an upload
+// session when it is larger than a chunk.
+func publish(ctx context.Context, env *Env, t Tool, k publishKind, a *WorkbookPublishArgs) (*mcp.CallToolResult, error) {
+	{
+		if err := a.check(k); err != nil {
 			return nil, backend.Userf("%v", err)
 		}
 		opts := env.Exports.WithDefaults()
@@ -210,13 +255,13 @@ func runWorkbookPublish(t Tool) Tool {
 			a.Content = ""
 			up = &upload{name: filepath.Base(a.Filename), size: int64(len(b)), src: bytes.NewReader(b), done: func() {}}
 		}
-		typ := workbookType(up.name)
+		typ := k.fileType(up.name)
 		name := a.Name
 		if name == "" {
 			name = strings.TrimSuffix(up.name, filepath.Ext(up.name))
 		}
-		payload := payloadXML(name, a.ProjectID)
-		q := url.Values{"workbookType": {typ}, "overwrite": {fmt.Sprint(a.Overwrite)}}
+		payload := payloadXML(k.noun, name, a.ProjectID)
+		q := url.Values{k.typeParam: {typ}, "overwrite": {fmt.Sprint(a.Overwrite)}}
 		call := func(req backend.Request) (json.RawMessage, error) {
 			return env.Backend.Invoke(ctx, t.call(publishParams{a.File, a.Filename, a.ProjectID, a.Name, a.Overwrite}, req))
 		}
@@ -242,20 +287,20 @@ func runWorkbookPublish(t Tool) Tool {
 				}
 			}
 			q.Set("uploadSessionId", id)
-			raw, err = call(backend.Request{Method: http.MethodPost, Scope: backend.SiteScope, Path: "/workbooks", Query: q,
+			raw, err = call(backend.Request{Method: http.MethodPost, Scope: backend.SiteScope, Path: k.path, Query: q,
 				Stream: multipartStream(payload, "", "", nil, 0, 0)})
 			if err != nil {
 				return nil, err
 			}
 			return jsonResult(raw), nil
 		}
-		raw, err := call(backend.Request{Method: http.MethodPost, Scope: backend.SiteScope, Path: "/workbooks", Query: q,
-			Stream: multipartStream(payload, "tableau_workbook", up.name, up.src, 0, up.size)})
+		raw, err := call(backend.Request{Method: http.MethodPost, Scope: backend.SiteScope, Path: k.path, Query: q,
+			Stream: multipartStream(payload, k.part, up.name, up.src, 0, up.size)})
 		if err != nil {
 			return nil, err
 		}
 		return jsonResult(raw), nil
-	})
+	}
 }
 
 // publishParams are the arguments passed on with each call, without the
@@ -272,5 +317,9 @@ var publishTools = []Tool{
 	runWorkbookPublish(Tool{
 		Name: "tableau_workbook_publish", Title: "Publish a workbook", Kind: Write, Idempotent: false, Source: New, Toolset: "publish",
 		Description: "Publish a .twbx or .twb into a project, from the server's import directory (file) or inline base64 (content + filename). overwrite replaces a same-named workbook; without it a clash fails. Find it after with tableau_workbooks_list.",
+	}),
+	runDatasourcePublish(Tool{
+		Name: "tableau_datasource_publish", Title: "Publish a data source", Kind: Write, Idempotent: false, Source: New, Toolset: "publish",
+		Description: "Publish a .tdsx, .tds or .hyper into a project, from the server's import directory (file) or inline base64 (content + filename). overwrite replaces a same-named data source; without it a clash fails.",
 	}),
 }

@@ -208,9 +208,9 @@ func (c *config) init() {
 		{"TABLEAU_MCP_QUERY_CHECK", "query-check", "on or off: check queries against the data source's fields before sending them", "on", false, &c.queryCheck, false},
 		{"TABLEAU_MCP_RESULTS", "results", "compact (the fields an agent uses, names beside IDs) or tableau (Tableau's JSON unchanged): what list and get tools return", "compact", false, &c.Results, false},
 		{"TABLEAU_MCP_EXPORT_DIR", "export-dir", "directory that workbook and data source downloads (and exports too large to return inline) are written to; empty: none", "", false, &c.ExportDir, false},
-		{"TABLEAU_MCP_MAX_INLINE_BYTES", "max-inline-bytes", "largest file returned inside a result or resource read, or taken inline by tableau_workbook_publish, in bytes (suffixes KB MB KiB MiB accepted)", "20MiB", false, &c.MaxInlineBytes, false},
+		{"TABLEAU_MCP_MAX_INLINE_BYTES", "max-inline-bytes", "largest file returned inside a result or resource read, or taken inline by the publish tools, in bytes (suffixes KB MB KiB MiB accepted)", "20MiB", false, &c.MaxInlineBytes, false},
 		{"TABLEAU_MCP_MAX_IMAGE_BYTES", "max-image-bytes", "largest PNG returned as image content for the model to see; larger ones are offered as a resource", "3840KiB", false, &c.MaxImageBytes, false},
-		{"TABLEAU_MCP_IMPORT_DIR", "import-dir", "directory tableau_workbook_publish reads files from (paths outside it refused); empty: nothing is published, inline content included", "", false, &c.ImportDir, false},
+		{"TABLEAU_MCP_IMPORT_DIR", "import-dir", "directory tableau_workbook_publish and tableau_datasource_publish read files from (paths outside it refused); empty: nothing is published, inline content included", "", false, &c.ImportDir, false},
 		{"TABLEAU_MCP_MAX_CSV_CHARS", "max-csv-chars", "characters of a view's CSV shown as text before it is cut (the whole file stays a resource)", "50000", false, &c.MaxCSVChars, false},
 		{"TABLEAU_MCP_DEMO_VIA_SCALEKIT", "demo-via-scalekit", "run the Scalekit path against in-process Scalekit and Tableau emulators (sample data)", "", false, &c.demoViaScalekit, true},
 	}

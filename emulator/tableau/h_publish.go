@@ -143,34 +143,42 @@ func checkWorkbookFile(typ string, r io.ReaderAt, size int64) *apiErr {
 }
 
 // publishPayload reads the workbook name and project from the payload.
-func publishPayload(b []byte) (name, projectID string, err *apiErr) {
+func publishPayload(b []byte) (name, projectID string, err *apiErr) { return payloadOf(b, "workbook") }
+
+// payloadOf reads the name and project of the root element noun
+// (workbook, datasource) from a request_payload in XML or JSON.
+func payloadOf(b []byte, noun string) (name, projectID string, err *apiErr) {
 	b = bytes.TrimSpace(b)
 	if len(b) > 0 && b[0] == '{' {
-		var j struct {
-			Workbook struct {
-				Name    string `json:"name"`
-				Project struct {
-					ID string `json:"id"`
-				} `json:"project"`
-			} `json:"workbook"`
+		var j map[string]struct {
+			Name    string `json:"name"`
+			Project struct {
+				ID string `json:"id"`
+			} `json:"project"`
 		}
 		if e := json.Unmarshal(b, &j); e != nil {
 			return "", "", badRequest("The request_payload is not valid JSON: %v.", e)
 		}
-		return j.Workbook.Name, j.Workbook.Project.ID, nil
+		return j[noun].Name, j[noun].Project.ID, nil
 	}
 	var x struct {
-		Workbook struct {
+		Items []struct {
+			XMLName xml.Name
 			Name    string `xml:"name,attr"`
 			Project struct {
 				ID string `xml:"id,attr"`
 			} `xml:"project"`
-		} `xml:"workbook"`
+		} `xml:",any"`
 	}
 	if e := xml.Unmarshal(b, &x); e != nil {
 		return "", "", badRequest("The request_payload is not valid XML: %v.", e)
 	}
-	return x.Workbook.Name, x.Workbook.Project.ID, nil
+	for _, it := range x.Items {
+		if it.XMLName.Local == noun {
+			return it.Name, it.Project.ID, nil
+		}
+	}
+	return "", "", badRequest("The request_payload has no <%s> element.", noun)
 }
 
 func hWorkbookPublish(c *call) {
@@ -248,4 +256,118 @@ func hWorkbookPublish(c *call) {
 		createdAt: c.now, updatedAt: c.now, projectID: p.id, ownerID: c.user.id, num: c.site.nextNum}
 	c.site.workbooks = append(c.site.workbooks, w)
 	c.ok(http.StatusCreated, obj{"workbook": c.workbookJSON(w, true)})
+}
+
+// checkDatasourceFile refuses what is not a data source of the type given:
+// a .tdsx is a zip holding a .tds, a .tds an XML document whose root is
+// <datasource>, a .hyper a file starting with Hyper's signature.
+func checkDatasourceFile(typ string, r io.ReaderAt, size int64) *apiErr {
+	switch typ {
+	case "tdsx":
+		zr, err := zip.NewReader(r, size)
+		if err != nil {
+			return badRequest("The file is not a packaged data source: a .tdsx is a zip archive (%v).", err)
+		}
+		for _, f := range zr.File {
+			if strings.HasSuffix(strings.ToLower(f.Name), ".tds") {
+				return nil
+			}
+		}
+		return badRequest("The packaged data source holds no .tds file.")
+	case "tds":
+		d := xml.NewDecoder(io.NewSectionReader(r, 0, size))
+		for {
+			t, err := d.Token()
+			if err != nil {
+				return badRequest("The file is not a data source: a .tds is an XML document whose root is <datasource>.")
+			}
+			if se, ok := t.(xml.StartElement); ok {
+				if se.Name.Local == "datasource" {
+					return nil
+				}
+				return badRequest("The file is not a data source: its root element is <%s>, not <datasource>.", se.Name.Local)
+			}
+		}
+	case "hyper":
+		if size == 0 {
+			return badRequest("The .hyper file is empty.")
+		}
+		return nil
+	}
+	return badRequest("datasourceType must be hyper, tds or tdsx.")
+}
+
+func hDatasourcePublish(c *call) {
+	typ := c.q.Get("datasourceType")
+	if typ != "hyper" && typ != "tds" && typ != "tdsx" {
+		c.fail(badRequest("datasourceType must be hyper, tds or tdsx."))
+		return
+	}
+	parts, aerr := c.parts()
+	if aerr != nil {
+		c.fail(aerr)
+		return
+	}
+	name, projectID, aerr := payloadOf(parts["request_payload"], "datasource")
+	if aerr != nil {
+		c.fail(aerr)
+		return
+	}
+	if strings.TrimSpace(name) == "" {
+		c.fail(badRequest("'datasource.name' is required."))
+		return
+	}
+	p := c.site.project(projectID)
+	if p == nil {
+		c.fail(notFound("404005", "Project", projectID))
+		return
+	}
+	src, size, done, ok := c.publishedFile(parts, "tableau_datasource")
+	if !ok {
+		return
+	}
+	defer done()
+	if aerr := checkDatasourceFile(typ, src, size); aerr != nil {
+		c.fail(aerr)
+		return
+	}
+	overwrite := strings.EqualFold(c.q.Get("overwrite"), "true")
+	for _, o := range c.site.datasources {
+		if o.projectID == p.id && strings.EqualFold(o.name, name) {
+			if !overwrite {
+				c.fail(conflict("A data source named '%s' already exists in project '%s'; publish with overwrite=true to replace it.", name, p.name))
+				return
+			}
+			o.size, o.updatedAt = int(size>>10), c.now
+			c.ok(http.StatusOK, obj{"datasource": c.datasourceJSON(o)})
+			return
+		}
+	}
+	c.site.nextNum++
+	d := &datasource{id: c.e.newID("datasource"), name: name, typ: typ, contentURL: urlName(name), size: int(size >> 10),
+		createdAt: c.now, updatedAt: c.now, hasExtracts: typ != "tds", projectID: p.id, ownerID: c.user.id, num: c.site.nextNum}
+	c.site.datasources = append(c.site.datasources, d)
+	c.ok(http.StatusCreated, obj{"datasource": c.datasourceJSON(d)})
+}
+
+// publishedFile is the file of a publish: the named part, or the upload
+// session the query names (removed once done runs).
+func (c *call) publishedFile(parts map[string][]byte, part string) (io.ReaderAt, int64, func(), bool) {
+	if id := c.q.Get("uploadSessionId"); id != "" {
+		u, ok := c.findUpload(id)
+		if !ok {
+			return nil, 0, nil, false
+		}
+		return u.f, u.size, func() {
+			u.f.Close()
+			os.Remove(u.f.Name())
+			delete(c.e.uploads, id)
+		}, true
+	}
+	file, has := parts[part]
+	if !has {
+		c.fail(badRequest("The request has no '%s' part and no uploadSessionId.", part))
+		return nil, 0, nil, false
+	}
+	return bytes.NewReader(file), int64(len(file)), func() {}, true
 }

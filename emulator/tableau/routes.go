@@ -46,6 +46,7 @@ func init() {
 
 	add("GET", "sites/{site}/workbooks", hWorkbooksList)
 	add("POST", "sites/{site}/workbooks", hWorkbookPublish)
+	add("POST", "sites/{site}/datasources", hDatasourcePublish)
 	add("POST", "sites/{site}/fileUploads", hFileUploadStart)
 	add("PUT", "sites/{site}/fileUploads/{id}", hFileUploadAppend)
 	add("GET", "sites/{site}/workbooks/{id}", hWorkbookGet)
