@@ -1,8 +1,11 @@
 package server_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -50,6 +53,54 @@ func scalekitFixture(t *testing.T) *skFixture {
 		return sess
 	}
 	return f
+}
+
+// TestChunkedPublishThroughScalekit publishes a workbook larger than the
+// chunk size (1 KiB here) through the Scalekit backend: the upload session,
+// each chunk and the commit go over the proxy as Tableau's own requests.
+func TestChunkedPublishThroughScalekit(t *testing.T) {
+	b, sk, _, err := demo.ViaScalekit(nil, func(c *scalekit.Config) { c.Retry.Backoff = time.Millisecond })
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "Chunked.twbx"), twbx(t, 4096), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := server.New(server.Options{Version: "test", Backend: b, Exports: tools.ExportOptions{ImportDir: dir, ChunkBytes: 1 << 10}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := client.NewInProcessClient(srv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := Start(t, c)
+	s.Ctx = auth.WithIdentity(context.Background(), demo.DemoIdentifier)
+	project := idOf(t, s, "tableau_projects_list", "projects", "project", "Sales")
+	s.OK("tableau_workbook_publish", args{"file": "Chunked.twbx", "project_id": project})
+	if n := len(List(s.OK("tableau_workbooks_list", args{"filter": "name:eq:Chunked"}), "workbooks", "workbook")); n != 1 {
+		t.Fatalf("the chunked workbook is not listed through Scalekit (%d)", n)
+	}
+	var start, appends, commit int
+	for _, r := range sk.Requests() {
+		switch {
+		case r.Method == "POST" && strings.HasSuffix(r.Path, "/fileUploads") && strings.HasPrefix(r.Path, "/proxy/api/"):
+			start++
+		case r.Method == "PUT" && strings.Contains(r.Path, "/fileUploads/") && strings.HasPrefix(r.Path, "/proxy/api/"):
+			if !strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/mixed; boundary=") {
+				t.Errorf("a chunk went as %q", r.Header.Get("Content-Type"))
+			}
+			appends++
+		case r.Method == "POST" && strings.HasSuffix(r.Path, "/workbooks") && strings.Contains(r.RawQuery, "uploadSessionId="):
+			commit++
+		case r.Path == "/api/v1/execute_tool" && bytes.Contains(r.Body, []byte("publish")):
+			t.Errorf("publishing went to execute_tool: %.200s", r.Body)
+		}
+	}
+	if start != 1 || appends < 5 || commit != 1 {
+		t.Errorf("over the proxy: %d upload sessions, %d chunks, %d commits; want 1, at least 5, 1", start, appends, commit)
+	}
 }
 
 func TestEveryToolThroughScalekit(t *testing.T) {

@@ -126,9 +126,16 @@ func openImport(dir, rel string) (*upload, error) {
 	if r, err := filepath.Rel(root, target); err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
 		return nil, backend.Userf("file %q leads outside the import directory and is refused", clip(rel))
 	}
-	f, err := os.Open(target)
+	// Opened through os.Root as well, so that a link swapped in after the
+	// check above cannot lead out either.
+	r, err := os.OpenRoot(root)
 	if err != nil {
-		return nil, backend.Userf("file %q cannot be opened: %v", clip(rel), err)
+		return nil, backend.Userf("the import directory cannot be read (%v); the operator should check --import-dir", err)
+	}
+	defer r.Close()
+	f, err := r.Open(filepath.FromSlash(clean))
+	if err != nil {
+		return nil, backend.Userf("file %q cannot be opened inside the import directory: %v", clip(rel), err)
 	}
 	st, err := f.Stat()
 	if err != nil || !st.Mode().IsRegular() {
