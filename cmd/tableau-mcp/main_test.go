@@ -441,3 +441,39 @@ func TestSessionSecretMustBeLong(t *testing.T) {
 		t.Errorf("--peers without a port: %v", err)
 	}
 }
+
+func TestImportDirSetting(t *testing.T) {
+	dir := t.TempDir()
+	for _, c := range []struct {
+		args []string
+		env  string
+		err  string
+	}{
+		{args: []string{"--import-dir", dir}},
+		{env: dir},
+		{args: []string{"--import-dir", filepath.Join(dir, "missing")}, err: "TABLEAU_MCP_IMPORT_DIR"},
+		{},
+	} {
+		t.Setenv("TABLEAU_MCP_IMPORT_DIR", c.env)
+		fs := flagSet()
+		var cfg config
+		cfg.define(fs)
+		if err := fs.Parse(c.args); err != nil {
+			t.Fatal(err)
+		}
+		cfg.resolve(fs)
+		o, err := cfg.exports()
+		switch {
+		case c.err != "":
+			if err == nil || !strings.Contains(err.Error(), c.err) {
+				t.Errorf("%v: error %v, want one naming %s", c.args, err, c.err)
+			}
+		case err != nil:
+			t.Errorf("%v %q: %v", c.args, c.env, err)
+		case len(c.args) == 0 && c.env == "" && o.ImportDir != "":
+			t.Errorf("import dir %q when none was set", o.ImportDir)
+		case (len(c.args) > 0 || c.env != "") && o.ImportDir != dir:
+			t.Errorf("%v %q: import dir %q, want %q", c.args, c.env, o.ImportDir, dir)
+		}
+	}
+}
