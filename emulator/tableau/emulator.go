@@ -444,15 +444,15 @@ func (e *Emulator) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	var body []byte
 	tooBig := false
 	if r.Body != nil {
-		limit := int64(maxBody)
-		if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
-			limit = maxPublishBody
+		// A multipart body (a publish or an upload chunk) is read by its
+		// handler as it arrives, its file part written to disk.
+		if !strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/") {
+			b, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+			if err == nil {
+				body = b
+			}
+			tooBig = len(b) > maxBody
 		}
-		b, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
-		if err == nil {
-			body = b
-		}
-		tooBig = int64(len(b)) > limit
 	}
 	if strings.HasPrefix(r.URL.Path, vizqlPrefix) {
 		e.serveVizQL(w, r, body)

@@ -32,21 +32,25 @@ type fileUpload struct {
 	size   int64
 }
 
-// parts reads a multipart/mixed body into its parts by name.
-func (c *call) parts() (map[string][]byte, *apiErr) {
+// parts reads a multipart/mixed body as it arrives: the part named file
+// is copied to the writer sink gives (when it gives one), the others are
+// kept in memory (up to 1 MB each). It returns the small parts by name and
+// the file part's size, -1 when there was none.
+func (c *call) parts(file string, sink func() (io.Writer, *apiErr)) (map[string][]byte, int64, *apiErr) {
 	mt, params, err := mime.ParseMediaType(c.r.Header.Get("Content-Type"))
 	if err != nil || !strings.HasPrefix(mt, "multipart/") || params["boundary"] == "" {
-		return nil, newErr(http.StatusUnsupportedMediaType, "415000", "The request must be multipart/mixed with a boundary.")
+		return nil, -1, newErr(http.StatusUnsupportedMediaType, "415000", "The request must be multipart/mixed with a boundary.")
 	}
 	out := map[string][]byte{}
-	mr := multipart.NewReader(bytes.NewReader(c.body), params["boundary"])
+	fileSize := int64(-1)
+	mr := multipart.NewReader(io.LimitReader(c.r.Body, maxPublishBody+1), params["boundary"])
 	for {
 		p, err := mr.NextPart()
 		if err == io.EOF {
-			return out, nil
+			return out, fileSize, nil
 		}
 		if err != nil {
-			return nil, badRequest("The multipart body cannot be read: %v.", err)
+			return nil, -1, badRequest("The multipart body cannot be read (or is over 64 MB): %v.", err)
 		}
 		disp := p.Header.Get("Content-Disposition")
 		if !strings.Contains(strings.SplitN(disp, ";", 2)[0], "=") {
@@ -54,11 +58,23 @@ func (c *call) parts() (map[string][]byte, *apiErr) {
 		}
 		_, dp, err := mime.ParseMediaType("form-data; " + disp)
 		if err != nil || dp["name"] == "" {
-			return nil, badRequest("A part has no name in its Content-Disposition.")
+			return nil, -1, badRequest("A part has no name in its Content-Disposition.")
 		}
-		b, err := io.ReadAll(p)
-		if err != nil {
-			return nil, badRequest("The multipart body cannot be read: %v.", err)
+		if dp["name"] == file && sink != nil {
+			w, aerr := sink()
+			if aerr != nil {
+				return nil, -1, aerr
+			}
+			n, err := io.Copy(w, p)
+			if err != nil {
+				return nil, -1, badRequest("The file part cannot be read (or is over 64 MB): %v.", err)
+			}
+			fileSize = n
+			continue
+		}
+		b, err := io.ReadAll(io.LimitReader(p, 1<<20+1))
+		if err != nil || len(b) > 1<<20 {
+			return nil, -1, badRequest("The part '%s' cannot be read or is over 1 MB.", dp["name"])
 		}
 		out[dp["name"]] = b
 	}
@@ -92,21 +108,16 @@ func hFileUploadAppend(c *call) {
 	if !ok {
 		return
 	}
-	parts, err := c.parts()
+	_, n, err := c.parts("tableau_file", func() (io.Writer, *apiErr) { return io.NewOffsetWriter(u.f, u.size), nil })
 	if err != nil {
 		c.fail(err)
 		return
 	}
-	chunk, has := parts["tableau_file"]
-	if !has {
+	if n < 0 {
 		c.fail(badRequest("The request has no 'tableau_file' part."))
 		return
 	}
-	if _, err := u.f.WriteAt(chunk, u.size); err != nil {
-		c.fail(newErr(http.StatusInternalServerError, "500000", err.Error()))
-		return
-	}
-	u.size += int64(len(chunk))
+	u.size += n
 	c.ok(http.StatusOK, obj{"fileUpload": obj{"uploadSessionId": c.param(1), "fileSize": itoa(int((u.size + 1<<20 - 1) >> 20))}})
 }
 
@@ -190,11 +201,12 @@ func hWorkbookPublish(c *call) {
 		c.fail(badRequest("workbookType must be twb or twbx."))
 		return
 	}
-	parts, aerr := c.parts()
+	parts, src, size, done, aerr := c.publishParts("tableau_workbook")
 	if aerr != nil {
 		c.fail(aerr)
 		return
 	}
+	defer done()
 	payload, has := parts["request_payload"]
 	if !has {
 		c.fail(badRequest("The request has no 'request_payload' part."))
@@ -213,27 +225,6 @@ func hWorkbookPublish(c *call) {
 	if p == nil {
 		c.fail(notFound("404005", "Project", projectID))
 		return
-	}
-	var src io.ReaderAt
-	var size int64
-	if id := c.q.Get("uploadSessionId"); id != "" {
-		u, ok := c.findUpload(id)
-		if !ok {
-			return
-		}
-		src, size = u.f, u.size
-		defer func() {
-			u.f.Close()
-			os.Remove(u.f.Name())
-			delete(c.e.uploads, id)
-		}()
-	} else {
-		file, has := parts["tableau_workbook"]
-		if !has {
-			c.fail(badRequest("The request has no 'tableau_workbook' part and no uploadSessionId."))
-			return
-		}
-		src, size = bytes.NewReader(file), int64(len(file))
 	}
 	if aerr := checkWorkbookFile(typ, src, size); aerr != nil {
 		c.fail(aerr)
@@ -303,11 +294,12 @@ func hDatasourcePublish(c *call) {
 		c.fail(badRequest("datasourceType must be hyper, tds or tdsx."))
 		return
 	}
-	parts, aerr := c.parts()
+	parts, src, size, done, aerr := c.publishParts("tableau_datasource")
 	if aerr != nil {
 		c.fail(aerr)
 		return
 	}
+	defer done()
 	name, projectID, aerr := payloadOf(parts["request_payload"], "datasource")
 	if aerr != nil {
 		c.fail(aerr)
@@ -322,11 +314,6 @@ func hDatasourcePublish(c *call) {
 		c.fail(notFound("404005", "Project", projectID))
 		return
 	}
-	src, size, done, ok := c.publishedFile(parts, "tableau_datasource")
-	if !ok {
-		return
-	}
-	defer done()
 	if aerr := checkDatasourceFile(typ, src, size); aerr != nil {
 		c.fail(aerr)
 		return
@@ -350,24 +337,44 @@ func hDatasourcePublish(c *call) {
 	c.ok(http.StatusCreated, obj{"datasource": c.datasourceJSON(d)})
 }
 
-// publishedFile is the file of a publish: the named part, or the upload
-// session the query names (removed once done runs).
-func (c *call) publishedFile(parts map[string][]byte, part string) (io.ReaderAt, int64, func(), bool) {
+// publishParts reads a publish request: its small parts, and its file,
+// from the part named file (written to a temporary file as it arrives) or
+// the upload session the query names. done removes what was used.
+func (c *call) publishParts(file string) (parts map[string][]byte, src io.ReaderAt, size int64, done func(), err *apiErr) {
+	done = func() {}
 	if id := c.q.Get("uploadSessionId"); id != "" {
-		u, ok := c.findUpload(id)
-		if !ok {
-			return nil, 0, nil, false
+		if parts, _, err = c.parts("", nil); err != nil {
+			return nil, nil, 0, done, err
 		}
-		return u.f, u.size, func() {
+		u := c.e.uploads[id]
+		if u == nil || u.siteID != c.site.id {
+			return nil, nil, 0, done, notFound("404003", "Upload session", id)
+		}
+		return parts, u.f, u.size, func() {
 			u.f.Close()
 			os.Remove(u.f.Name())
 			delete(c.e.uploads, id)
-		}, true
+		}, nil
 	}
-	file, has := parts[part]
-	if !has {
-		c.fail(badRequest("The request has no '%s' part and no uploadSessionId.", part))
-		return nil, 0, nil, false
+	var tmp *os.File
+	done = func() {
+		if tmp != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
 	}
-	return bytes.NewReader(file), int64(len(file)), func() {}, true
+	parts, size, err = c.parts(file, func() (io.Writer, *apiErr) {
+		var e error
+		if tmp, e = os.CreateTemp("", "tableauemu-publish-*"); e != nil {
+			return nil, newErr(http.StatusInternalServerError, "500000", e.Error())
+		}
+		return tmp, nil
+	})
+	if err != nil {
+		return nil, nil, 0, done, err
+	}
+	if size < 0 {
+		return nil, nil, 0, done, badRequest("The request has no '%s' part and no uploadSessionId.", file)
+	}
+	return parts, tmp, size, done, nil
 }
