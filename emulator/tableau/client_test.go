@@ -81,6 +81,8 @@ type testClient struct {
 	siteID string
 	userID string
 	accept string
+	// ctype is the Content-Type of bodies sent; empty: application/json.
+	ctype string
 }
 
 func startEmu(t *testing.T, cfg Config) (*Emulator, *httptest.Server) {
@@ -123,7 +125,11 @@ func (c *testClient) do(method, path string, body any) answer {
 		req.Header.Set("Accept", c.accept)
 	}
 	if rd != nil {
-		req.Header.Set("Content-Type", "application/json")
+		ct := c.ctype
+		if ct == "" {
+			ct = "application/json"
+		}
+		req.Header.Set("Content-Type", ct)
 	}
 	if c.token != "" {
 		req.Header.Set("X-Tableau-Auth", c.token)

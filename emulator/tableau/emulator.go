@@ -117,6 +117,8 @@ type Emulator struct {
 	stats    Stats
 	recorded []*Recorded
 	uploads  map[string]*fileUpload
+	// uploadOrder lists upload session ids oldest first.
+	uploadOrder []string
 }
 
 // New builds an emulator holding the sample sites "demo" and Default.

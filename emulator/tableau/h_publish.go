@@ -26,6 +26,9 @@ import (
 // plus the multipart framing).
 const maxPublishBody = 64<<20 + 1<<20
 
+// maxUploads bounds the upload sessions kept at once.
+const maxUploads = 16
+
 type fileUpload struct {
 	siteID string
 	f      *os.File
@@ -89,6 +92,18 @@ func hFileUploadStart(c *call) {
 	id := c.e.newID("fileUpload")
 	if c.e.uploads == nil {
 		c.e.uploads = map[string]*fileUpload{}
+	}
+	// Sessions never committed are bounded: past maxUploads the oldest
+	// is dropped with its file (Tableau expires them too).
+	c.e.uploadOrder = append(c.e.uploadOrder, id)
+	for len(c.e.uploadOrder) > maxUploads {
+		old := c.e.uploadOrder[0]
+		c.e.uploadOrder = c.e.uploadOrder[1:]
+		if u := c.e.uploads[old]; u != nil {
+			u.f.Close()
+			os.Remove(u.f.Name())
+			delete(c.e.uploads, old)
+		}
 	}
 	c.e.uploads[id] = &fileUpload{siteID: c.site.id, f: f}
 	c.ok(http.StatusCreated, obj{"fileUpload": obj{"uploadSessionId": id, "fileSize": "0"}})
