@@ -57,6 +57,10 @@ func (t HandlerTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			}
 			w.markReady(http.StatusOK)
 			pw.Close()
+			// As a server does, the request body is closed once the
+			// handler returns: a streamed upload the handler refused
+			// unread (an expired session) must not wait for a reader.
+			in.Body.Close()
 		}()
 		t.Handler.ServeHTTP(w, in)
 	}()

@@ -254,3 +254,21 @@ func TestChunkedPublishKeepsMemoryFlat(t *testing.T) {
 		t.Errorf("the chunked workbook is not listed (%d)", n)
 	}
 }
+
+// TestPublishResendsItsBodyAfterSessionRenewal: Tableau refuses an
+// expired session before reading the upload, and the client signs in again
+// and sends the same request once more; the streamed body must be whole
+// the second time.
+func TestPublishResendsItsBodyAfterSessionRenewal(t *testing.T) {
+	dir := walkImportDir(t)
+	s, emu := demoSessionWith(t, func(o *server.Options) { o.Exports = tools.ExportOptions{ImportDir: dir} })
+	project := idOf(t, s, "tableau_projects_list", "projects", "project", "Sales")
+	emu.ExpireSessions()
+	s.OK("tableau_workbook_publish", args{"file": "Walk.twbx", "project_id": project, "name": "After Renewal"})
+	if st := emu.Stats(); st.SignIns != 2 {
+		t.Errorf("%d sign-ins, want 2", st.SignIns)
+	}
+	if n := len(List(s.OK("tableau_workbooks_list", args{"filter": "name:eq:After Renewal"}), "workbooks", "workbook")); n != 1 {
+		t.Errorf("published after renewal: %d listed", n)
+	}
+}
