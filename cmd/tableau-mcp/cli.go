@@ -215,16 +215,9 @@ The first failing step says what is wrong and how to fix it. Exit status 0 when
 every step passes, 1 otherwise. Log lines are shown only with --log-level debug.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			log, err := a.prepare(cmd)
-			if err != nil {
-				return err
-			}
-			if a.cfg.LogLevel != "debug" {
-				log = zap.NewNop()
-			}
-			ctx, stop := signalContext()
-			defer stop()
-			return doctor(ctx, &a.cfg, log, a.stdout)
+			return a.human(cmd, func(ctx context.Context, log *zap.Logger) error {
+				return doctor(ctx, &a.cfg, log, a.stdout)
+			})
 		},
 	}
 	a.specs[doctorCmd] = commandSpec{known: true, groups: []string{"Tableau", "Scalekit"}, flags: []string{"log-level"}}
@@ -244,16 +237,9 @@ of their token (usr_...).`,
 		Example: `  tableau-mcp connect --identifier usr_0123456789`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			log, err := a.prepare(cmd)
-			if err != nil {
-				return err
-			}
-			if a.cfg.LogLevel != "debug" {
-				log = zap.NewNop()
-			}
-			ctx, stop := signalContext()
-			defer stop()
-			return connect(ctx, &a.cfg, log, identifier, a.stdin, a.stdout, a.stderr)
+			return a.human(cmd, func(ctx context.Context, log *zap.Logger) error {
+				return connect(ctx, &a.cfg, log, identifier, a.stdin, a.stdout, a.stderr)
+			})
 		},
 	}
 	connectCmd.Flags().StringVar(&identifier, "identifier", "", "the connected account's `ID` (default SCALEKIT_IDENTIFIER)")
@@ -374,6 +360,21 @@ func (a *app) serve(cmd *cobra.Command) error {
 	ctx, stop := signalContext()
 	defer stop()
 	return serve(ctx, &a.cfg, log, a.stdin, a.stdout, a.stderr)
+}
+
+// human runs a command whose output is for a person (doctor, connect): log
+// lines only with --log-level debug, and a context that signals end.
+func (a *app) human(cmd *cobra.Command, run func(ctx context.Context, log *zap.Logger) error) error {
+	log, err := a.prepare(cmd)
+	if err != nil {
+		return err
+	}
+	if a.cfg.LogLevel != "debug" {
+		log = zap.NewNop()
+	}
+	ctx, stop := signalContext()
+	defer stop()
+	return run(ctx, log)
 }
 
 func signalContext() (context.Context, context.CancelFunc) {
