@@ -273,16 +273,7 @@ func (c *Client) ExecuteTool(ctx context.Context, identifier, tool string, param
 	if err != nil {
 		return nil, err
 	}
-	resp, tries, err := c.do(ctx, repeatable, func(ctx context.Context, token string) (*http.Request, error) {
-		req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.base+"/api/v1/execute_tool", bytes.NewReader(body))
-		if err != nil {
-			return nil, err
-		}
-		req.Header.Set("Authorization", "Bearer "+token)
-		req.Header.Set("Content-Type", "application/json")
-		req.Header.Set("Accept", "application/json")
-		return req, nil
-	})
+	resp, tries, err := c.do(ctx, repeatable, c.jsonRequest(http.MethodPost, "/api/v1/execute_tool", body))
 	if err != nil {
 		return nil, err
 	}
@@ -458,3 +449,18 @@ func (c *Client) Token(ctx context.Context) error {
 // Ready reports whether Scalekit issues this server an access token (for
 // /readyz). Connected accounts are per caller and are not checked here.
 func (c *Client) Ready(ctx context.Context) error { return c.Token(ctx) }
+
+// jsonRequest builds a request to Scalekit's own API with a JSON body and
+// the access token, made anew for each attempt.
+func (c *Client) jsonRequest(method, path string, body []byte) func(ctx context.Context, token string) (*http.Request, error) {
+	return func(ctx context.Context, token string) (*http.Request, error) {
+		req, err := http.NewRequestWithContext(ctx, method, c.base+path, bytes.NewReader(body))
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Accept", "application/json")
+		return req, nil
+	}
+}

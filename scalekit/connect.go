@@ -1,7 +1,6 @@
 package scalekit
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -42,16 +41,7 @@ func (c *Client) Connect(ctx context.Context, identifier string, pat PAT) (strin
 		return "", err
 	}
 	send := func(method string, repeatable bool) (int, []byte, error) {
-		resp, tries, err := c.do(ctx, repeatable, func(ctx context.Context, token string) (*http.Request, error) {
-			req, err := http.NewRequestWithContext(ctx, method, c.base+"/api/v1/connected_accounts", bytes.NewReader(body))
-			if err != nil {
-				return nil, err
-			}
-			req.Header.Set("Authorization", "Bearer "+token)
-			req.Header.Set("Content-Type", "application/json")
-			req.Header.Set("Accept", "application/json")
-			return req, nil
-		})
+		resp, tries, err := c.do(ctx, repeatable, c.jsonRequest(method, "/api/v1/connected_accounts", body))
 		if err != nil {
 			return 0, nil, err
 		}
