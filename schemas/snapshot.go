@@ -1,12 +1,15 @@
+// Package schemas holds the JSON Schema of each tool's input, as MCP clients
+// see it. The schemas are generated from the tools' typed argument structs
+// by the snapshot test of this package (see generate_test.go), reviewed as
+// the files under toolsnaps/, and compacted into inputs_gen.go, which is all
+// the server reads: a new process neither reflects over the argument types
+// nor parses a file, and the generator is not part of the binary.
+// `UPDATE_TOOLSNAPS=true go test ./schemas/` rewrites both after an intended
+// change; the test fails whenever they differ from what the structs
+// generate.
 package schemas
 
 import "encoding/json"
-
-// The snapshots under toolsnaps/ hold every tool's definition as generated
-// from its argument struct, for review; TestToolSnapshots fails whenever one
-// differs from what For generates now. The server serves the input schemas
-// recorded there, compacted into inputs_gen.go by the same test, so that a
-// new process neither reflects over the argument types nor parses a file.
 
 // Snapshot returns the input schema recorded for a tool, compacted.
 func Snapshot(tool string) (json.RawMessage, bool) {

@@ -24,7 +24,7 @@ func TestToolSnapshots(t *testing.T) {
 	want := map[string]bool{}
 	inputs := map[string]string{}
 	for _, tool := range tools.All() {
-		def, err := tool.Generated()
+		def, err := generated(tool)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -101,14 +101,18 @@ func inputsFile(inputs map[string]string) []byte {
 }
 
 // TestServedSchemasAreTheGeneratedOnes: what clients are served (read from
-// the snapshots) is byte for byte what the argument structs generate.
+// the snapshots) is byte for byte what the argument structs generate, and
+// every tool has a recorded schema.
 func TestServedSchemasAreTheGeneratedOnes(t *testing.T) {
+	if os.Getenv("UPDATE_TOOLSNAPS") == "true" {
+		t.Skip("inputs_gen.go was rewritten after this test binary was built; run the tests again")
+	}
 	for _, tool := range tools.All() {
 		served, err := tool.MCP()
 		if err != nil {
 			t.Fatal(err)
 		}
-		gen, err := tool.Generated()
+		gen, err := generated(tool)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -8,8 +8,6 @@ import (
 	"reflect"
 	"sort"
 	"strings"
-
-	"github.com/invopop/jsonschema"
 )
 
 // listItem is implemented by the element types of JSONList: listName is the
@@ -144,18 +142,6 @@ func fieldByJSONName(t reflect.Type, name string) (reflect.StructField, bool) {
 		}
 	}
 	return reflect.StructField{}, false
-}
-
-// JSONSchema describes the real array structure to clients; the string
-// form is mentioned in the parameter's description only.
-func (JSONList[T]) JSONSchema() *jsonschema.Schema {
-	r := jsonschema.Reflector{DoNotReference: true, ExpandedStruct: true, Anonymous: true, RequiredFromJSONSchemaTags: true}
-	var zero T
-	item := r.Reflect(zero)
-	item.Version = ""
-	item.ID = ""
-	item.Definitions = nil
-	return &jsonschema.Schema{Type: "array", Items: item}
 }
 
 // problems collects validation failures so that one answer names them all.

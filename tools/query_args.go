@@ -5,8 +5,6 @@ import (
 	"regexp"
 	"strings"
 	"time"
-
-	"github.com/invopop/jsonschema"
 )
 
 // VizQL Data Service vocabulary, from its OpenAPI document.
@@ -515,11 +513,3 @@ func oneFilter(x, y Filter) string {
 	}
 	return "a SET filter lists every value to keep, a RANGE filter takes both bounds, a MATCH filter takes contains, startsWith and endsWith together, and exclude:true inverts a SET or MATCH filter"
 }
-
-// JSONSchemaExtend leaves additionalProperties out of these small nested
-// objects: an unknown member is refused by name when the query is decoded,
-// and the schema is part of every tools/list.
-func (FilterField) JSONSchemaExtend(s *jsonschema.Schema) { s.AdditionalProperties = nil }
-
-// JSONSchemaExtend: as for FilterField.
-func (Parameter) JSONSchemaExtend(s *jsonschema.Schema) { s.AdditionalProperties = nil }

@@ -6,8 +6,6 @@ import (
 	"net/http"
 	"regexp"
 
-	"github.com/invopop/jsonschema"
-
 	"github.com/tableau-mcp/tableau-mcp/backend"
 )
 
@@ -43,14 +41,6 @@ func (iv *Intervals) UnmarshalJSON(b []byte) error {
 // MarshalJSON writes Tableau's form.
 func (iv Intervals) MarshalJSON() ([]byte, error) {
 	return json.Marshal(map[string]any{"interval": []Interval(iv)})
-}
-
-// JSONSchema describes the plain array form to clients.
-func (Intervals) JSONSchema() *jsonschema.Schema {
-	r := jsonschema.Reflector{DoNotReference: true, ExpandedStruct: true, Anonymous: true}
-	item := r.Reflect(&Interval{})
-	item.Version = ""
-	return &jsonschema.Schema{Type: "array", Items: item, Description: "When the schedule runs, e.g. [{\"weekDay\":\"Monday\"},{\"weekDay\":\"Thursday\"}] or [{\"hours\":\"4\"}]."}
 }
 
 // FrequencyDetails says when a schedule runs.

@@ -98,27 +98,19 @@ type Validator interface {
 }
 
 // MCP returns the tool definition clients see. Its input schema is the one
-// recorded in the tool's snapshot (kept equal to the generated one by
-// TestToolSnapshots), so that start-up does no reflection; a tool without a
-// snapshot yet has its schema generated.
+// recorded for the tool by the snapshot test of package schemas, which
+// generates it from the argument struct, so that the server neither
+// reflects over the argument types nor links the generator.
 func (t Tool) MCP() (mcp.Tool, error) {
-	if schema, ok := schemas.Snapshot(t.Name); ok {
-		return t.definition(schema), nil
+	schema, ok := schemas.Snapshot(t.Name)
+	if !ok {
+		return mcp.Tool{}, fmt.Errorf("%s has no recorded input schema; run UPDATE_TOOLSNAPS=true go test ./schemas/", t.Name)
 	}
-	return t.Generated()
+	return t.Definition(schema), nil
 }
 
-// Generated returns the tool definition with its input schema generated
-// from the argument struct now.
-func (t Tool) Generated() (mcp.Tool, error) {
-	schema, err := schemas.For(t.args)
-	if err != nil {
-		return mcp.Tool{}, fmt.Errorf("%s: %w", t.Name, err)
-	}
-	return t.definition(schema), nil
-}
-
-func (t Tool) definition(schema json.RawMessage) mcp.Tool {
+// Definition is the tool's definition with this input schema.
+func (t Tool) Definition(schema json.RawMessage) mcp.Tool {
 	def := mcp.NewToolWithRawSchema(t.Name, t.Description, schema)
 	// Only hints that differ from the protocol's defaults are sent: every
 	// tool reaches Tableau, so openWorldHint keeps its default true; a
