@@ -1,14 +1,13 @@
 package tools
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"reflect"
-	"strconv"
 	"strings"
 
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 	"github.com/mark3labs/mcp-go/mcp"
 
 	"github.com/tableau-mcp/tableau-mcp/backend"
@@ -38,36 +37,6 @@ type cRef struct {
 	Name string `json:"name,omitempty"`
 }
 
-// tagList reads Tableau's {"tag":[{"label":"x"}]} and writes ["x"].
-type tagList []string
-
-func (t *tagList) UnmarshalJSON(b []byte) error {
-	var w struct {
-		Tag []struct {
-			Label string `json:"label"`
-		} `json:"tag"`
-	}
-	if err := json.Unmarshal(b, &w); err != nil {
-		return nil // an unexpected form is left out, not fatal
-	}
-	for _, x := range w.Tag {
-		*t = append(*t, x.Label)
-	}
-	return nil
-}
-
-// count reads Tableau's counts, which travel as strings.
-type count int
-
-func (n *count) UnmarshalJSON(b []byte) error {
-	s := string(bytes.Trim(b, `"`))
-	v, err := strconv.Atoi(s)
-	if err == nil {
-		*n = count(v)
-	}
-	return nil
-}
-
 type cUsage struct {
 	TotalViewCount count `json:"totalViewCount"`
 }
@@ -81,23 +50,6 @@ type cWorkbook struct {
 	Tags        tagList  `json:"tags,omitempty"`
 	UpdatedAt   string   `json:"updatedAt,omitempty"`
 	Views       *viewSet `json:"views,omitempty"` // tableau_workbook_get
-}
-
-// viewSet reads a workbook's {"view":[...]} and writes the array.
-type viewSet []cView
-
-func (v *viewSet) UnmarshalJSON(b []byte) error {
-	var w struct {
-		View []cView `json:"view"`
-	}
-	if err := json.Unmarshal(b, &w); err != nil {
-		return err
-	}
-	*v = w.View
-	if *v == nil {
-		*v = []cView{}
-	}
-	return nil
 }
 
 type cView struct {
@@ -190,7 +142,9 @@ type cTask struct {
 	} `json:"extractRefresh"`
 }
 
-func (t cTask) MarshalJSON() ([]byte, error) { return json.Marshal(t.ExtractRefresh) }
+func (t cTask) MarshalJSONTo(enc *jsontext.Encoder) error {
+	return jsonv2.MarshalEncode(enc, &t.ExtractRefresh)
+}
 
 // page is Tableau's pagination, whose counts are strings.
 type page struct {
@@ -204,101 +158,6 @@ type page struct {
 // the fields= to ask for (empty: the method does not take it).
 type shape struct {
 	plural, singular, out, fields string
-}
-
-// decodeList reads {"pagination":{...},"<plural>":{"<singular>":[...]}} in
-// one pass, keeping only what T declares.
-func decodeList[T any](raw []byte, sh shape) ([]T, *page, error) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if err := expectDelim(dec, '{'); err != nil {
-		return nil, nil, err
-	}
-	items := []T{}
-	var pg *page
-	for dec.More() {
-		key, err := dec.Token()
-		if err != nil {
-			return nil, nil, err
-		}
-		switch key {
-		case "pagination":
-			pg = &page{}
-			if err := dec.Decode(pg); err != nil {
-				return nil, nil, err
-			}
-		case sh.plural:
-			if err := expectDelim(dec, '{'); err != nil {
-				return nil, nil, err
-			}
-			for dec.More() {
-				inner, err := dec.Token()
-				if err != nil {
-					return nil, nil, err
-				}
-				if inner == sh.singular {
-					// A single item may come as an object, not a list.
-					var got oneOrMany[T]
-					if err := dec.Decode(&got); err != nil {
-						return nil, nil, err
-					}
-					items = append(items, got...)
-				} else if err := skip(dec); err != nil {
-					return nil, nil, err
-				}
-			}
-			if _, err := dec.Token(); err != nil {
-				return nil, nil, err
-			}
-		default:
-			if err := skip(dec); err != nil {
-				return nil, nil, err
-			}
-		}
-	}
-	if items == nil {
-		items = []T{}
-	}
-	return items, pg, nil
-}
-
-func expectDelim(dec *json.Decoder, d json.Delim) error {
-	tok, err := dec.Token()
-	if err != nil {
-		return err
-	}
-	if tok != d {
-		return fmt.Errorf("unexpected answer from Tableau: %v where %v was expected", tok, d)
-	}
-	return nil
-}
-
-func skip(dec *json.Decoder) error {
-	var discard json.RawMessage
-	return dec.Decode(&discard)
-}
-
-// listJSON writes {"<out>":[...],"page":{"number":n,"size":n,"total":n}}.
-func listJSON[T any](out string, items []T, pg *page) (*mcp.CallToolResult, error) {
-	for i := range items {
-		if t, ok := any(&items[i]).(tidier); ok {
-			t.tidy()
-		}
-	}
-	var b bytes.Buffer
-	b.WriteString(`{"`)
-	b.WriteString(out)
-	b.WriteString(`":`)
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(items); err != nil {
-		return nil, err
-	}
-	b.Truncate(b.Len() - 1) // the encoder's newline
-	if pg != nil {
-		fmt.Fprintf(&b, `,"page":{"number":%d,"size":%d,"total":%d}`, pg.PageNumber, pg.PageSize, pg.TotalAvailable)
-	}
-	b.WriteByte('}')
-	return mcp.NewToolResultText(b.String()), nil
 }
 
 // resultShape is the compact answer of a tool, for its documentation.
@@ -378,15 +237,11 @@ func getTool[A any, T any](t Tool, key string, build func(a *A) backend.Request)
 		if !env.compact() {
 			return jsonResult(raw), nil
 		}
-		var doc map[string]*T
-		if err := json.Unmarshal(raw, &doc); err != nil || doc[key] == nil {
+		item, err := decodeMember[T](raw, key)
+		if err != nil || item == nil {
 			return jsonResult(raw), nil
 		}
-		b, err := json.Marshal(map[string]*T{key: doc[key]})
-		if err != nil {
-			return nil, err
-		}
-		return mcp.NewToolResultText(string(b)), nil
+		return memberJSON(key, item)
 	})
 }
 

@@ -1,21 +1,13 @@
 package tools
 
 import (
-	"bytes"
-	"encoding/json"
+	jsonv2 "github.com/go-json-experiment/json"
+	"github.com/go-json-experiment/json/jsontext"
 )
 
 // Compact shapes of custom views and Tableau Prep flows. None of their
 // list methods takes fields=, so the compact answer keeps what the
 // default answer carries that an agent uses.
-
-// flag reads a boolean Tableau may send as a string ("true").
-type flag bool
-
-func (f *flag) UnmarshalJSON(b []byte) error {
-	*f = flag(string(bytes.Trim(b, `"`)) == "true")
-	return nil
-}
 
 type cCustomView struct {
 	ID        string `json:"id"`
@@ -49,16 +41,22 @@ type cFlowParam struct {
 // flowParams reads {"parameter":[...]} and writes the array.
 type flowParams []cFlowParam
 
-func (p *flowParams) UnmarshalJSON(b []byte) error {
-	var w struct {
-		Parameter []cFlowParam `json:"parameter"`
+func (p *flowParams) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
+	raw, err := dec.ReadValue()
+	if err != nil {
+		return err
 	}
-	if err := json.Unmarshal(b, &w); err != nil {
+	var w struct {
+		Parameter oneOrMany[cFlowParam] `json:"parameter"`
+	}
+	if jsonv2.Unmarshal(raw, &w, readOpts) != nil {
 		return nil // an unexpected form is left out, not fatal
 	}
-	*p = w.Parameter
+	*p = flowParams(w.Parameter)
 	return nil
 }
+
+func (p *flowParams) UnmarshalJSON(b []byte) error { return jsonv2.Unmarshal(b, p, readOpts) }
 
 // cFlowDetail is tableau_flow_get's flow: the list's members, its
 // parameters, and the output steps Tableau answers beside the flow.
@@ -93,26 +91,6 @@ type cFlowTask struct {
 	} `json:"flowRun"`
 }
 
-func (t cFlowTask) MarshalJSON() ([]byte, error) { return json.Marshal(t.FlowRun) }
-
-// oneOrMany reads a list Tableau may send as a single object, or as
-// nothing at all when empty.
-type oneOrMany[T any] []T
-
-func (l *oneOrMany[T]) UnmarshalJSON(b []byte) error {
-	b = bytes.TrimSpace(b)
-	if len(b) > 0 && b[0] == '{' {
-		var one T
-		if err := json.Unmarshal(b, &one); err != nil {
-			return err
-		}
-		*l = []T{one}
-		return nil
-	}
-	var many []T
-	if err := json.Unmarshal(b, &many); err != nil {
-		return err
-	}
-	*l = many
-	return nil
+func (t cFlowTask) MarshalJSONTo(enc *jsontext.Encoder) error {
+	return jsonv2.MarshalEncode(enc, &t.FlowRun)
 }
