@@ -110,6 +110,14 @@ func New(opts Options) (*mcpserver.MCPServer, error) {
 	}
 	rc := &resourceCompleter{d: d, templates: byURI}
 	pc := &promptCompleter{d: d}
+	defs := make(map[string]mcp.Tool, len(list))
+	for _, t := range list {
+		def, err := t.MCPFor(names)
+		if err != nil {
+			return nil, err
+		}
+		defs[t.Name] = def
+	}
 	hooks := &mcpserver.Hooks{}
 	hooks.AddAfterListResourceTemplates(d.resourceTemplates(templateTools))
 	hooks.AddOnRequestInitialization(unknownTool(names))
@@ -124,12 +132,13 @@ func New(opts Options) (*mcpserver.MCPServer, error) {
 		mcpserver.WithRecovery(),
 		mcpserver.WithResourceRecovery(),
 		mcpserver.WithHooks(hooks),
-		// tools/list shows each caller the tools the selection serves it.
+		// tools/list shows each caller the tools the selection serves it,
+		// each with its whole definition (see registered).
 		mcpserver.WithToolFilter(func(ctx context.Context, ts []mcp.Tool) []mcp.Tool {
 			kept := ts[:0:0]
 			for _, t := range ts {
-				if d.serves(ctx, t.Name) {
-					kept = append(kept, t)
+				if def, ok := defs[t.Name]; ok && d.serves(ctx, t.Name) {
+					kept = append(kept, def)
 				}
 			}
 			return kept
@@ -138,11 +147,7 @@ func New(opts Options) (*mcpserver.MCPServer, error) {
 	)
 	served := make([]mcpserver.ServerTool, 0, len(list))
 	for _, t := range list {
-		def, err := t.MCPFor(names)
-		if err != nil {
-			return nil, err
-		}
-		served = append(served, mcpserver.ServerTool{Tool: def, Handler: d.tool(t)})
+		served = append(served, mcpserver.ServerTool{Tool: registered(defs[t.Name]), Handler: d.tool(t)})
 	}
 	s.AddTools(served...)
 	for _, r := range templates {
@@ -157,6 +162,22 @@ func New(opts Options) (*mcpserver.MCPServer, error) {
 	pc.prompts = d.addPrompts(s)
 	return s, nil
 }
+
+// registered is what a tool's entry in mcp-go's registry holds: its
+// definition with a bare object as input schema. Registering re-encodes
+// and decodes each input schema to check its x-mcp-header annotations
+// (none of ours has one; TestToolDefinitionsPassMCPChecks runs the same
+// check on every definition), which cost a new process over 2 ms before
+// its first answer. tools/list serves the whole definitions, through the
+// tool filter; mcp-go reads the registered schema nowhere else, as long as
+// its own argument validation (WithInputSchemaValidation) stays off: the
+// tools decode and check their arguments themselves.
+func registered(def mcp.Tool) mcp.Tool {
+	def.RawInputSchema = bareObject
+	return def
+}
+
+var bareObject = json.RawMessage(`{"type":"object"}`)
 
 func instructions(backendName string) string {
 	s := "Tools for a Tableau Cloud or Tableau Server site. Discover before acting: list or search workbooks, views, data sources, projects, users and groups to get their IDs (LUIDs), and never guess an ID. List tools page with page_number/page_size and filter with field:operator:value. Tools marked destructive delete content permanently. To answer a question about data, find the data source with tableau_datasources_list, read its fields with tableau_datasource_metadata_get, then query it with tableau_query_view using the exact field captions."
