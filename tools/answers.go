@@ -4,7 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"strconv"
-	"strings"
+	"sync"
 
 	jsonv2 "github.com/go-json-experiment/json"
 	"github.com/go-json-experiment/json/jsontext"
@@ -44,9 +44,6 @@ var writeOpts = jsonv2.JoinOptions(
 	jsonv1.OmitEmptyWithLegacySemantics(true),
 )
 
-// writeJSON encodes v once, straight into b.
-func writeJSON(b *strings.Builder, v any) error { return jsonv2.MarshalWrite(b, v, writeOpts) }
-
 // listAnswer reads {"pagination":{...},"<plural>":{"<singular>":[...]}},
 // keeping only what T declares.
 type listAnswer[T any] struct {
@@ -69,6 +66,9 @@ func (l *listAnswer[T]) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 			l.pg = &page{}
 			err = jsonv2.UnmarshalDecode(dec, l.pg)
 		case l.sh.plural:
+			if l.items == nil && l.pg != nil {
+				l.items = make([]T, 0, l.pg.onThisPage())
+			}
 			err = member(dec, l.sh.singular, (*oneOrMany[T])(&l.items))
 		default:
 			err = dec.SkipValue()
@@ -79,6 +79,14 @@ func (l *listAnswer[T]) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 	}
 	_, err := dec.ReadToken()
 	return err
+}
+
+// onThisPage is how many items the page holds by its counts (Tableau sends
+// them before the items), at most 1000, for the list to be made once.
+func (p *page) onThisPage() int {
+	size, number := int(p.PageSize), max(int(p.PageNumber), 1)
+	n := min(int(p.TotalAvailable)-(number-1)*size, size)
+	return min(max(n, 0), 1000)
 }
 
 // openObject reads the '{' that opens an object, or says what came instead.
@@ -171,27 +179,67 @@ func (l *oneOrMany[T]) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 
 func (l *oneOrMany[T]) UnmarshalJSON(b []byte) error { return jsonv2.Unmarshal(b, l, readOpts) }
 
-// tagList reads Tableau's {"tag":[{"label":"x"}]} and writes ["x"]; an
-// unexpected form is left out, not fatal.
+// tagList reads Tableau's {"tag":[{"label":"x"}]} and writes ["x"]; a lone
+// tag may come as an object. Whatever else is there is left out, not fatal:
+// it is read token by token, so that an unexpected form is skipped whole.
 type tagList []string
 
 func (t *tagList) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
-	raw, err := dec.ReadValue()
-	if err != nil {
+	return eachMember(dec, func(name jsontext.Token) error {
+		if name.String() != "tag" {
+			return dec.SkipValue()
+		}
+		if dec.PeekKind() != '[' {
+			return t.readTag(dec)
+		}
+		if _, err := dec.ReadToken(); err != nil {
+			return err
+		}
+		for dec.PeekKind() != ']' {
+			if err := t.readTag(dec); err != nil {
+				return err
+			}
+		}
+		_, err := dec.ReadToken()
+		return err
+	})
+}
+
+// readTag reads {"label":"x"}.
+func (t *tagList) readTag(dec *jsontext.Decoder) error {
+	return eachMember(dec, func(name jsontext.Token) error {
+		if name.String() != "label" || dec.PeekKind() != '"' {
+			return dec.SkipValue()
+		}
+		label, err := dec.ReadToken()
+		if err == nil {
+			*t = append(*t, label.String())
+		}
+		return err
+	})
+}
+
+// eachMember calls read with the name of each member of the object at the
+// decoder, which must read or skip its value; anything but an object is
+// skipped.
+func eachMember(dec *jsontext.Decoder, read func(name jsontext.Token) error) error {
+	if dec.PeekKind() != '{' {
+		return dec.SkipValue()
+	}
+	if _, err := dec.ReadToken(); err != nil {
 		return err
 	}
-	var w struct {
-		Tag oneOrMany[struct {
-			Label string `json:"label"`
-		}] `json:"tag"`
+	for dec.PeekKind() != '}' {
+		name, err := dec.ReadToken()
+		if err != nil {
+			return err
+		}
+		if err := read(name); err != nil {
+			return err
+		}
 	}
-	if jsonv2.Unmarshal(raw, &w, readOpts) != nil {
-		return nil
-	}
-	for _, x := range w.Tag {
-		*t = append(*t, x.Label)
-	}
-	return nil
+	_, err := dec.ReadToken()
+	return err
 }
 
 func (t *tagList) UnmarshalJSON(b []byte) error { return jsonv2.Unmarshal(b, t, readOpts) }
@@ -244,36 +292,54 @@ func listJSON[T any](out string, items []T, pg *page) (*mcp.CallToolResult, erro
 			t.tidy()
 		}
 	}
-	var b strings.Builder
-	b.Grow(64 + 300*len(items))
-	b.WriteString(`{"`)
-	b.WriteString(out)
-	b.WriteString(`":`)
-	if err := writeJSON(&b, items); err != nil {
-		return nil, err
-	}
-	if pg != nil {
-		b.WriteString(`,"page":{"number":`)
-		b.WriteString(strconv.Itoa(int(pg.PageNumber)))
-		b.WriteString(`,"size":`)
-		b.WriteString(strconv.Itoa(int(pg.PageSize)))
-		b.WriteString(`,"total":`)
-		b.WriteString(strconv.Itoa(int(pg.TotalAvailable)))
-		b.WriteByte('}')
-	}
-	b.WriteByte('}')
-	return mcp.NewToolResultText(b.String()), nil
+	return textResult(func(b *bytes.Buffer) error {
+		b.WriteString(`{"`)
+		b.WriteString(out)
+		b.WriteString(`":`)
+		if err := jsonv2.MarshalWrite(b, items, writeOpts); err != nil {
+			return err
+		}
+		if pg != nil {
+			b.WriteString(`,"page":{"number":`)
+			b.Write(strconv.AppendInt(b.AvailableBuffer(), int64(pg.PageNumber), 10))
+			b.WriteString(`,"size":`)
+			b.Write(strconv.AppendInt(b.AvailableBuffer(), int64(pg.PageSize), 10))
+			b.WriteString(`,"total":`)
+			b.Write(strconv.AppendInt(b.AvailableBuffer(), int64(pg.TotalAvailable), 10))
+			b.WriteByte('}')
+		}
+		return b.WriteByte('}')
+	})
 }
 
 // memberJSON writes {"<key>":{...}}.
 func memberJSON[T any](key string, item *T) (*mcp.CallToolResult, error) {
-	var b strings.Builder
-	b.WriteString(`{"`)
-	b.WriteString(key)
-	b.WriteString(`":`)
-	if err := writeJSON(&b, item); err != nil {
+	return textResult(func(b *bytes.Buffer) error {
+		b.WriteString(`{"`)
+		b.WriteString(key)
+		b.WriteString(`":`)
+		if err := jsonv2.MarshalWrite(b, item, writeOpts); err != nil {
+			return err
+		}
+		return b.WriteByte('}')
+	})
+}
+
+// resultBufs hold the buffers results are encoded in: the encoder appends
+// straight into one, and the text is copied out once, at its size.
+var resultBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// textResult returns the text write puts in a buffer as the tool's result.
+func textResult(write func(b *bytes.Buffer) error) (*mcp.CallToolResult, error) {
+	b := resultBufs.Get().(*bytes.Buffer)
+	defer func() {
+		if b.Cap() <= 1<<20 { // a huge answer's buffer is not kept
+			b.Reset()
+			resultBufs.Put(b)
+		}
+	}()
+	if err := write(b); err != nil {
 		return nil, err
 	}
-	b.WriteByte('}')
 	return mcp.NewToolResultText(b.String()), nil
 }

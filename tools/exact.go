@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 )
 
 // exactKeys refuses an object member whose name matches a parameter (or a
@@ -27,15 +28,7 @@ func exactKeys(data []byte, t reflect.Type, path string) error {
 		if data[0] != '{' || json.Unmarshal(data, &obj) != nil {
 			return nil // the decoder words what is wrong
 		}
-		names := map[string]reflect.Type{}
-		for _, f := range reflect.VisibleFields(t) {
-			if !f.IsExported() || f.Anonymous {
-				continue
-			}
-			if n, _, _ := strings.Cut(f.Tag.Get("json"), ","); n != "" && n != "-" {
-				names[n] = f.Type
-			}
-		}
+		names := memberTypes(t)
 		for k, v := range obj {
 			if ft, ok := names[k]; ok {
 				if err := exactKeys(v, ft, join(path, k)); err != nil {
@@ -94,6 +87,27 @@ func exactKeys(data []byte, t reflect.Type, path string) error {
 	}
 	return nil
 }
+
+// memberTypes maps a struct's JSON member names to their types, read once
+// per type.
+func memberTypes(t reflect.Type) map[string]reflect.Type {
+	if v, ok := memberTypeCache.Load(t); ok {
+		return v.(map[string]reflect.Type)
+	}
+	names := map[string]reflect.Type{}
+	for _, f := range reflect.VisibleFields(t) {
+		if !f.IsExported() || f.Anonymous {
+			continue
+		}
+		if n, _, _ := strings.Cut(f.Tag.Get("json"), ","); n != "" && n != "-" {
+			names[n] = f.Type
+		}
+	}
+	memberTypeCache.Store(t, names)
+	return names
+}
+
+var memberTypeCache sync.Map // reflect.Type -> map[string]reflect.Type
 
 func join(path, k string) string {
 	if path == "" {
