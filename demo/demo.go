@@ -21,14 +21,29 @@ const BaseURL = "http://demo.tableau-mcp.invalid"
 // New returns a Tableau client signed in (lazily) to a fresh emulated site,
 // its VizQL Data Service included; tune may adjust the client's settings.
 func New(log *zap.Logger, tune ...func(*tableau.Config)) (*tableau.Client, *tableauemu.Emulator, error) {
-	emu, _ := NewSite(tableauemu.Config{})
-	pat := emu.DefaultPAT()
+	c, site, err := open(log, tune)
+	return c, site(), err
+}
+
+// Lazy is New for a process that may never call a tool: the emulated site
+// is built, and its sample data generated, on the client's first request
+// rather than before the server's first answer.
+func Lazy(log *zap.Logger, tune ...func(*tableau.Config)) (*tableau.Client, error) {
+	c, _, err := open(log, tune)
+	return c, err
+}
+
+func open(log *zap.Logger, tune []func(*tableau.Config)) (*tableau.Client, func() *tableauemu.Emulator, error) {
+	site := sync.OnceValue(func() *tableauemu.Emulator {
+		emu, _ := NewSite(tableauemu.Config{})
+		return emu
+	})
 	cfg := tableau.Config{
 		ServerURL:   BaseURL,
-		Site:        pat.SiteContentURL,
-		PATName:     pat.Name,
-		PATSecret:   pat.Secret,
-		HTTPClient:  &http.Client{Transport: HandlerTransport{Handler: emu}},
+		Site:        tableauemu.DemoSite,
+		PATName:     tableauemu.DemoPATName,
+		PATSecret:   tableauemu.DemoPATSecret,
+		HTTPClient:  &http.Client{Transport: HandlerTransport{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { site().ServeHTTP(w, r) })}},
 		Logger:      log,
 		BackendName: "demo",
 	}
@@ -36,7 +51,7 @@ func New(log *zap.Logger, tune ...func(*tableau.Config)) (*tableau.Client, *tabl
 		f(&cfg)
 	}
 	c, err := tableau.New(cfg)
-	return c, emu, err
+	return c, site, err
 }
 
 // HandlerTransport is an http.RoundTripper that serves requests with an

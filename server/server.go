@@ -82,7 +82,7 @@ func New(opts Options) (*mcpserver.MCPServer, error) {
 	}
 	env := &tools.Env{Backend: opts.Backend, Log: log, Metadata: tools.NewMetadataCache(ttl), SkipQueryCheck: opts.SkipQueryCheck, Exports: opts.Exports.WithDefaults(), Results: opts.Results}
 	d := &dispatcher{
-		log: log, metrics: opts.Metrics, env: env, served: map[string]tools.Tool{},
+		log: log, metrics: opts.Metrics, env: env, served: make(map[string]tools.Tool, len(list)),
 		limits: newLimiter(opts.Limits), confirm: newConfirmer(opts.AllowDestructive),
 		completions: newCompleter(),
 	}
@@ -135,7 +135,7 @@ func New(opts Options) (*mcpserver.MCPServer, error) {
 		// tools/list shows each caller the tools the selection serves it,
 		// each with its whole definition (see registered).
 		mcpserver.WithToolFilter(func(ctx context.Context, ts []mcp.Tool) []mcp.Tool {
-			kept := ts[:0:0]
+			kept := make([]mcp.Tool, 0, len(ts))
 			for _, t := range ts {
 				if def, ok := defs[t.Name]; ok && d.serves(ctx, t.Name) {
 					kept = append(kept, def)

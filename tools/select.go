@@ -41,9 +41,13 @@ type Selection struct {
 // lists the valid ones, and so is naming a write tool in Include under
 // ReadOnly: a setting that cannot take effect is refused, not ignored.
 func Select(all []Tool, sel Selection) ([]Tool, error) {
-	byName := map[string]Tool{}
-	for _, t := range all {
-		byName[t.Name] = t
+	byName := func(name string) (Tool, bool) {
+		for _, t := range all {
+			if t.Name == name {
+				return t, true
+			}
+		}
+		return Tool{}, false
 	}
 	known := map[string]bool{}
 	for _, s := range Toolsets {
@@ -69,7 +73,7 @@ func Select(all []Tool, sel Selection) ([]Tool, error) {
 	}
 	include := map[string]bool{}
 	for _, n := range clean(sel.Include) {
-		t, ok := byName[n]
+		t, ok := byName(n)
 		if !ok {
 			return nil, unknownTool(n, all)
 		}
@@ -80,12 +84,12 @@ func Select(all []Tool, sel Selection) ([]Tool, error) {
 	}
 	exclude := map[string]bool{}
 	for _, n := range clean(sel.Exclude) {
-		if _, ok := byName[n]; !ok {
+		if _, ok := byName(n); !ok {
 			return nil, unknownTool(n, all)
 		}
 		exclude[n] = true
 	}
-	var out []Tool
+	out := make([]Tool, 0, len(all))
 	for _, t := range all {
 		if exclude[t.Name] || (sel.ReadOnly && t.Kind != Read) {
 			continue

@@ -164,8 +164,7 @@ func openBackend(cfg *config, log *zap.Logger, served []tools.Tool) (backend.Bac
 		})
 	default:
 		log.Warn("no Tableau or Scalekit settings: serving the DEMO site with generated sample data; set TABLEAU_SERVER_URL, TABLEAU_PAT_NAME and TABLEAU_PAT_SECRET for a real site")
-		c, _, err := demo.New(log, func(c *tableau.Config) { c.Retry = policy })
-		return c, err
+		return demo.Lazy(log, func(c *tableau.Config) { c.Retry = policy })
 	}
 }
 

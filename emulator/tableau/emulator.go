@@ -213,8 +213,16 @@ func newToken() string {
 func (e *Emulator) DefaultPAT() PAT {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	return e.pats[patKey("demo", "demo-pat")]
+	return e.pats[patKey(DemoSite, DemoPATName)]
 }
+
+// The demo site's content URL and the personal access token every emulator
+// starts with (DefaultPAT), known before one is built.
+const (
+	DemoSite      = "demo"
+	DemoPATName   = "demo-pat"
+	DemoPATSecret = "demo-secret"
+)
 
 // AddPAT registers another token; the site and user must exist.
 func (e *Emulator) AddPAT(p PAT) error {

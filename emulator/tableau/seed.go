@@ -188,7 +188,7 @@ func seed(e *Emulator) {
 	def := seedDefault()
 	e.sites = []*site{def, demo}
 	admin := demo.userByName("admin@example.com")
-	e.pats[patKey("demo", "demo-pat")] = PAT{Name: "demo-pat", Secret: "demo-secret", SiteContentURL: "demo", UserID: admin.id}
+	e.pats[patKey(DemoSite, DemoPATName)] = PAT{Name: DemoPATName, Secret: DemoPATSecret, SiteContentURL: DemoSite, UserID: admin.id}
 	seedConnectedApp(e)
 }
 
