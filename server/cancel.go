@@ -166,20 +166,38 @@ func (s *stdioReader) Read(p []byte) (int, error) {
 }
 
 // stdioWriter passes the server's output through, leaving out answers to
-// cancelled requests. mcp-go writes each message with one Write.
+// cancelled requests and putting back the strings held out of answers
+// (see answers.go). mcp-go writes each message with one Write.
 type stdioWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-	c  *cancellations
+	mu      sync.Mutex
+	w       io.Writer
+	c       *cancellations
+	answers *answers
 }
 
 func (s *stdioWriter) Write(p []byte) (int, error) {
 	if m, ok := answerTo(p); ok && s.c.answering("", m) {
+		s.answers.release(p)
 		return len(p), nil
+	}
+	out := p
+	if s.answers != nil && s.answers.n.Load() > 0 {
+		buf := getSpliceBuf()
+		whole, ok := s.answers.splice(*buf, p)
+		if ok {
+			out = whole
+		} else {
+			whole = *buf
+		}
+		defer putSpliceBuf(buf, whole)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.w.Write(p)
+	n, err := s.w.Write(out)
+	if n == len(out) {
+		n = len(p)
+	}
+	return n, err
 }
 
 // notify writes a notification at once. mcp-go queues a stdio session's

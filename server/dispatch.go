@@ -155,6 +155,10 @@ func (d *dispatcher) tool(t tools.Tool) mcpserver.ToolHandlerFunc {
 		if errors.Is(ctx.Err(), context.Canceled) {
 			return nil, ctx.Err()
 		}
+		if err == nil && !res.NeedsInput() {
+			// The transport writes the long strings of the answer itself.
+			res = hold(ctx, res)
+		}
 		return res, err
 	}
 }

@@ -253,8 +253,9 @@ func (h *httpHandler) serveMCP(w http.ResponseWriter, r *http.Request, origin st
 			}
 			return
 		}
-		_ = json.Unmarshal(body, &head)
+		// One parse: the head is the id and method of the message.
 		_ = json.Unmarshal(body, &msg)
+		head = rpcHead{ID: msg.ID, Method: msg.Method}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		if head.Method == "tools/call" && h.stepUp(w, r, body) {
 			return
@@ -340,7 +341,9 @@ func (h *httpHandler) serveMCP(w http.ResponseWriter, r *http.Request, origin st
 			h.track.add()
 			defer h.track.done()
 			ps := &postStream{w: rw}
-			r = r.WithContext(context.WithValue(r.Context(), notifierKey{}, notifier(ps.notify)))
+			// A POST carries one request, so its answers table is its own.
+			rw.answers = newAnswers(maxHeldPerRequest)
+			r = r.WithContext(withAnswers(context.WithValue(r.Context(), notifierKey{}, notifier(ps.notify)), rw.answers))
 			if sessionID != "" && head.isRequest() {
 				// A request the client cancels gets no answer: a plain JSON
 				// answer becomes 202 Accepted with no body, an answer on an
@@ -393,10 +396,12 @@ type respWriter struct {
 	cancelled func() bool
 	// transform, when set, rewrites what is written (the relay's marks).
 	transform func([]byte) []byte
-	mu        sync.Mutex
-	wrote     bool
-	status    int
-	noBody    bool
+	// answers, when set, holds the long strings of the answers written here.
+	answers *answers
+	mu      sync.Mutex
+	wrote   bool
+	status  int
+	noBody  bool
 }
 
 func (w *respWriter) WriteHeader(code int) {
@@ -438,6 +443,15 @@ func (w *respWriter) writeLocked(p []byte) (int, error) {
 	out := p
 	if w.transform != nil {
 		out = w.transform(p)
+	}
+	if w.answers != nil && w.answers.n.Load() > 0 {
+		buf := getSpliceBuf()
+		if whole, ok := w.answers.splice(*buf, out); ok {
+			out = whole
+			defer putSpliceBuf(buf, whole)
+		} else {
+			putSpliceBuf(buf, *buf)
+		}
 	}
 	n, err := w.ResponseWriter.Write(out)
 	if n == len(out) {

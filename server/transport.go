@@ -27,12 +27,12 @@ func ServeStdio(ctx context.Context, s *mcpserver.MCPServer, in io.Reader, out i
 	std := mcpserver.NewStdioServer(s)
 	std.SetErrorLogger(zap.NewStdLog(log))
 	c := newCancellations()
-	w := &stdioWriter{w: out, c: c}
+	w := &stdioWriter{w: out, c: c, answers: newAnswers(maxHeldStdio)}
 	std.SetContextFunc(func(ctx context.Context) context.Context {
 		if identity != "" {
 			ctx = auth.WithIdentity(ctx, identity)
 		}
-		return context.WithValue(ctx, notifierKey{}, notifier(w.notify))
+		return withAnswers(context.WithValue(ctx, notifierKey{}, notifier(w.notify)), w.answers)
 	})
 	p := &pendingCalls{ids: map[string]bool{}, idle: make(chan struct{})}
 	close(p.idle)
@@ -210,8 +210,8 @@ func (a *answerWriter) Write(b []byte) (int, error) {
 	n, err := a.w.Write(b)
 	a.mu.Lock()
 	a.out.feed(b[:n], func(line []byte) {
-		var m rpcHead
-		if json.Unmarshal(bytes.TrimSpace(line), &m) == nil && m.Method == "" && len(m.ID) > 0 {
+		// Only the head of the answer is read (see rpcHeadOf).
+		if m, ok := rpcHeadOf(bytes.TrimSpace(line)); ok && m.Method == "" && len(m.ID) > 0 {
 			a.p.done(normID(m.ID))
 		}
 	})

@@ -1,0 +1,215 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"strconv"
+	"sync"
+	"sync/atomic"
+
+	"github.com/mark3labs/mcp-go/mcp"
+)
+
+// Most of a tool's answer is one string: its text (JSON, a table) or an
+// image's base64 data. mcp-go encodes a CallToolResult through a map, so
+// encoding/json escapes that string and then scans it twice more (it
+// compacts what each MarshalJSON returns, and CallToolResult's result holds
+// the content's). The transports that write answers themselves (streamable
+// HTTP, stdio) offer an answers table instead: the dispatcher moves each
+// long string of a final result into it and leaves a short marker in its
+// place, mcp-go encodes the small rest, and the transport's writer puts the
+// string back where the marker is, escaped once, straight into the bytes it
+// sends. The bytes are the ones mcp-go would have written (answers_test.go
+// compares them).
+
+// The most strings held at once for one streamable HTTP request, and for
+// a stdio session; beyond it, answers are encoded by mcp-go as they are.
+const (
+	maxHeldPerRequest = 64
+	maxHeldStdio      = 1024
+)
+
+// minHeld is the shortest string worth holding back: below it, encoding it
+// in place costs less than the marker's round trip.
+const minHeld = 256
+
+// markerKey makes markers unguessable, so that no text an upstream sends
+// can pass for one; the counter makes each one unique in the process.
+var (
+	markerKey = func() string {
+		b := make([]byte, 12)
+		rand.Read(b)
+		return "tableau-mcp-answer:" + hex.EncodeToString(b) + ":"
+	}()
+	// markerQuoted is how a marker starts in encoded JSON: encoding/json
+	// writes these characters as they are.
+	markerQuoted = []byte(`"` + markerKey)
+	markerSeq    atomic.Uint64
+)
+
+// answers holds the strings taken out of the answers one writer is about
+// to send, by marker number.
+type answers struct {
+	max     int
+	mu      sync.Mutex
+	pending map[uint64]string
+	n       atomic.Int32 // len(pending), read without the lock
+}
+
+func newAnswers(max int) *answers {
+	return &answers{max: max, pending: map[uint64]string{}}
+}
+
+type answersKey struct{}
+
+func withAnswers(ctx context.Context, a *answers) context.Context {
+	return context.WithValue(ctx, answersKey{}, a)
+}
+
+// hold returns res with its long strings held in the answers table of ctx
+// (none: the transport encodes answers itself, and res is returned as it
+// is). res itself is not changed: a copy carries the markers.
+func hold(ctx context.Context, res *mcp.CallToolResult) *mcp.CallToolResult {
+	a, _ := ctx.Value(answersKey{}).(*answers)
+	if a == nil || res == nil {
+		return res
+	}
+	var held []int
+	for i, c := range res.Content {
+		switch c := c.(type) {
+		case mcp.TextContent:
+			if len(c.Text) >= minHeld {
+				held = append(held, i)
+			}
+		case mcp.ImageContent:
+			if len(c.Data) >= minHeld {
+				held = append(held, i)
+			}
+		}
+	}
+	if len(held) == 0 {
+		return res
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if len(a.pending)+len(held) > a.max {
+		return res
+	}
+	out := *res
+	out.Content = append([]mcp.Content(nil), res.Content...)
+	for _, i := range held {
+		switch c := out.Content[i].(type) {
+		case mcp.TextContent:
+			c.Text = a.putLocked(c.Text)
+			out.Content[i] = c
+		case mcp.ImageContent:
+			c.Data = a.putLocked(c.Data)
+			out.Content[i] = c
+		}
+	}
+	a.n.Store(int32(len(a.pending)))
+	return &out
+}
+
+// putLocked holds s and returns its marker.
+func (a *answers) putLocked(s string) string {
+	n := markerSeq.Add(1)
+	a.pending[n] = s
+	return markerKey + strconv.FormatUint(n, 10)
+}
+
+// take removes and returns the string of marker number n.
+func (a *answers) take(n uint64) (string, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	s, ok := a.pending[n]
+	if ok {
+		delete(a.pending, n)
+		a.n.Store(int32(len(a.pending)))
+	}
+	return s, ok
+}
+
+// markerAt reads the marker starting at p[0] (its opening quote): its
+// number and length with both quotes.
+func markerAt(p []byte) (n uint64, size int, ok bool) {
+	rest := p[len(markerQuoted):]
+	end := bytes.IndexByte(rest, '"')
+	if end <= 0 || end > 20 {
+		return 0, 0, false
+	}
+	n, err := strconv.ParseUint(string(rest[:end]), 10, 64)
+	if err != nil {
+		return 0, 0, false
+	}
+	return n, len(markerQuoted) + end + 1, true
+}
+
+// splice returns p with each marker of this table replaced by its string
+// encoded as JSON, appended to dst; ok is false (and dst unused) when p
+// holds none.
+func (a *answers) splice(dst, p []byte) (out []byte, ok bool) {
+	if a == nil || a.n.Load() == 0 {
+		return p, false
+	}
+	i := bytes.Index(p, markerQuoted)
+	if i < 0 {
+		return p, false
+	}
+	buf := bytes.NewBuffer(dst[:0])
+	enc := json.NewEncoder(buf)
+	for i >= 0 {
+		n, size, found := markerAt(p[i:])
+		s, held := a.take(n)
+		if !found || !held {
+			// Not one of ours: passed through as it is.
+			buf.Write(p[:i+len(markerQuoted)])
+			p = p[i+len(markerQuoted):]
+		} else {
+			buf.Write(p[:i])
+			// As encoding/json writes a string (escaping <, > and &
+			// too), which is what mcp-go's encoding would have done.
+			enc.Encode(s)
+			buf.Truncate(buf.Len() - 1) // Encode's newline
+			p = p[i+size:]
+			ok = true
+		}
+		i = bytes.Index(p, markerQuoted)
+	}
+	buf.Write(p)
+	return buf.Bytes(), ok
+}
+
+// release forgets the strings of the markers in p (an answer not sent).
+func (a *answers) release(p []byte) {
+	if a == nil || a.n.Load() == 0 {
+		return
+	}
+	for i := bytes.Index(p, markerQuoted); i >= 0; i = bytes.Index(p, markerQuoted) {
+		if n, size, found := markerAt(p[i:]); found {
+			a.take(n)
+			p = p[i+size:]
+		} else {
+			p = p[i+len(markerQuoted):]
+		}
+	}
+}
+
+// spliceBufs are the buffers answers are put together in.
+var spliceBufs = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
+
+// maxPooled: a buffer grown beyond this (a large export) is not kept.
+const maxPooled = 1 << 20
+
+func getSpliceBuf() *[]byte { return spliceBufs.Get().(*[]byte) }
+
+func putSpliceBuf(b *[]byte, used []byte) {
+	if cap(used) > maxPooled {
+		return
+	}
+	*b = used[:0]
+	spliceBufs.Put(b)
+}

@@ -1,0 +1,159 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/mark3labs/mcp-go/mcp"
+	"go.uber.org/zap"
+
+	"github.com/tableau-mcp/tableau-mcp/demo"
+)
+
+// mcpGoBytes is how mcp-go writes a tools/call answer: the JSON-RPC
+// response encoded by encoding/json (HTML escaping on).
+func mcpGoBytes(t testing.TB, res any) []byte {
+	t.Helper()
+	b, err := json.Marshal(mcp.NewJSONRPCResultResponse(mcp.NewRequestId(int64(7)), res))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// viaAnswers is the same answer with its long strings held and put back.
+func viaAnswers(t testing.TB, res *mcp.CallToolResult) []byte {
+	t.Helper()
+	a := newAnswers(maxHeldPerRequest)
+	held := hold(withAnswers(context.Background(), a), res)
+	out, _ := a.splice(nil, mcpGoBytes(t, held))
+	if n := a.n.Load(); n != 0 {
+		t.Errorf("%d strings still held after the answer was written", n)
+	}
+	return out
+}
+
+func long(s string) string { return strings.Repeat(s, minHeld/len(s)+1) }
+
+func TestHeldAnswersAreTheBytesMCPGoWrites(t *testing.T) {
+	text := func(s string) *mcp.CallToolResult { return mcp.NewToolResultText(s) }
+	cases := map[string]*mcp.CallToolResult{
+		"json text":         text(long(`{"name":"Superstore \"Sales\"","tags":["a\\b"]},`)),
+		"html and controls": text(long("<b>&amp;</b>\t\r\n\x00\x1f\x7f é 日本 ")),
+		"line separators":   text(long("a\u2028b\u2029c")),
+		"invalid UTF-8":     text(long("ok \xff\xfe \xc3( end")),
+		"short text":        text("short"),
+		"marker lookalike":  text(long(markerKey + "99999999 " + `"` + markerKey + `1"`)),
+		"error":             mcp.NewToolResultError(long("no such workbook: <id> ")),
+		"image and text": {Content: []mcp.Content{
+			mcp.NewTextContent(long("summary ")),
+			mcp.NewImageContent(long("iVBORw0KGgo+/=="), "image/png"),
+		}},
+		"structured": {
+			Content:           []mcp.Content{mcp.NewTextContent(long(`{"rows":[1,2]}`))},
+			StructuredContent: map[string]any{"rows": []int{1, 2}, "html": "<&>"},
+		},
+		"meta and resultType": {
+			Result:  mcp.Result{ResultType: mcp.ResultTypeComplete, Meta: mcp.NewMetaFromMap(map[string]any{"k": "v"})},
+			Content: []mcp.Content{mcp.NewTextContent(long("x")), mcp.NewTextContent(long("y"))},
+		},
+	}
+	for name, res := range cases {
+		t.Run(name, func(t *testing.T) {
+			before := mcpGoBytes(t, res)
+			got := viaAnswers(t, res)
+			if !bytes.Equal(got, before) {
+				t.Fatalf("written:\n%s\nmcp-go writes:\n%s", got, before)
+			}
+			if after := mcpGoBytes(t, res); !bytes.Equal(after, before) {
+				t.Fatal("holding the strings changed the tool's own result")
+			}
+		})
+	}
+}
+
+func FuzzHeldAnswer(f *testing.F) {
+	for _, s := range []string{"plain", `"quoted\"`, "<&>", "\u2028\xff\x00", markerKey + "1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		res := mcp.NewToolResultText(long(s + "."))
+		if got, want := viaAnswers(t, res), mcpGoBytes(t, res); !bytes.Equal(got, want) {
+			t.Fatalf("written:\n%q\nmcp-go writes:\n%q", got, want)
+		}
+	})
+}
+
+// A table that is full leaves the answer to mcp-go's encoding.
+func TestAFullAnswersTableHoldsNothing(t *testing.T) {
+	a := newAnswers(1)
+	res := &mcp.CallToolResult{Content: []mcp.Content{mcp.NewTextContent(long("a")), mcp.NewTextContent(long("b"))}}
+	if held := hold(withAnswers(context.Background(), a), res); held != res || a.n.Load() != 0 {
+		t.Fatalf("held %d strings of an answer that does not fit", a.n.Load())
+	}
+}
+
+// Over streamable HTTP and stdio, a tools/call answer is byte for byte what
+// mcp-go writes for the same result when it encodes it whole.
+func TestToolAnswersOnTheWireAreMCPGosEncoding(t *testing.T) {
+	be, _, err := demo.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(Options{Version: "test", Backend: be})
+	if err != nil {
+		t.Fatal(err)
+	}
+	call := `{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"tableau_workbooks_list","arguments":{}}}`
+	whole, err := json.Marshal(s.HandleMessage(context.Background(), json.RawMessage(call)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(whole) < 2*minHeld || !bytes.Contains(whole, []byte(`Superstore`)) {
+		t.Fatalf("unexpected answer: %s", whole)
+	}
+
+	h := newHTTPHandler(s, HTTPOptions{Transport: "http", NoAuth: true})
+	rec := mcpPost(h, openSession(t, h), call)
+	if rec.Code != http.StatusOK || rec.Body.String() != string(whole)+"\n" {
+		t.Errorf("streamable HTTP answer (%d):\n%s\nwant:\n%s", rec.Code, rec.Body, whole)
+	}
+
+	in := strings.NewReader(initBody + "\n" + `{"jsonrpc":"2.0","method":"notifications/initialized"}` + "\n" + call + "\n")
+	var out bytes.Buffer
+	if err := ServeStdio(context.Background(), s, in, &out, "", zap.NewNop()); err != nil {
+		t.Fatal(err)
+	}
+	var got string
+	for _, line := range strings.Split(out.String(), "\n") {
+		if strings.HasPrefix(line, `{"jsonrpc":"2.0","id":7,`) {
+			got = line
+		}
+	}
+	if got != string(whole) {
+		t.Errorf("stdio answer:\n%s\nwant:\n%s", got, whole)
+	}
+}
+
+// An answer left out (its request was cancelled) lets its strings go.
+func TestADroppedStdioAnswerReleasesItsStrings(t *testing.T) {
+	c := newCancellations()
+	var out bytes.Buffer
+	w := &stdioWriter{w: &out, c: c, answers: newAnswers(maxHeldStdio)}
+	c.received("", rpcMessage{ID: json.RawMessage(`3`), Method: "tools/call"})
+	var m rpcMessage
+	json.Unmarshal([]byte(`{"method":"notifications/cancelled","params":{"requestId":3}}`), &m)
+	c.received("", m)
+	held := hold(withAnswers(context.Background(), w.answers), mcp.NewToolResultText(long("secret ")))
+	b, _ := json.Marshal(mcp.NewJSONRPCResultResponse(mcp.NewRequestId(int64(3)), held))
+	if _, err := w.Write(append(b, '\n')); err != nil {
+		t.Fatal(err)
+	}
+	if out.Len() != 0 || w.answers.n.Load() != 0 {
+		t.Fatalf("wrote %q, %d strings still held", out.String(), w.answers.n.Load())
+	}
+}
