@@ -140,23 +140,41 @@ type signedSessions struct {
 
 	mu    sync.Mutex
 	ended map[string]time.Time // sessions this replica closed -> their expiry
+	// verified keeps the claims of IDs whose signature held, so that a
+	// session's every request (checked twice: here and by mcp-go) does not
+	// compute the HMAC again. The key is the whole ID, signature included.
+	verified map[string]sessionClaims
 }
 
+// maxVerified bounds the verified IDs kept; when full, the cache starts over.
+const maxVerified = 1024
+
 func newSignedSessions(s *signer) *signedSessions {
-	return &signedSessions{s: s, now: time.Now, ended: map[string]time.Time{}}
+	return &signedSessions{s: s, now: time.Now, ended: map[string]time.Time{}, verified: map[string]sessionClaims{}}
 }
 
 // check verifies a session ID: signed here or by another replica with the
 // same secret, not expired, and not closed by this replica.
 func (ss *signedSessions) check(id string) (sessionClaims, bool) {
-	var c sessionClaims
-	if !ss.s.verify(sessionKind, id, &c) || ss.now().Unix() >= c.Expires {
-		return c, false
-	}
 	ss.mu.Lock()
+	c, known := ss.verified[id]
 	_, gone := ss.ended[id]
 	ss.mu.Unlock()
-	return c, !gone
+	if !known {
+		if !ss.s.verify(sessionKind, id, &c) {
+			return c, false
+		}
+		ss.mu.Lock()
+		if len(ss.verified) >= maxVerified {
+			clear(ss.verified)
+		}
+		ss.verified[id] = c
+		ss.mu.Unlock()
+	}
+	if gone || ss.now().Unix() >= c.Expires {
+		return c, false
+	}
+	return c, true
 }
 
 // end records that this replica closed a session (deleted, idle, one too
@@ -168,6 +186,7 @@ func (ss *signedSessions) end(id string) {
 	}
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
+	delete(ss.verified, id)
 	now := ss.now()
 	if len(ss.ended) >= 4096 {
 		for k, exp := range ss.ended {
