@@ -152,12 +152,20 @@ func TestRequestsAreBuiltFromArguments(t *testing.T) {
 	}
 }
 
+// A call Scalekit's connector runs as its own tool (here the list in the
+// tableau results mode) carries the arguments by their catalogue names; the
+// compact list, which needs fields= and so goes as a REST request, carries
+// none.
 func TestParamsKeepCatalogueNames(t *testing.T) {
 	b := &recorder{answer: json.RawMessage(`{}`)}
-	callTool(t, "tableau_workbooks_list", `{"page_size":5,"filter":"name:eq:X"}`, b)
+	callToolIn(t, &Env{Backend: b, Results: ResultsTableau}, "tableau_workbooks_list", `{"page_size":5,"filter":"name:eq:X"}`)
 	p := b.calls[0].Params
-	if p["page_size"] != float64(5) || p["filter"] != "name:eq:X" || len(p) != 2 {
-		t.Errorf("params %v", p)
+	if !b.calls[0].Forward || p["page_size"] != float64(5) || p["filter"] != "name:eq:X" || len(p) != 2 {
+		t.Errorf("forward %v, params %v", b.calls[0].Forward, p)
+	}
+	callTool(t, "tableau_workbooks_list", `{"page_size":5,"filter":"name:eq:X"}`, b)
+	if c := b.calls[1]; c.Forward || c.Params != nil || c.Request.Query.Get("fields") == "" {
+		t.Errorf("compact list: forward %v, params %v, query %v", c.Forward, c.Params, c.Request.Query)
 	}
 }
 

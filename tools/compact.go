@@ -188,20 +188,20 @@ func listTool[A any, T any](t Tool, sh shape, build func(a *A) backend.Request) 
 	t.result = &resultShape{key: sh.out, item: reflect.TypeFor[T](), list: true}
 	return define(t, func(ctx context.Context, env *Env, a *A) (*mcp.CallToolResult, error) {
 		req := build(a)
-		call := t.call(a, req)
 		if !env.compact() {
-			raw, err := env.Backend.Invoke(ctx, call)
+			raw, err := env.Backend.Invoke(ctx, t.call(a, req))
 			if err != nil {
 				return nil, err
 			}
 			return jsonResult(raw), nil
 		}
+		call := t.call
 		if sh.fields != "" {
-			call.Request.Query = withFields(call.Request.Query, sh.fields, req)
+			req.Query = withFields(req.Query, sh.fields, req)
 			// The names come with fields=, which only the REST call carries.
-			call.Forward = false
+			call = func(args any, req backend.Request) backend.Call { return t.callVia(args, req, false) }
 		}
-		raw, err := env.Backend.Invoke(ctx, call)
+		raw, err := env.Backend.Invoke(ctx, call(a, req))
 		if err != nil {
 			return nil, err
 		}

@@ -27,8 +27,20 @@ func restTool[A any](t Tool, build func(a *A) backend.Request) Tool {
 
 // call packages a request with the tool's arguments in Scalekit's form.
 func (t Tool) call(args any, req backend.Request) backend.Call {
+	return t.callVia(args, req, t.Source != New)
+}
+
+// callVia packages a request that Scalekit's connector runs as its own tool
+// when forward is set, with the arguments in its form; otherwise the request
+// goes as it is, and the arguments, which no backend reads then, are not
+// rendered.
+func (t Tool) callVia(args any, req backend.Request, forward bool) backend.Call {
 	req.Idempotent = t.Idempotent
-	return backend.Call{Tool: t.Name, Forward: t.Source != New, Params: params(args), Request: req}
+	c := backend.Call{Tool: t.Name, Forward: forward, Request: req}
+	if forward {
+		c.Params = params(args)
+	}
+	return c
 }
 
 // params renders arguments as the JSON object a caller would send.
