@@ -67,7 +67,7 @@ func walkPulse(t *testing.T, s *Session) {
 
 	tb := superstore(t)
 	region, sales, ordered := col(t, tb, "Region"), col(t, tb, "Sales"), col(t, tb, "Order Date")
-	end := time.Date(sampledata.Today.Year(), sampledata.Today.Month(), 1, 0, 0, 0, 0, time.UTC)
+	end := time.Date(sampledata.Today().Year(), sampledata.Today().Month(), 1, 0, 0, 0, 0, time.UTC)
 	start, prev := end.AddDate(0, -1, 0), end.AddDate(0, -2, 0)
 	var cur, before float64
 	for _, r := range tb.Rows {

@@ -97,8 +97,8 @@ func New(cfg Config) (*Client, error) {
 			return nil, err
 		}
 		if len(cfg.Scopes) == 0 {
-			all := make([]string, 0, len(toolScopes))
-			for t := range toolScopes {
+			all := make([]string, 0, len(toolScopes.Get()))
+			for t := range toolScopes.Get() {
 				all = append(all, t)
 			}
 			cfg.Scopes, _ = ToolScopes(all)

@@ -292,12 +292,12 @@ func TestToolScopesCoverTheCatalogue(t *testing.T) {
 	var names []string
 	for _, tool := range tools.All() {
 		names = append(names, tool.Name)
-		if _, ok := toolScopes[tool.Name]; !ok {
+		if _, ok := toolScopes.Get()[tool.Name]; !ok {
 			t.Errorf("%s has no connected-app scopes", tool.Name)
 		}
 	}
-	if len(toolScopes) != len(names) {
-		t.Errorf("%d tools have scopes, the catalogue has %d", len(toolScopes), len(names))
+	if len(toolScopes.Get()) != len(names) {
+		t.Errorf("%d tools have scopes, the catalogue has %d", len(toolScopes.Get()), len(names))
 	}
 	facts := map[string][]string{
 		"tableau_workbooks_list":    {"tableau:content:read"},

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/zlib"
 	"fmt"
+	"github.com/tableau-mcp/tableau-mcp/internal/lazy"
 	"math"
 	"strings"
 	"unicode/utf16"
@@ -13,22 +14,25 @@ import (
 // (1/72 inch). Metric sheets are rounded to whole points. B4 and B5 are the
 // JIS sizes used by Windows printer drivers. Ledger and tabloid are the same
 // 11 x 17 inch sheet; the orientation argument decides which side is across.
-var pageSizes = map[string][2]float64{
-	"a3":          {842, 1191}, // 297 x 420 mm
-	"a4":          {595, 842},  // 210 x 297 mm
-	"a5":          {420, 595},  // 148 x 210 mm
-	"b4":          {729, 1032}, // 257 x 364 mm
-	"b5":          {516, 729},  // 182 x 257 mm
-	"executive":   {522, 756},  // 7.25 x 10.5 in
-	"folio":       {612, 936},  // 8.5 x 13 in
-	"ledger":      {792, 1224}, // 11 x 17 in
-	"legal":       {612, 1008}, // 8.5 x 14 in
-	"letter":      {612, 792},  // 8.5 x 11 in
-	"note":        {612, 792},  // 8.5 x 11 in
-	"quarto":      {610, 780},  // 215 x 275 mm
-	"tabloid":     {792, 1224}, // 11 x 17 in
-	"unspecified": {612, 792},  // same as letter
-}
+var pageSizes = lazy.Value[map[string][2]float64]{Build: func() map[string][2]float64 {
+	return map[string][2]float64{
+		"a3":          {842, 1191}, // 297 x 420 mm
+		"a4":          {595, 842},  // 210 x 297 mm
+		"a5":          {420, 595},  // 148 x 210 mm
+		"b4":          {729, 1032}, // 257 x 364 mm
+		"b5":          {516, 729},  // 182 x 257 mm
+		"executive":   {522, 756},  // 7.25 x 10.5 in
+		"folio":       {612, 936},  // 8.5 x 13 in
+		"ledger":      {792, 1224}, // 11 x 17 in
+		"legal":       {612, 1008}, // 8.5 x 14 in
+		"letter":      {612, 792},  // 8.5 x 11 in
+		"note":        {612, 792},  // 8.5 x 11 in
+		"quarto":      {610, 780},  // 215 x 275 mm
+		"tabloid":     {792, 1224}, // 11 x 17 in
+		"unspecified": {612, 792},  // same as letter
+	}
+
+}}
 
 // PageTypes lists the accepted page types in alphabetical order.
 var PageTypes = []string{"a3", "a4", "a5", "b4", "b5", "executive", "folio", "ledger", "legal", "letter", "note", "quarto", "tabloid", "unspecified"}
@@ -41,7 +45,7 @@ func PageSize(pageType, orientation string) (width, height float64, err error) {
 	if pt == "" {
 		pt = "unspecified"
 	}
-	sz, ok := pageSizes[pt]
+	sz, ok := pageSizes.Get()[pt]
 	if !ok {
 		return 0, 0, fmt.Errorf("render: unknown page type %q (want one of %s)", pageType, strings.Join(PageTypes, ", "))
 	}

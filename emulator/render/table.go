@@ -7,6 +7,7 @@ import (
 	"encoding/csv"
 	"encoding/xml"
 	"fmt"
+	"github.com/tableau-mcp/tableau-mcp/internal/lazy"
 	"io"
 	"regexp"
 	"strconv"
@@ -38,7 +39,7 @@ const (
 )
 
 // fixedTime stamps every archive entry so that output is reproducible.
-var fixedTime = time.Date(2024, time.January, 1, 0, 0, 0, 0, time.UTC)
+func fixedTime() time.Time { return time.Date(2024, time.January, 1, 0, 0, 0, 0, time.UTC) }
 
 // XLSX writes a one-sheet Office Open XML workbook. The header row is bold
 // and frozen; a cell whose text is a plain decimal number is stored as a
@@ -78,7 +79,7 @@ func XLSX(sheetName string, header []string, rows [][]string) ([]byte, error) {
 		{"xl/worksheets/sheet1.xml", func(w io.Writer) error { return writeSheet(w, header, rows, cols) }},
 	}
 	for _, p := range parts {
-		fw, err := zw.CreateHeader(&zip.FileHeader{Name: p.name, Method: zip.Deflate, Modified: fixedTime})
+		fw, err := zw.CreateHeader(&zip.FileHeader{Name: p.name, Method: zip.Deflate, Modified: fixedTime()})
 		if err != nil {
 			return nil, err
 		}
@@ -138,12 +139,12 @@ func ColumnName(i int) string {
 
 // numberPattern accepts plain decimal numbers; leading zeros (codes such as
 // ZIP codes) and other spellings stay text.
-var numberPattern = regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?$`)
+var numberPattern = lazy.Value[*regexp.Regexp]{Build: func() *regexp.Regexp { return regexp.MustCompile(`^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?$`) }}
 
 // cellNumber reports whether s should be stored as a number and, if so, its
 // canonical text.
 func cellNumber(s string) (string, bool) {
-	if len(s) > 40 || !numberPattern.MatchString(s) {
+	if len(s) > 40 || !numberPattern.Get().MatchString(s) {
 		return "", false
 	}
 	digits := 0

@@ -5,9 +5,9 @@ import (
 	"bytes"
 	"crypto/sha1"
 	"fmt"
+	"github.com/tableau-mcp/tableau-mcp/internal/lazy"
 	"io"
 	"strings"
-	"sync"
 )
 
 // Version strings written into workbook and data source documents.
@@ -331,7 +331,7 @@ func TDSWithColumns(datasourceName string, cols []Column) []byte {
 
 // fillerBlock is the repeating content of the placeholder extract file,
 // made on the first download that needs it rather than in every process.
-var fillerBlock = sync.OnceValue(func() []byte {
+var fillerBlock = lazy.Value[[]byte]{Build: func() []byte {
 	b := make([]byte, 64<<10)
 	copy(b, "HyPe\x00tableau-mcp emulator placeholder extract\x00")
 	var s uint32 = 2463534242
@@ -342,7 +342,7 @@ var fillerBlock = sync.OnceValue(func() []byte {
 		b[i] = byte(s)
 	}
 	return b
-})
+}}
 
 // TWBX writes a packaged workbook to w: name.twb and, when extra > 0, an
 // extract Data/Extracts/name.hyper of extra bytes of deterministic filler.
@@ -359,7 +359,7 @@ func TDSX(w io.Writer, name string, tds []byte, extra int64) error {
 
 func writePackage(w io.Writer, base, ext string, doc []byte, extra int64) error {
 	zw := zip.NewWriter(w)
-	fw, err := zw.CreateHeader(&zip.FileHeader{Name: base + ext, Method: zip.Deflate, Modified: fixedTime})
+	fw, err := zw.CreateHeader(&zip.FileHeader{Name: base + ext, Method: zip.Deflate, Modified: fixedTime()})
 	if err != nil {
 		return err
 	}
@@ -367,12 +367,12 @@ func writePackage(w io.Writer, base, ext string, doc []byte, extra int64) error 
 		return err
 	}
 	if extra > 0 {
-		fw, err := zw.CreateHeader(&zip.FileHeader{Name: "Data/Extracts/" + base + ".hyper", Method: zip.Store, Modified: fixedTime})
+		fw, err := zw.CreateHeader(&zip.FileHeader{Name: "Data/Extracts/" + base + ".hyper", Method: zip.Store, Modified: fixedTime()})
 		if err != nil {
 			return err
 		}
 		for left := extra; left > 0; {
-			filler := fillerBlock()
+			filler := fillerBlock.Get()
 			n := int64(len(filler))
 			if left < n {
 				n = left

@@ -44,7 +44,7 @@ const (
 // Today is the fixed "current date" of all datasets: no date lies after it,
 // orders not yet shipped by then have a null Ship Date, and the VizQL
 // emulator uses it as the default anchor of relative date filters.
-var Today = time.Date(2026, time.October, 31, 0, 0, 0, 0, time.UTC)
+func Today() time.Time { return time.Date(2026, time.October, 31, 0, 0, 0, 0, time.UTC) }
 
 // Column describes one column of a Table.
 type Column struct {

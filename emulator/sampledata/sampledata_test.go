@@ -98,8 +98,8 @@ func TestValuesMatchDeclaredTypes(t *testing.T) {
 				case TypeDate, TypeDateTime:
 					var tm time.Time
 					tm, ok = v.(time.Time)
-					if ok && (tm.Location() != time.UTC || tm.After(Today.AddDate(0, 0, 1))) {
-						t.Errorf("%s row %d %s: %v not UTC or after Today", name, ri, col.Name, tm)
+					if ok && (tm.Location() != time.UTC || tm.After(Today().AddDate(0, 0, 1))) {
+						t.Errorf("%s row %d %s: %v not UTC or after Today()", name, ri, col.Name, tm)
 					}
 					if ok && col.DataType == TypeDate && !tm.Equal(tm.Truncate(24*time.Hour)) {
 						t.Errorf("%s row %d %s: DATE with a time of day: %v", name, ri, col.Name, tm)
@@ -171,12 +171,12 @@ func TestSuperstoreShape(t *testing.T) {
 			t.Fatalf("row %d: order id %q does not match its year %d", i, r[col("Order ID")], od.Year())
 		}
 		if sd, ok := r[col("Ship Date")].(time.Time); ok {
-			if sd.Before(od) || sd.After(Today) || sd.Sub(od) > 7*24*time.Hour {
+			if sd.Before(od) || sd.After(Today()) || sd.Sub(od) > 7*24*time.Hour {
 				t.Fatalf("row %d: ship date %v for order date %v", i, sd, od)
 			}
 		} else {
 			nullShip++
-			if Today.Sub(od) > 7*24*time.Hour {
+			if Today().Sub(od) > 7*24*time.Hour {
 				t.Fatalf("row %d: unshipped order from %v", i, od)
 			}
 		}

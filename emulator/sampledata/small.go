@@ -29,7 +29,7 @@ func buildMarketingLeads() *Table {
 	first := date(2025, time.January, 1)
 	var rows [][]any
 	for i := 0; i < 420; i++ {
-		created := g.dayIn(first, Today).Add(time.Duration(g.between(7*60, 19*60)) * time.Minute)
+		created := g.dayIn(first, Today()).Add(time.Duration(g.between(7*60, 19*60)) * time.Minute)
 		ch := channels[g.weighted(channelWeights)]
 		stage := stages[g.weighted(stageWeights)]
 		score := int64(g.between(5, 100))
@@ -128,10 +128,10 @@ func buildHRHeadcount() *Table {
 	var rows [][]any
 	for i := 0; i < 310; i++ {
 		lv := g.weighted(levelWeights)
-		hire := g.dayIn(date(2016, time.January, 4), Today.AddDate(0, 0, -7))
+		hire := g.dayIn(date(2016, time.January, 4), Today().AddDate(0, 0, -7))
 		var term any
 		if g.chance(0.18) {
-			if t := hire.AddDate(0, 0, g.between(90, 2500)); t.Before(Today) {
+			if t := hire.AddDate(0, 0, g.between(90, 2500)); t.Before(Today()) {
 				term = t
 			}
 		}

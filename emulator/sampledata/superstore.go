@@ -8,10 +8,8 @@ import (
 )
 
 // Superstore date range: first and last order day.
-var (
-	superstoreFirstDay = date(2023, time.January, 1)
-	superstoreLastDay  = Today
-)
+func superstoreFirstDay() time.Time { return date(2023, time.January, 1) }
+func superstoreLastDay() time.Time  { return Today() }
 
 const superstoreOrderCount = 1600
 
@@ -187,11 +185,11 @@ func buildSuperstore() *Table {
 	}
 
 	// Order days: uniform draw thinned by growth and seasonality.
-	totalDays := int(superstoreLastDay.Sub(superstoreFirstDay).Hours()/24) + 1
+	totalDays := int(superstoreLastDay().Sub(superstoreFirstDay()).Hours()/24) + 1
 	const maxWeight = 1.5 * (1 + 0.3*3) // largest month factor × growth of 2026
 	days := make([]time.Time, 0, superstoreOrderCount)
 	for len(days) < superstoreOrderCount {
-		d := superstoreFirstDay.AddDate(0, 0, g.intn(totalDays))
+		d := superstoreFirstDay().AddDate(0, 0, g.intn(totalDays))
 		growth := 1 + 0.3*float64(d.Year()-2023)
 		if g.float(0, maxWeight) < monthFactor[d.Month()]*growth {
 			days = append(days, d)
@@ -220,7 +218,7 @@ func buildSuperstore() *Table {
 		}
 		mode := shipModes[g.weighted(shipWeights)]
 		var shipDate any
-		if sd := day.AddDate(0, 0, g.between(mode.minDays, mode.maxDays)); !sd.After(Today) {
+		if sd := day.AddDate(0, 0, g.between(mode.minDays, mode.maxDays)); !sd.After(Today()) {
 			shipDate = sd
 		}
 		lines := 1 + g.weighted([]float64{30, 28, 20, 12, 10})

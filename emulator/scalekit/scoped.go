@@ -42,8 +42,9 @@ func (e *Emulator) handleScopedTools(w http.ResponseWriter, r *http.Request) {
 	e.mu.Unlock()
 	tools := []scopedTool{}
 	for _, c := range connectors {
-		for i := range toolTable {
-			t := &toolTable[i]
+		table := toolTable.Get()
+		for i := range table {
+			t := &table[i]
 			var st scopedTool
 			st.Tool.Provider = "TABLEAU"
 			st.Tool.ConnectionName = c

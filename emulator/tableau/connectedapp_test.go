@@ -165,7 +165,7 @@ func TestRouteScopesFollowTheReference(t *testing.T) {
 		"DELETE sites/{site}/tasks/extractRefreshes/{id}":      "tableau:tasks:delete",
 		"POST sites/{site}/tasks/extractRefreshes/{id}/runNow": "tableau:tasks:run",
 	}
-	for _, rt := range routes {
+	for _, rt := range routes.Get() {
 		if w, ok := want[rt.method+" "+rt.pattern]; ok {
 			if rt.scope != w {
 				t.Errorf("%s %s needs %q, want %q", rt.method, rt.pattern, rt.scope, w)

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"github.com/tableau-mcp/tableau-mcp/internal/lazy"
 	"net/http"
 	"sort"
 	"strconv"
@@ -44,28 +45,31 @@ type apiErr struct {
 
 func (e *apiErr) Error() string { return e.code + ": " + e.detail }
 
-var summaries = map[string]string{
-	"400000": "Bad Request",
-	"400006": "Invalid Page Number",
-	"400007": "Invalid Page Size",
-	"400009": "Invalid Capability",
-	"400013": "Invalid Site Role",
-	"400065": "Invalid Filter",
-	"400066": "Invalid Sort",
-	"401000": "Unauthorized Access",
-	"401001": "Signin Error",
-	"401002": "Unauthorized Access",
-	"403000": "Forbidden",
-	"403014": "Page Size Limit Exceeded",
-	"403133": "Permission Denied",
-	"405000": "Method Not Allowed",
-	"409000": "Conflict",
-	"409011": "Conflict",
-	"429000": "Too Many Requests",
-}
+var summaries = lazy.Value[map[string]string]{Build: func() map[string]string {
+	return map[string]string{
+		"400000": "Bad Request",
+		"400006": "Invalid Page Number",
+		"400007": "Invalid Page Size",
+		"400009": "Invalid Capability",
+		"400013": "Invalid Site Role",
+		"400065": "Invalid Filter",
+		"400066": "Invalid Sort",
+		"401000": "Unauthorized Access",
+		"401001": "Signin Error",
+		"401002": "Unauthorized Access",
+		"403000": "Forbidden",
+		"403014": "Page Size Limit Exceeded",
+		"403133": "Permission Denied",
+		"405000": "Method Not Allowed",
+		"409000": "Conflict",
+		"409011": "Conflict",
+		"429000": "Too Many Requests",
+	}
+
+}}
 
 func newErr(status int, code, detail string) *apiErr {
-	s, ok := summaries[code]
+	s, ok := summaries.Get()[code]
 	if !ok {
 		switch {
 		case status == http.StatusNotFound:

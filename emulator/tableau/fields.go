@@ -1,6 +1,7 @@
 package tableauemu
 
 import (
+	"github.com/tableau-mcp/tableau-mcp/internal/lazy"
 	"net/http"
 	"strings"
 )
@@ -10,13 +11,16 @@ import (
 // Site): _default_, _all_, or a comma list of field names, sub-resource
 // fields written with a dot (owner.name). A name the resource does not
 // have is refused with 400, as Tableau does.
-var fieldNamesFor = map[string][]string{
-	"workbook":   strings.Fields("id name description contentUrl webpageUrl showTabs size createdAt updatedAt encryptExtracts defaultViewId sheetCount hasExtracts project.id project.name project.description owner.id owner.name owner.email tags"),
-	"view":       strings.Fields("id name contentUrl viewUrlName sheetType createdAt updatedAt workbook.id workbook.name owner.id owner.name project.id project.name tags usage.totalViewCount"),
-	"datasource": strings.Fields("id name description type contentUrl webpageUrl createdAt updatedAt encryptExtracts hasExtracts isCertified certificationNote useRemoteQueryAgent project.id project.name owner.id owner.name tags"),
-	"user":       strings.Fields("id name fullName email siteRole authSetting lastLogin externalAuthUserId locale language domainName"),
-	"project":    strings.Fields("id name description contentPermissions parentProjectId controllingPermissionsProjectId createdAt updatedAt owner.id owner.name owner.email topLevelProject writeable"),
-}
+var fieldNamesFor = lazy.Value[map[string][]string]{Build: func() map[string][]string {
+	return map[string][]string{
+		"workbook":   strings.Fields("id name description contentUrl webpageUrl showTabs size createdAt updatedAt encryptExtracts defaultViewId sheetCount hasExtracts project.id project.name project.description owner.id owner.name owner.email tags"),
+		"view":       strings.Fields("id name contentUrl viewUrlName sheetType createdAt updatedAt workbook.id workbook.name owner.id owner.name project.id project.name tags usage.totalViewCount"),
+		"datasource": strings.Fields("id name description type contentUrl webpageUrl createdAt updatedAt encryptExtracts hasExtracts isCertified certificationNote useRemoteQueryAgent project.id project.name owner.id owner.name tags"),
+		"user":       strings.Fields("id name fullName email siteRole authSetting lastLogin externalAuthUserId locale language domainName"),
+		"project":    strings.Fields("id name description contentPermissions parentProjectId controllingPermissionsProjectId createdAt updatedAt owner.id owner.name owner.email topLevelProject writeable"),
+	}
+
+}}
 
 // wantsFields reports whether the request names fields beyond the default.
 func (c *call) wantsFields() bool {
@@ -31,7 +35,7 @@ func (c *call) selectFields(kind string, o obj) (obj, *apiErr) {
 	if spec == "" || spec == "_all_" {
 		return o, nil
 	}
-	allowed := fieldNamesFor[kind]
+	allowed := fieldNamesFor.Get()[kind]
 	out := obj{}
 	for _, name := range strings.Split(spec, ",") {
 		name = strings.TrimSpace(name)

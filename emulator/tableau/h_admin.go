@@ -20,7 +20,7 @@ func (c *call) projectJSON(p *project) obj {
 }
 
 func hProjectsList(c *call) {
-	listReply(c, c.site.projects, projectFields, "projects", "project", func(p *project) obj { return c.projectJSON(p) })
+	listReply(c, c.site.projects, projectFields.Get(), "projects", "project", func(p *project) obj { return c.projectJSON(p) })
 }
 
 // projectBody reads and checks the project members of a create or update.
@@ -226,7 +226,7 @@ func badRole(role string) *apiErr {
 }
 
 func hUsersList(c *call) {
-	listReply(c, c.site.users, userFields, "users", "user", func(u *user) obj { return userJSON(u) })
+	listReply(c, c.site.users, userFields.Get(), "users", "user", func(u *user) obj { return userJSON(u) })
 }
 
 func hUserGet(c *call) {
@@ -462,7 +462,7 @@ func (c *call) findGroup() (*group, bool) {
 }
 
 func hGroupsList(c *call) {
-	listReply(c, c.site.groups, groupFields, "groups", "group", func(g *group) obj { return groupJSON(g) })
+	listReply(c, c.site.groups, groupFields.Get(), "groups", "group", func(g *group) obj { return groupJSON(g) })
 }
 
 func (c *call) readGroup(required bool) (name, role string, hasName, hasRole bool, err *apiErr) {
@@ -577,7 +577,7 @@ func hGroupUsers(c *call) {
 			members = append(members, u)
 		}
 	}
-	listReply(c, members, userFields, "users", "user", func(u *user) obj { return userJSON(u) })
+	listReply(c, members, userFields.Get(), "users", "user", func(u *user) obj { return userJSON(u) })
 }
 
 func (g *group) has(uid string) bool {

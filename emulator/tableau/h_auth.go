@@ -192,7 +192,7 @@ func hSitesList(c *call) {
 			mine = append(mine, s)
 		}
 	}
-	listReply(c, mine, siteFields, "sites", "site", func(s *site) obj { return siteJSON(s, false) })
+	listReply(c, mine, siteFields.Get(), "sites", "site", func(s *site) obj { return siteJSON(s, false) })
 }
 
 // hSiteGet answers the signed-in site, named by LUID or, with

@@ -110,7 +110,7 @@ func (c *call) findDatasource() (*datasource, bool) {
 // ---- workbooks ----
 
 func hWorkbooksList(c *call) {
-	listReply(c, c.site.workbooks, workbookFields, "workbooks", "workbook", func(w *workbook) obj { return c.workbookJSON(w, false) })
+	listReply(c, c.site.workbooks, workbookFields.Get(), "workbooks", "workbook", func(w *workbook) obj { return c.workbookJSON(w, false) })
 }
 
 func hWorkbookGet(c *call) {
@@ -315,7 +315,7 @@ func (c *call) startJob(kind, id, name, jobType string) *job {
 // ---- views ----
 
 func hViewsList(c *call) {
-	listReply(c, c.site.views, viewFields, "views", "view", func(v *view) obj { return c.viewJSON(v) })
+	listReply(c, c.site.views, viewFields.Get(), "views", "view", func(v *view) obj { return c.viewJSON(v) })
 }
 
 func hViewGet(c *call) {
@@ -330,7 +330,7 @@ func hViewGet(c *call) {
 // ---- data sources ----
 
 func hDatasourcesList(c *call) {
-	listReply(c, c.site.datasources, datasourceFields, "datasources", "datasource", func(d *datasource) obj { return c.datasourceJSON(d) })
+	listReply(c, c.site.datasources, datasourceFields.Get(), "datasources", "datasource", func(d *datasource) obj { return c.datasourceJSON(d) })
 }
 
 func hDatasourceGet(c *call) {

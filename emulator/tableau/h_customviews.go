@@ -1,6 +1,7 @@
 package tableauemu
 
 import (
+	"github.com/tableau-mcp/tableau-mcp/internal/lazy"
 	"net/http"
 	"time"
 
@@ -29,11 +30,14 @@ func (s *site) customView(id string) *customView {
 }
 
 // Tableau filters custom views on viewId, workbookId and ownerId, eq only.
-var customViewFields = fields[*customView]{
-	"viewId":     str(func(_ *site, v *customView) string { return v.viewID }),
-	"workbookId": str(func(_ *site, v *customView) string { return v.workbookID }),
-	"ownerId":    str(func(_ *site, v *customView) string { return v.ownerID }),
-}
+var customViewFields = lazy.Value[fields[*customView]]{Build: func() fields[*customView] {
+	return fields[*customView]{
+		"viewId":     str(func(_ *site, v *customView) string { return v.viewID }),
+		"workbookId": str(func(_ *site, v *customView) string { return v.workbookID }),
+		"ownerId":    str(func(_ *site, v *customView) string { return v.ownerID }),
+	}
+
+}}
 
 func (c *call) customViewJSON(v *customView) obj {
 	s := c.site
@@ -63,7 +67,7 @@ func (c *call) visibleCustomViews() []*customView {
 }
 
 func hCustomViewsList(c *call) {
-	listReply(c, c.visibleCustomViews(), customViewFields, "customViews", "customView", func(v *customView) obj { return c.customViewJSON(v) })
+	listReply(c, c.visibleCustomViews(), customViewFields.Get(), "customViews", "customView", func(v *customView) obj { return c.customViewJSON(v) })
 }
 
 func (c *call) findCustomView() (*customView, bool) {

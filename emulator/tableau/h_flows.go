@@ -1,6 +1,7 @@
 package tableauemu
 
 import (
+	"github.com/tableau-mcp/tableau-mcp/internal/lazy"
 	"net/http"
 	"time"
 )
@@ -39,14 +40,17 @@ func (s *site) flow(id string) *flow {
 	return nil
 }
 
-var flowFields = fields[*flow]{
-	"name":        str(func(_ *site, f *flow) string { return f.name }),
-	"projectName": str(func(s *site, f *flow) string { return s.projectName(f.projectID) }),
-	"projectId":   str(func(_ *site, f *flow) string { return f.projectID }),
-	"ownerName":   str(func(s *site, f *flow) string { return s.userFullName(f.ownerID) }),
-	"createdAt":   tim(func(f *flow) time.Time { return f.createdAt }),
-	"updatedAt":   tim(func(f *flow) time.Time { return f.updatedAt }),
-}
+var flowFields = lazy.Value[fields[*flow]]{Build: func() fields[*flow] {
+	return fields[*flow]{
+		"name":        str(func(_ *site, f *flow) string { return f.name }),
+		"projectName": str(func(s *site, f *flow) string { return s.projectName(f.projectID) }),
+		"projectId":   str(func(_ *site, f *flow) string { return f.projectID }),
+		"ownerName":   str(func(s *site, f *flow) string { return s.userFullName(f.ownerID) }),
+		"createdAt":   tim(func(f *flow) time.Time { return f.createdAt }),
+		"updatedAt":   tim(func(f *flow) time.Time { return f.updatedAt }),
+	}
+
+}}
 
 func (s *site) userFullName(id string) string {
 	if u := s.user(id); u != nil {
@@ -66,7 +70,7 @@ func (c *call) flowJSON(f *flow) obj {
 }
 
 func hFlowsList(c *call) {
-	listReply(c, c.site.flows, flowFields, "flows", "flow", func(f *flow) obj { return c.flowJSON(f) })
+	listReply(c, c.site.flows, flowFields.Get(), "flows", "flow", func(f *flow) obj { return c.flowJSON(f) })
 }
 
 func (c *call) findFlow() (*flow, bool) {
@@ -121,16 +125,19 @@ func (c *call) flowRunJSON(r *flowRun) obj {
 	return o
 }
 
-var flowRunFields = fields[*flowRun]{
-	"flowId":    str(func(_ *site, r *flowRun) string { return r.flowID }),
-	"startedAt": tim(func(r *flowRun) time.Time { return r.startedAt }),
-}
+var flowRunFields = lazy.Value[fields[*flowRun]]{Build: func() fields[*flowRun] {
+	return fields[*flowRun]{
+		"flowId":    str(func(_ *site, r *flowRun) string { return r.flowID }),
+		"startedAt": tim(func(r *flowRun) time.Time { return r.startedAt }),
+	}
+
+}}
 
 // GET /flows/runs: {"flowRuns":{"flowRuns":[...]}}, no pagination block.
 // A status filter is not one Tableau applies; it is refused here as an
 // unknown field, which a client filtering on the server would notice.
 func hFlowRunsList(c *call) {
-	page, _, err := query(c.site, c.site.flowRuns, flowRunFields, c.q)
+	page, _, err := query(c.site, c.site.flowRuns, flowRunFields.Get(), c.q)
 	if err != nil {
 		c.fail(err)
 		return
@@ -224,7 +231,7 @@ func (s *site) seedFlows() {
 		{"Web Sessions Prep", "InProgress", 3 * time.Minute, 0},
 	} {
 		r := &flowRun{id: s.key("flowrun", x.flow+"/"+itoa(i)), flowID: s.key("flow", x.flow), status: x.status,
-			startedAt: seedBase.Add(-x.ago)}
+			startedAt: seedBase.Get().Add(-x.ago)}
 		if x.took > 0 {
 			r.completedAt = r.startedAt.Add(x.took)
 		}

@@ -2,6 +2,7 @@ package tableauemu
 
 import (
 	"fmt"
+	"github.com/tableau-mcp/tableau-mcp/internal/lazy"
 	"net/http"
 	"strconv"
 	"strings"
@@ -74,7 +75,7 @@ func hJobsList(c *call) {
 		c.fail(err)
 		return
 	}
-	listReply(c, c.site.jobs, jobFields, "backgroundJobs", "backgroundJob", func(j *job) obj { return backgroundJobJSON(j) })
+	listReply(c, c.site.jobs, jobFields.Get(), "backgroundJobs", "backgroundJob", func(j *job) obj { return backgroundJobJSON(j) })
 }
 
 func (c *call) findJob() (*job, bool) {
@@ -122,7 +123,7 @@ func (c *call) taskJSON(t *task) obj {
 }
 
 func hTasksList(c *call) {
-	listReply(c, c.site.tasks, taskFields, "tasks", "task", func(t *task) obj { return c.taskJSON(t) })
+	listReply(c, c.site.tasks, taskFields.Get(), "tasks", "task", func(t *task) obj { return c.taskJSON(t) })
 }
 
 func (c *call) findTask() (*task, bool) {
@@ -286,7 +287,9 @@ func nextRun(x *schedule, now time.Time) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-var ordinals = map[string]int{"First": 1, "Second": 2, "Third": 3, "Fourth": 4, "Fifth": 5}
+var ordinals = lazy.Value[map[string]int]{Build: func() map[string]int {
+	return map[string]int{"First": 1, "Second": 2, "Third": 3, "Fourth": 4, "Fifth": 5}
+}}
 
 func monthDayMatches(day time.Time, monthDays []string, weekDays map[string]bool) bool {
 	last := day.AddDate(0, 1, -day.Day()).Day()
@@ -300,7 +303,7 @@ func monthDayMatches(day time.Time, monthDays []string, weekDays map[string]bool
 			}
 			continue
 		}
-		if n, ok := ordinals[md]; ok {
+		if n, ok := ordinals.Get()[md]; ok {
 			if weekDays[day.Weekday().String()] && (day.Day()-1)/7+1 == n {
 				return true
 			}
@@ -314,7 +317,7 @@ func monthDayMatches(day time.Time, monthDays []string, weekDays map[string]bool
 }
 
 func hSchedulesList(c *call) {
-	listReply(c, c.e.schedules, scheduleFields, "schedules", "schedule", func(x *schedule) obj { return scheduleJSON(x, c.now) })
+	listReply(c, c.e.schedules, scheduleFields.Get(), "schedules", "schedule", func(x *schedule) obj { return scheduleJSON(x, c.now) })
 }
 
 func (c *call) findSchedule() (*schedule, bool) {

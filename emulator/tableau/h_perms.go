@@ -2,22 +2,26 @@ package tableauemu
 
 import (
 	"fmt"
+	"github.com/tableau-mcp/tableau-mcp/internal/lazy"
 	"net/http"
 	"sort"
 	"strings"
 )
 
-var capabilityNames = map[string][]string{
-	"workbook": {"AddComment", "ChangeHierarchy", "ChangePermissions", "CreateRefreshMetrics", "Delete",
-		"ExportData", "ExportImage", "ExportXml", "ExtractRefresh", "Filter", "Read", "RunExplainData",
-		"ShareView", "ViewComments", "ViewUnderlyingData", "WebAuthoring", "Write"},
-	"datasource": {"ChangeHierarchy", "ChangePermissions", "Connect", "Delete", "ExportXml", "ExtractRefresh",
-		"Read", "SaveAs", "VizqlDataApiAccess", "Write"},
-	"project": {"ProjectLeader", "Read", "Write"},
-}
+var capabilityNames = lazy.Value[map[string][]string]{Build: func() map[string][]string {
+	return map[string][]string{
+		"workbook": {"AddComment", "ChangeHierarchy", "ChangePermissions", "CreateRefreshMetrics", "Delete",
+			"ExportData", "ExportImage", "ExportXml", "ExtractRefresh", "Filter", "Read", "RunExplainData",
+			"ShareView", "ViewComments", "ViewUnderlyingData", "WebAuthoring", "Write"},
+		"datasource": {"ChangeHierarchy", "ChangePermissions", "Connect", "Delete", "ExportXml", "ExtractRefresh",
+			"Read", "SaveAs", "VizqlDataApiAccess", "Write"},
+		"project": {"ProjectLeader", "Read", "Write"},
+	}
+
+}}
 
 func validCapability(kind, name string) bool {
-	for _, n := range capabilityNames[kind] {
+	for _, n := range capabilityNames.Get()[kind] {
 		if n == name {
 			return true
 		}
@@ -168,7 +172,7 @@ func permsPut(kind string) handlerFunc {
 					return
 				}
 				if !validCapability(kind, cn) {
-					c.fail(badCapability("'%s' is not a %s capability; valid ones: %s.", cn, kind, strings.Join(capabilityNames[kind], ", ")))
+					c.fail(badCapability("'%s' is not a %s capability; valid ones: %s.", cn, kind, strings.Join(capabilityNames.Get()[kind], ", ")))
 					return
 				}
 				if mode != "Allow" && mode != "Deny" {

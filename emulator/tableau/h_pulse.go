@@ -277,7 +277,7 @@ func (c *call) pulseInsights(bundle string) {
 		}
 		conds = append(conds, k)
 	}
-	end := time.Date(sampledata.Today.Year(), sampledata.Today.Month(), 1, 0, 0, 0, 0, time.UTC)
+	end := time.Date(sampledata.Today().Year(), sampledata.Today().Month(), 1, 0, 0, 0, 0, time.UTC)
 	start, prev := end.AddDate(0, -1, 0), end.AddDate(0, -2, 0)
 	var cur, before float64
 rows:

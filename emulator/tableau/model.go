@@ -1,6 +1,7 @@
 package tableauemu
 
 import (
+	"github.com/tableau-mcp/tableau-mcp/internal/lazy"
 	"strings"
 	"time"
 )
@@ -283,135 +284,156 @@ func tgs[T any](f func(x T) []string) field[T] {
 	return field[T]{ftTags, func(_ *site, x T) any { return f(x) }}
 }
 
-var workbookFields = fields[*workbook]{
-	"name":            str(func(_ *site, w *workbook) string { return w.name }),
-	"contentUrl":      str(func(_ *site, w *workbook) string { return w.contentURL }),
-	"createdAt":       tim(func(w *workbook) time.Time { return w.createdAt }),
-	"updatedAt":       tim(func(w *workbook) time.Time { return w.updatedAt }),
-	"tags":            tgs(func(w *workbook) []string { return w.tags }),
-	"ownerName":       str(func(s *site, w *workbook) string { return s.userName(w.ownerID) }),
-	"ownerEmail":      str(func(s *site, w *workbook) string { return s.userEmail(w.ownerID) }),
-	"ownerId":         str(func(_ *site, w *workbook) string { return w.ownerID }),
-	"projectName":     str(func(s *site, w *workbook) string { return s.projectName(w.projectID) }),
-	"projectId":       str(func(_ *site, w *workbook) string { return w.projectID }),
-	"hasExtracts":     boo(func(w *workbook) bool { return w.hasExtracts }),
-	"showTabs":        boo(func(w *workbook) bool { return w.showTabs }),
-	"size":            num(func(_ *site, w *workbook) int { return w.size }),
-	"sheetCount":      num(func(s *site, w *workbook) int { return len(s.viewsOf(w.id)) }),
-	"encryptExtracts": boo(func(w *workbook) bool { return w.encryptExtracts }),
-}
+var workbookFields = lazy.Value[fields[*workbook]]{Build: func() fields[*workbook] {
+	return fields[*workbook]{
+		"name":            str(func(_ *site, w *workbook) string { return w.name }),
+		"contentUrl":      str(func(_ *site, w *workbook) string { return w.contentURL }),
+		"createdAt":       tim(func(w *workbook) time.Time { return w.createdAt }),
+		"updatedAt":       tim(func(w *workbook) time.Time { return w.updatedAt }),
+		"tags":            tgs(func(w *workbook) []string { return w.tags }),
+		"ownerName":       str(func(s *site, w *workbook) string { return s.userName(w.ownerID) }),
+		"ownerEmail":      str(func(s *site, w *workbook) string { return s.userEmail(w.ownerID) }),
+		"ownerId":         str(func(_ *site, w *workbook) string { return w.ownerID }),
+		"projectName":     str(func(s *site, w *workbook) string { return s.projectName(w.projectID) }),
+		"projectId":       str(func(_ *site, w *workbook) string { return w.projectID }),
+		"hasExtracts":     boo(func(w *workbook) bool { return w.hasExtracts }),
+		"showTabs":        boo(func(w *workbook) bool { return w.showTabs }),
+		"size":            num(func(_ *site, w *workbook) int { return w.size }),
+		"sheetCount":      num(func(s *site, w *workbook) int { return len(s.viewsOf(w.id)) }),
+		"encryptExtracts": boo(func(w *workbook) bool { return w.encryptExtracts }),
+	}
 
-var viewFields = fields[*view]{
-	"name":         str(func(_ *site, v *view) string { return v.name }),
-	"viewUrlName":  str(func(_ *site, v *view) string { return v.viewURLName }),
-	"contentUrl":   str(func(s *site, v *view) string { return viewContentURL(s, v) }),
-	"createdAt":    tim(func(v *view) time.Time { return v.createdAt }),
-	"updatedAt":    tim(func(v *view) time.Time { return v.updatedAt }),
-	"tags":         tgs(func(v *view) []string { return v.tags }),
-	"ownerName":    str(func(s *site, v *view) string { return s.userName(v.ownerID) }),
-	"ownerEmail":   str(func(s *site, v *view) string { return s.userEmail(v.ownerID) }),
-	"projectName":  str(func(s *site, v *view) string { return s.projectName(v.projectID) }),
-	"projectId":    str(func(_ *site, v *view) string { return v.projectID }),
-	"workbookId":   str(func(_ *site, v *view) string { return v.workbookID }),
-	"workbookName": str(func(s *site, v *view) string { return s.workbookName(v.workbookID) }),
-	"sheetType":    str(func(_ *site, v *view) string { return v.sheetType }),
-	"hitsTotal":    num(func(_ *site, v *view) int { return v.totalViews }),
-}
+}}
+var viewFields = lazy.Value[fields[*view]]{Build: func() fields[*view] {
+	return fields[*view]{
+		"name":         str(func(_ *site, v *view) string { return v.name }),
+		"viewUrlName":  str(func(_ *site, v *view) string { return v.viewURLName }),
+		"contentUrl":   str(func(s *site, v *view) string { return viewContentURL(s, v) }),
+		"createdAt":    tim(func(v *view) time.Time { return v.createdAt }),
+		"updatedAt":    tim(func(v *view) time.Time { return v.updatedAt }),
+		"tags":         tgs(func(v *view) []string { return v.tags }),
+		"ownerName":    str(func(s *site, v *view) string { return s.userName(v.ownerID) }),
+		"ownerEmail":   str(func(s *site, v *view) string { return s.userEmail(v.ownerID) }),
+		"projectName":  str(func(s *site, v *view) string { return s.projectName(v.projectID) }),
+		"projectId":    str(func(_ *site, v *view) string { return v.projectID }),
+		"workbookId":   str(func(_ *site, v *view) string { return v.workbookID }),
+		"workbookName": str(func(s *site, v *view) string { return s.workbookName(v.workbookID) }),
+		"sheetType":    str(func(_ *site, v *view) string { return v.sheetType }),
+		"hitsTotal":    num(func(_ *site, v *view) int { return v.totalViews }),
+	}
 
-var datasourceFields = fields[*datasource]{
-	"name":            str(func(_ *site, d *datasource) string { return d.name }),
-	"type":            str(func(_ *site, d *datasource) string { return d.typ }),
-	"contentUrl":      str(func(_ *site, d *datasource) string { return d.contentURL }),
-	"createdAt":       tim(func(d *datasource) time.Time { return d.createdAt }),
-	"updatedAt":       tim(func(d *datasource) time.Time { return d.updatedAt }),
-	"tags":            tgs(func(d *datasource) []string { return d.tags }),
-	"ownerName":       str(func(s *site, d *datasource) string { return s.userName(d.ownerID) }),
-	"ownerEmail":      str(func(s *site, d *datasource) string { return s.userEmail(d.ownerID) }),
-	"projectName":     str(func(s *site, d *datasource) string { return s.projectName(d.projectID) }),
-	"projectId":       str(func(_ *site, d *datasource) string { return d.projectID }),
-	"hasExtracts":     boo(func(d *datasource) bool { return d.hasExtracts }),
-	"isCertified":     boo(func(d *datasource) bool { return d.isCertified }),
-	"encryptExtracts": boo(func(d *datasource) bool { return d.encryptExtracts }),
-	"size":            num(func(_ *site, d *datasource) int { return d.size }),
-}
+}}
+var datasourceFields = lazy.Value[fields[*datasource]]{Build: func() fields[*datasource] {
+	return fields[*datasource]{
+		"name":            str(func(_ *site, d *datasource) string { return d.name }),
+		"type":            str(func(_ *site, d *datasource) string { return d.typ }),
+		"contentUrl":      str(func(_ *site, d *datasource) string { return d.contentURL }),
+		"createdAt":       tim(func(d *datasource) time.Time { return d.createdAt }),
+		"updatedAt":       tim(func(d *datasource) time.Time { return d.updatedAt }),
+		"tags":            tgs(func(d *datasource) []string { return d.tags }),
+		"ownerName":       str(func(s *site, d *datasource) string { return s.userName(d.ownerID) }),
+		"ownerEmail":      str(func(s *site, d *datasource) string { return s.userEmail(d.ownerID) }),
+		"projectName":     str(func(s *site, d *datasource) string { return s.projectName(d.projectID) }),
+		"projectId":       str(func(_ *site, d *datasource) string { return d.projectID }),
+		"hasExtracts":     boo(func(d *datasource) bool { return d.hasExtracts }),
+		"isCertified":     boo(func(d *datasource) bool { return d.isCertified }),
+		"encryptExtracts": boo(func(d *datasource) bool { return d.encryptExtracts }),
+		"size":            num(func(_ *site, d *datasource) int { return d.size }),
+	}
 
-var projectFields = fields[*project]{
-	"name":               str(func(_ *site, p *project) string { return p.name }),
-	"createdAt":          tim(func(p *project) time.Time { return p.createdAt }),
-	"updatedAt":          tim(func(p *project) time.Time { return p.updatedAt }),
-	"ownerName":          str(func(s *site, p *project) string { return s.userName(p.ownerID) }),
-	"ownerEmail":         str(func(s *site, p *project) string { return s.userEmail(p.ownerID) }),
-	"parentProjectId":    str(func(_ *site, p *project) string { return p.parentID }),
-	"topLevelProject":    boo(func(p *project) bool { return p.parentID == "" }),
-	"contentPermissions": str(func(_ *site, p *project) string { return p.contentPermissions }),
-}
+}}
+var projectFields = lazy.Value[fields[*project]]{Build: func() fields[*project] {
+	return fields[*project]{
+		"name":               str(func(_ *site, p *project) string { return p.name }),
+		"createdAt":          tim(func(p *project) time.Time { return p.createdAt }),
+		"updatedAt":          tim(func(p *project) time.Time { return p.updatedAt }),
+		"ownerName":          str(func(s *site, p *project) string { return s.userName(p.ownerID) }),
+		"ownerEmail":         str(func(s *site, p *project) string { return s.userEmail(p.ownerID) }),
+		"parentProjectId":    str(func(_ *site, p *project) string { return p.parentID }),
+		"topLevelProject":    boo(func(p *project) bool { return p.parentID == "" }),
+		"contentPermissions": str(func(_ *site, p *project) string { return p.contentPermissions }),
+	}
 
-var userFields = fields[*user]{
-	"name":         str(func(_ *site, u *user) string { return u.name }),
-	"fullName":     str(func(_ *site, u *user) string { return u.fullName }),
-	"friendlyName": str(func(_ *site, u *user) string { return u.fullName }),
-	"email":        str(func(_ *site, u *user) string { return u.email }),
-	"siteRole":     str(func(_ *site, u *user) string { return u.siteRole }),
-	"lastLogin":    tim(func(u *user) time.Time { return u.lastLogin }),
-	"authSetting":  str(func(_ *site, u *user) string { return u.authSetting }),
-	"domainName":   str(func(_ *site, _ *user) string { return "local" }),
-}
+}}
+var userFields = lazy.Value[fields[*user]]{Build: func() fields[*user] {
+	return fields[*user]{
+		"name":         str(func(_ *site, u *user) string { return u.name }),
+		"fullName":     str(func(_ *site, u *user) string { return u.fullName }),
+		"friendlyName": str(func(_ *site, u *user) string { return u.fullName }),
+		"email":        str(func(_ *site, u *user) string { return u.email }),
+		"siteRole":     str(func(_ *site, u *user) string { return u.siteRole }),
+		"lastLogin":    tim(func(u *user) time.Time { return u.lastLogin }),
+		"authSetting":  str(func(_ *site, u *user) string { return u.authSetting }),
+		"domainName":   str(func(_ *site, _ *user) string { return "local" }),
+	}
 
-var groupFields = fields[*group]{
-	"name":            str(func(_ *site, g *group) string { return g.name }),
-	"minimumSiteRole": str(func(_ *site, g *group) string { return g.minimumSiteRole }),
-	"userCount":       num(func(_ *site, g *group) int { return len(g.members) }),
-	"domainName":      str(func(_ *site, _ *group) string { return "local" }),
-	"isLocal":         boo(func(_ *group) bool { return true }),
-}
+}}
+var groupFields = lazy.Value[fields[*group]]{Build: func() fields[*group] {
+	return fields[*group]{
+		"name":            str(func(_ *site, g *group) string { return g.name }),
+		"minimumSiteRole": str(func(_ *site, g *group) string { return g.minimumSiteRole }),
+		"userCount":       num(func(_ *site, g *group) int { return len(g.members) }),
+		"domainName":      str(func(_ *site, _ *group) string { return "local" }),
+		"isLocal":         boo(func(_ *group) bool { return true }),
+	}
 
-var jobFields = fields[*job]{
-	"status":    str(func(_ *site, j *job) string { return j.status }),
-	"jobType":   str(func(_ *site, j *job) string { return j.jobType }),
-	"createdAt": tim(func(j *job) time.Time { return j.createdAt }),
-	"startedAt": tim(func(j *job) time.Time { return j.startedAt }),
-	"endedAt":   tim(func(j *job) time.Time { return j.endedAt }),
-	"priority":  num(func(_ *site, j *job) int { return j.priority }),
-	"title":     str(func(_ *site, j *job) string { return jobTitle(j) }),
-	"subtitle":  str(func(_ *site, j *job) string { return j.contentName }),
-	"progress":  num(func(_ *site, j *job) int { return j.progress }),
-}
+}}
+var jobFields = lazy.Value[fields[*job]]{Build: func() fields[*job] {
+	return fields[*job]{
+		"status":    str(func(_ *site, j *job) string { return j.status }),
+		"jobType":   str(func(_ *site, j *job) string { return j.jobType }),
+		"createdAt": tim(func(j *job) time.Time { return j.createdAt }),
+		"startedAt": tim(func(j *job) time.Time { return j.startedAt }),
+		"endedAt":   tim(func(j *job) time.Time { return j.endedAt }),
+		"priority":  num(func(_ *site, j *job) int { return j.priority }),
+		"title":     str(func(_ *site, j *job) string { return jobTitle(j) }),
+		"subtitle":  str(func(_ *site, j *job) string { return j.contentName }),
+		"progress":  num(func(_ *site, j *job) int { return j.progress }),
+	}
 
-var taskFields = fields[*task]{
-	"type":                   str(func(_ *site, t *task) string { return t.typ }),
-	"priority":               num(func(_ *site, t *task) int { return t.priority }),
-	"consecutiveFailedCount": num(func(_ *site, t *task) int { return t.failed }),
-	"scheduleId":             str(func(_ *site, t *task) string { return t.scheduleID }),
-	"workbookId": str(func(_ *site, t *task) string {
-		if t.contentKind == "workbook" {
-			return t.contentID
-		}
-		return ""
-	}),
-	"datasourceId": str(func(_ *site, t *task) string {
-		if t.contentKind == "datasource" {
-			return t.contentID
-		}
-		return ""
-	}),
-}
+}}
+var taskFields = lazy.Value[fields[*task]]{Build: func() fields[*task] {
+	return fields[*task]{
+		"type":                   str(func(_ *site, t *task) string { return t.typ }),
+		"priority":               num(func(_ *site, t *task) int { return t.priority }),
+		"consecutiveFailedCount": num(func(_ *site, t *task) int { return t.failed }),
+		"scheduleId":             str(func(_ *site, t *task) string { return t.scheduleID }),
+		"workbookId": str(func(_ *site, t *task) string {
+			if t.contentKind == "workbook" {
+				return t.contentID
+			}
+			return ""
+		}),
+		"datasourceId": str(func(_ *site, t *task) string {
+			if t.contentKind == "datasource" {
+				return t.contentID
+			}
+			return ""
+		}),
+	}
 
-var scheduleFields = fields[*schedule]{
-	"name":      str(func(_ *site, x *schedule) string { return x.name }),
-	"type":      str(func(_ *site, x *schedule) string { return x.typ }),
-	"frequency": str(func(_ *site, x *schedule) string { return x.frequency }),
-	"state":     str(func(_ *site, x *schedule) string { return x.state }),
-	"priority":  num(func(_ *site, x *schedule) int { return x.priority }),
-	"createdAt": tim(func(x *schedule) time.Time { return x.createdAt }),
-	"updatedAt": tim(func(x *schedule) time.Time { return x.updatedAt }),
-}
+}}
+var scheduleFields = lazy.Value[fields[*schedule]]{Build: func() fields[*schedule] {
+	return fields[*schedule]{
+		"name":      str(func(_ *site, x *schedule) string { return x.name }),
+		"type":      str(func(_ *site, x *schedule) string { return x.typ }),
+		"frequency": str(func(_ *site, x *schedule) string { return x.frequency }),
+		"state":     str(func(_ *site, x *schedule) string { return x.state }),
+		"priority":  num(func(_ *site, x *schedule) int { return x.priority }),
+		"createdAt": tim(func(x *schedule) time.Time { return x.createdAt }),
+		"updatedAt": tim(func(x *schedule) time.Time { return x.updatedAt }),
+	}
 
-var siteFields = fields[*site]{
-	"name":       str(func(_ *site, x *site) string { return x.name }),
-	"contentUrl": str(func(_ *site, x *site) string { return x.contentURL }),
-	"state":      str(func(_ *site, _ *site) string { return "Active" }),
-	"createdAt":  tim(func(x *site) time.Time { return x.createdAt }),
-}
+}}
+var siteFields = lazy.Value[fields[*site]]{Build: func() fields[*site] {
+	return fields[*site]{
+		"name":       str(func(_ *site, x *site) string { return x.name }),
+		"contentUrl": str(func(_ *site, x *site) string { return x.contentURL }),
+		"state":      str(func(_ *site, _ *site) string { return "Active" }),
+		"createdAt":  tim(func(x *site) time.Time { return x.createdAt }),
+	}
+
+}}
 
 func jobTitle(j *job) string {
 	if j.jobType == "increment_extracts" {

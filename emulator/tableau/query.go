@@ -2,6 +2,7 @@ package tableauemu
 
 import (
 	"fmt"
+	"github.com/tableau-mcp/tableau-mcp/internal/lazy"
 	"net/http"
 	"net/url"
 	"sort"
@@ -32,15 +33,19 @@ type field[T any] struct {
 
 type fields[T any] map[string]field[T]
 
-var opsFor = map[fieldType][]string{
-	ftString: {"eq", "cieq", "in", "has", "gt", "gte", "lt", "lte"},
-	ftTime:   {"eq", "gt", "gte", "lt", "lte"},
-	ftBool:   {"eq"},
-	ftNumber: {"eq", "in", "gt", "gte", "lt", "lte"},
-	ftTags:   {"eq", "cieq", "in", "has"},
-}
+var opsFor = lazy.Value[map[fieldType][]string]{Build: func() map[fieldType][]string {
+	return map[fieldType][]string{
+		ftString: {"eq", "cieq", "in", "has", "gt", "gte", "lt", "lte"},
+		ftTime:   {"eq", "gt", "gte", "lt", "lte"},
+		ftBool:   {"eq"},
+		ftNumber: {"eq", "in", "gt", "gte", "lt", "lte"},
+		ftTags:   {"eq", "cieq", "in", "has"},
+	}
 
-var knownOps = map[string]bool{"eq": true, "gt": true, "gte": true, "lt": true, "lte": true, "in": true, "has": true, "cieq": true}
+}}
+var knownOps = lazy.Value[map[string]bool]{Build: func() map[string]bool {
+	return map[string]bool{"eq": true, "gt": true, "gte": true, "lt": true, "lte": true, "in": true, "has": true, "cieq": true}
+}}
 
 const (
 	defaultPageSize = 100
@@ -149,15 +154,15 @@ func parseFilter[T any](expr string, fs fields[T]) ([]cond, *apiErr) {
 		if !ok {
 			return nil, badFilter("Unknown filter field '%s'. Fields that can be filtered here: %s.", name, fieldNames(fs))
 		}
-		if !knownOps[op] {
+		if !knownOps.Get()[op] {
 			return nil, badFilter("Unknown filter operator '%s' in '%s'. Operators: eq, gt, gte, lt, lte, in, has, cieq.", op, part)
 		}
 		allowed := false
-		for _, o := range opsFor[f.typ] {
+		for _, o := range opsFor.Get()[f.typ] {
 			allowed = allowed || o == op
 		}
 		if !allowed {
-			return nil, badFilter("Operator '%s' cannot be used with field '%s'; it takes: %s.", op, name, strings.Join(opsFor[f.typ], ", "))
+			return nil, badFilter("Operator '%s' cannot be used with field '%s'; it takes: %s.", op, name, strings.Join(opsFor.Get()[f.typ], ", "))
 		}
 		c := cond{name: name, op: op, typ: f.typ}
 		if op == "in" {
@@ -426,7 +431,7 @@ func listReply[T any](c *call, items []T, fs fields[T], plural, singular string,
 		return
 	}
 	list := make([]obj, len(page))
-	_, selectable := fieldNamesFor[singular]
+	_, selectable := fieldNamesFor.Get()[singular]
 	for i, x := range page {
 		list[i] = toJSON(x)
 		if selectable && c.q.Get("fields") != "" {

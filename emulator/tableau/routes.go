@@ -2,6 +2,7 @@ package tableauemu
 
 import (
 	"fmt"
+	"github.com/tableau-mcp/tableau-mcp/internal/lazy"
 	"net/http"
 	"net/url"
 	"sort"
@@ -21,9 +22,11 @@ type route struct {
 	h       handlerFunc
 }
 
-var routes []route
+// routes are built on the emulator's first request.
+var routes = lazy.Value[[]route]{Build: buildRoutes}
 
-func init() {
+func buildRoutes() []route {
+	var routes []route
 	add := func(method, pattern string, h handlerFunc) {
 		routes = append(routes, route{method: method, pattern: pattern, segs: strings.Split(pattern, "/"),
 			site: strings.HasPrefix(pattern, "sites/{site}/"), h: h})
@@ -125,6 +128,7 @@ func init() {
 			routes[i].scope = routeScope(routes[i].method, routes[i].pattern)
 		}
 	}
+	return routes
 }
 
 func (rt *route) match(segs []string) ([]string, bool) {
@@ -186,8 +190,9 @@ func (e *Emulator) dispatch(c *call) {
 	rest := segs[2:]
 	var found *route
 	var allowed []string
-	for i := range routes {
-		rt := &routes[i]
+	all := routes.Get()
+	for i := range all {
+		rt := &all[i]
 		params, ok := rt.match(rest)
 		if !ok || (rt.pattern == "search") != unversioned {
 			continue

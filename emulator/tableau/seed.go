@@ -1,6 +1,7 @@
 package tableauemu
 
 import (
+	"github.com/tableau-mcp/tableau-mcp/internal/lazy"
 	"hash/fnv"
 	"time"
 )
@@ -8,9 +9,9 @@ import (
 // Sample content. Every LUID is derived from a stable key, so IDs are the
 // same on every run; times are fixed too.
 
-var seedBase = time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC)
+var seedBase = lazy.Value[time.Time]{Build: func() time.Time { return time.Date(2025, 3, 3, 9, 0, 0, 0, time.UTC) }}
 
-func day(n int) time.Time { return seedBase.AddDate(0, 0, n) }
+func day(n int) time.Time { return seedBase.Get().AddDate(0, 0, n) }
 
 func smallHash(key string, mod int) int {
 	h := fnv.New32a()
@@ -273,7 +274,7 @@ func (s *site) addWorkbook(i int, x seedWorkbook) {
 }
 
 func (s *site) addJob(key, status, jobType, kind, name string, ago time.Duration, run time.Duration, notes ...string) {
-	j := &job{id: s.key("job", key), status: status, jobType: jobType, priority: 50, createdAt: seedBase.Add(-ago),
+	j := &job{id: s.key("job", key), status: status, jobType: jobType, priority: 50, createdAt: seedBase.Get().Add(-ago),
 		contentKind: kind, contentName: name, notes: notes}
 	if kind == "workbook" {
 		for _, w := range s.workbooks {

@@ -107,7 +107,7 @@ type scope struct {
 	params map[string]any
 }
 
-func (e expr) isAgg() bool { return aggregateFuncs[e.fn] }
+func (e expr) isAgg() bool { return isAggregate(e.fn) }
 
 // name is the output key: "Region", "SUM(Sales)".
 func (e expr) name() string {
@@ -126,7 +126,7 @@ func (e expr) valueType() string {
 		return sampledata.TypeReal
 	}
 	switch {
-	case datePartFuncs[e.fn], e.fn == "COUNT", e.fn == "COUNTD":
+	case isDatePart(e.fn), e.fn == "COUNT", e.fn == "COUNTD":
 		return sampledata.TypeInteger
 	case e.fn == "AVG", e.fn == "MEDIAN", e.fn == "STDEV", e.fn == "VAR":
 		return sampledata.TypeReal
@@ -142,9 +142,9 @@ func (e expr) rowValue(row []any) any {
 		return nil
 	}
 	switch {
-	case datePartFuncs[e.fn]:
+	case isDatePart(e.fn):
 		return datePart(e.fn, v.(time.Time))
-	case dateTruncFuncs[e.fn]:
+	case isDateTrunc(e.fn):
 		return dateTrunc(e.fn, v.(time.Time))
 	}
 	return v
@@ -351,7 +351,7 @@ func compileExpr(t *scope, caption string, fn *string, where string) (expr, *api
 		if !isNumberType(typ) {
 			return bad()
 		}
-	case datePartFuncs[f] || dateTruncFuncs[f]:
+	case isDatePart(f) || isDateTrunc(f):
 		if !isDateType(typ) {
 			return bad()
 		}
@@ -515,7 +515,7 @@ func compileFilter(t *scope, raw json.RawMessage, where string) (*filter, *apiEr
 		if m.fn == "" {
 			// Without a function, rank by the field's default aggregation.
 			def := m.defAgg
-			if !aggregateFuncs[def] {
+			if !isAggregate(def) {
 				return nil, errInvalid("%s.fieldToMeasure needs an aggregate function.", where)
 			}
 			if m, err = compileExpr(t, m.caption, &def, where+".fieldToMeasure"); err != nil {
@@ -674,7 +674,7 @@ func compileRelativeDate(f *filter, fj filterJSON, where string) *apiError {
 	default:
 		return errSpec("%s.dateRangeType %q is not a known range type.", where, rangeType)
 	}
-	anchor := sampledata.Today
+	anchor := sampledata.Today()
 	if fj.AnchorDate != nil {
 		d, ok := parseDate(*fj.AnchorDate)
 		if !ok {

@@ -14,23 +14,45 @@ const (
 	dateTimeLayout = "2006-01-02T15:04:05"
 )
 
-// Function classes.
-var (
-	aggregateFuncs = map[string]bool{
-		"SUM": true, "AVG": true, "MEDIAN": true, "COUNT": true, "COUNTD": true,
-		"MIN": true, "MAX": true, "STDEV": true, "VAR": true,
+// Function classes (switches rather than package-level maps, which would
+// be built at start-up in every process).
+
+func isAggregate(fn string) bool {
+	switch fn {
+	case "SUM", "AVG", "MEDIAN", "COUNT", "COUNTD", "MIN", "MAX", "STDEV", "VAR":
+		return true
 	}
-	datePartFuncs  = map[string]bool{"YEAR": true, "QUARTER": true, "MONTH": true, "WEEK": true, "DAY": true}
-	dateTruncFuncs = map[string]bool{
-		"TRUNC_YEAR": true, "TRUNC_QUARTER": true, "TRUNC_MONTH": true, "TRUNC_WEEK": true, "TRUNC_DAY": true,
+	return false
+}
+
+func isDatePart(fn string) bool {
+	switch fn {
+	case "YEAR", "QUARTER", "MONTH", "WEEK", "DAY":
+		return true
 	}
-	// Members of the Function enum that this emulator cannot apply to a
-	// plain field.
-	otherFuncs = map[string]bool{"COLLECT": true, "AGG": true, "NONE": true, "UNSPECIFIED": true}
-)
+	return false
+}
+
+func isDateTrunc(fn string) bool {
+	switch fn {
+	case "TRUNC_YEAR", "TRUNC_QUARTER", "TRUNC_MONTH", "TRUNC_WEEK", "TRUNC_DAY":
+		return true
+	}
+	return false
+}
+
+// isOther: members of the Function enum that this emulator cannot apply to
+// a plain field.
+func isOther(fn string) bool {
+	switch fn {
+	case "COLLECT", "AGG", "NONE", "UNSPECIFIED":
+		return true
+	}
+	return false
+}
 
 func knownFunction(fn string) bool {
-	return aggregateFuncs[fn] || datePartFuncs[fn] || dateTruncFuncs[fn] || otherFuncs[fn]
+	return isAggregate(fn) || isDatePart(fn) || isDateTrunc(fn) || isOther(fn)
 }
 
 func isNumberType(t string) bool { return t == sampledata.TypeInteger || t == sampledata.TypeReal }

@@ -14,6 +14,7 @@ package metrics
 import (
 	"bytes"
 	"compress/gzip"
+	"github.com/tableau-mcp/tableau-mcp/internal/lazy"
 	"math"
 	"net/http"
 	"slices"
@@ -106,11 +107,11 @@ func header(b *bytes.Buffer, name, typ, help string) {
 }
 
 var (
-	helpEscaper  = strings.NewReplacer(`\`, `\\`, "\n", `\n`)
-	labelEscaper = strings.NewReplacer(`\`, `\\`, "\n", `\n`, `"`, `\"`)
+	helpEscaper  = lazy.Value[*strings.Replacer]{Build: func() *strings.Replacer { return strings.NewReplacer(`\`, `\\`, "\n", `\n`) }}
+	labelEscaper = lazy.Value[*strings.Replacer]{Build: func() *strings.Replacer { return strings.NewReplacer(`\`, `\\`, "\n", `\n`, `"`, `\"`) }}
 )
 
-func escapeHelp(s string) string { return helpEscaper.Replace(s) }
+func escapeHelp(s string) string { return helpEscaper.Get().Replace(s) }
 
 // sample writes one line: name{labels} value. extra is a last label pair
 // (le or quantile) or empty.
@@ -124,7 +125,7 @@ func sample(b *bytes.Buffer, name string, names, values []string, extraName, ext
 			}
 			b.WriteString(n)
 			b.WriteString(`="`)
-			b.WriteString(labelEscaper.Replace(values[i]))
+			b.WriteString(labelEscaper.Get().Replace(values[i]))
 			b.WriteByte('"')
 		}
 		if extraName != "" {
