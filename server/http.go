@@ -481,6 +481,8 @@ func (w *respWriter) flushLocked() {
 func (w *respWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 
 // ServeHTTP listens on o.Listen until ctx ends, then shuts down gracefully.
+// Unless GOGC is set, it lets the heap grow further between collections
+// (see servingGCPercent): a server process trades some memory for CPU.
 func ServeHTTP(ctx context.Context, s *mcpserver.MCPServer, o HTTPOptions) error {
 	if err := checkAuthConfig(o, o.Listen); err != nil {
 		return err
@@ -489,6 +491,7 @@ func ServeHTTP(ctx context.Context, s *mcpserver.MCPServer, o HTTPOptions) error
 	if err != nil {
 		return err
 	}
+	tuneGCForServing()
 	return ServeListener(ctx, s, ln, o)
 }
 
