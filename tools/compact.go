@@ -205,6 +205,11 @@ func listTool[A any, T any](t Tool, sh shape, build func(a *A) backend.Request) 
 		if err != nil {
 			return nil, err
 		}
+		if p := planOf(reflect.TypeFor[T]()); p != nil {
+			if text, ok := transcodeList(raw, sh, p); ok {
+				return mcp.NewToolResultText(text), nil
+			}
+		}
 		items, pg, err := decodeList[T](raw, sh)
 		if err != nil {
 			return nil, fmt.Errorf("unexpected answer from Tableau: %w", err)

@@ -1,0 +1,225 @@
+package tools
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math/rand"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// typedList is the compact list the typed way: decoded into T, encoded.
+func typedList[T any](raw []byte, sh shape) (string, error) {
+	items, pg, err := decodeList[T](raw, sh)
+	if err != nil {
+		return "", err
+	}
+	res, err := listJSON(sh.out, items, pg)
+	if err != nil {
+		return "", err
+	}
+	return text(res), nil
+}
+
+// sameBothWays fails when the transcoder writes a list the typed way would
+// not have written byte for byte (or would have refused).
+func sameBothWays[T any](t testing.TB, raw []byte, sh shape) bool {
+	t.Helper()
+	p := planOf(reflect.TypeFor[T]())
+	if p == nil {
+		t.Fatalf("%v is not plain", reflect.TypeFor[T]())
+	}
+	got, ok := transcodeList(raw, sh, p)
+	want, err := typedList[T](raw, sh)
+	if ok && (err != nil || got != want) {
+		t.Errorf("answer %s\ntranscoded %s\ntyped      %s (%v)", raw, got, want, err)
+		return false
+	}
+	return ok
+}
+
+// A generated answer: members in any order, present or not, null, of
+// another type, named twice or in another case; strings with escapes,
+// other scripts, HTML characters and the JavaScript line separators; tags
+// and views in each form Tableau's conversion may take; unknown members;
+// the collection and pagination in their forms.
+type answerGen struct{ r *rand.Rand }
+
+var genStrings = []string{
+	`""`, `"Sales"`, `"Q1 \"R&D\" <draft>"`, `"a\\b\/c"`, `"caf\u00e9"`, `"Umsätze – 売上"`,
+	`"line\nbreak\ttab"`, "\"sep\u2028ara\u2029tor\"", `"esc\u2028aped"`, `"\ud83d\ude00 emoji"`,
+	`"2025-01-01T00:00:00Z"`, `"32619934-7b71-5ef6-aa49-3cade9bc3023"`, `"ctl\u0001"`,
+}
+
+func (g answerGen) pick(list ...string) string { return list[g.r.Intn(len(list))] }
+
+func (g answerGen) str() string { return genStrings[g.r.Intn(len(genStrings))] }
+
+func (g answerGen) value(t reflect.Type, depth int) string {
+	if g.r.Intn(12) == 0 {
+		return "null"
+	}
+	switch {
+	case t == reflect.TypeFor[string]():
+		if g.r.Intn(40) == 0 {
+			return g.pick(`5`, `true`, `{}`, `["x"]`)
+		}
+		return g.str()
+	case t == reflect.TypeFor[count]():
+		return g.pick(`"12"`, `12`, `"0"`, `0`, `"x"`, `"-3"`, `1.5`, `{}`, `"007"`)
+	case t == reflect.TypeFor[bool]():
+		if g.r.Intn(30) == 0 {
+			return g.pick(`"true"`, `1`)
+		}
+		return g.pick(`true`, `false`)
+	case t == reflect.TypeFor[tagList]():
+		tag := func() string {
+			return g.pick(`{"label":`+g.str()+`}`, `{"label":5}`, `{"other":1,"label":`+g.str()+`}`, `{}`, `"x"`, `null`)
+		}
+		return g.pick(`{"tag":[`+tag()+`,`+tag()+`]}`, `{"tag":`+tag()+`}`, `{"tag":[]}`, `{}`, `"x"`, `[1]`,
+			`{"tag":[`+tag()+`],"tag":[`+tag()+`]}`)
+	case t == reflect.TypeFor[*viewSet]():
+		if depth > 1 {
+			return "null"
+		}
+		item := func() string { return g.object(reflect.TypeFor[cView](), depth+1) }
+		return g.pick(`{"view":[`+item()+`,`+item()+`]}`, `{"view":`+item()+`}`, `{"view":[]}`, `{"view":null}`, `{}`, `{"other":1}`, `[]`)
+	case t.Kind() == reflect.Pointer:
+		if g.r.Intn(30) == 0 {
+			return `"x"`
+		}
+		return g.object(t.Elem(), depth+1)
+	}
+	panic(t)
+}
+
+func (g answerGen) object(t reflect.Type, depth int) string {
+	var members []string
+	for i := 0; i < t.NumField(); i++ {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if g.r.Intn(5) == 0 {
+			continue
+		}
+		switch g.r.Intn(40) {
+		case 0:
+			name = strings.ToUpper(name)
+		case 1:
+			members = append(members, fmt.Sprintf("%q:%s", name, g.value(f.Type, depth)))
+		}
+		members = append(members, fmt.Sprintf("%q:%s", name, g.value(f.Type, depth)))
+	}
+	for n := g.r.Intn(3); n > 0; n-- {
+		members = append(members, g.pick(`"webpageUrl":"https://x"`, `"x":{"y":[{"z":null}],"id":"nested"}`, `"size":"12"`, `"owner":{"id":"u"}`))
+	}
+	g.r.Shuffle(len(members), func(i, j int) { members[i], members[j] = members[j], members[i] })
+	return "{" + strings.Join(members, ",") + "}"
+}
+
+func (g answerGen) answer(t reflect.Type, sh shape) string {
+	items := make([]string, g.r.Intn(4))
+	for i := range items {
+		items[i] = g.object(t, 0)
+		if g.r.Intn(30) == 0 {
+			items[i] = g.pick("null", `"x"`)
+		}
+	}
+	list := "[" + strings.Join(items, ",") + "]"
+	if len(items) == 1 && g.r.Intn(2) == 0 {
+		list = items[0]
+	}
+	coll := g.pick(`{"`+sh.singular+`":`+list+`}`, `{"other":[],"`+sh.singular+`":`+list+`}`, `{}`, `null`, `{"`+sh.singular+`":null}`,
+		`{"`+sh.singular+`":[],"`+sh.singular+`":`+list+`}`)
+	pg := g.pick(`"pagination":{"pageNumber":"1","pageSize":"100","totalAvailable":"3"}`, `"pagination":{"pageNumber":2,"pageSize":"2","totalAvailable":"9"}`)
+	parts := []string{`"` + sh.plural + `":` + coll}
+	if g.r.Intn(4) > 0 {
+		parts = append(parts, pg)
+	}
+	if g.r.Intn(3) == 0 {
+		parts = append(parts, `"extra":[true,{"a":"b"}]`)
+	}
+	g.r.Shuffle(len(parts), func(i, j int) { parts[i], parts[j] = parts[j], parts[i] })
+	return "{" + strings.Join(parts, ",") + "}"
+}
+
+// The plain list types, each with the shape of its list tool.
+func eachPlainList(f func(name string, t reflect.Type, sh shape, check func(testing.TB, []byte) bool)) {
+	f("workbooks", reflect.TypeFor[cWorkbook](), shape{"workbooks", "workbook", "workbooks", ""}, func(t testing.TB, raw []byte) bool {
+		return sameBothWays[cWorkbook](t, raw, shape{"workbooks", "workbook", "workbooks", ""})
+	})
+	f("views", reflect.TypeFor[cView](), shape{"views", "view", "views", ""}, func(t testing.TB, raw []byte) bool {
+		return sameBothWays[cView](t, raw, shape{"views", "view", "views", ""})
+	})
+	f("datasources", reflect.TypeFor[cDatasource](), shape{"datasources", "datasource", "datasources", ""}, func(t testing.TB, raw []byte) bool {
+		return sameBothWays[cDatasource](t, raw, shape{"datasources", "datasource", "datasources", ""})
+	})
+	f("projects", reflect.TypeFor[cProject](), shape{"projects", "project", "projects", ""}, func(t testing.TB, raw []byte) bool {
+		return sameBothWays[cProject](t, raw, shape{"projects", "project", "projects", ""})
+	})
+	f("groups", reflect.TypeFor[cGroup](), shape{"groups", "group", "groups", ""}, func(t testing.TB, raw []byte) bool {
+		return sameBothWays[cGroup](t, raw, shape{"groups", "group", "groups", ""})
+	})
+	f("jobs", reflect.TypeFor[cJob](), shape{"backgroundJobs", "backgroundJob", "jobs", ""}, func(t testing.TB, raw []byte) bool {
+		return sameBothWays[cJob](t, raw, shape{"backgroundJobs", "backgroundJob", "jobs", ""})
+	})
+	f("sites", reflect.TypeFor[cSite](), shape{"sites", "site", "sites", ""}, func(t testing.TB, raw []byte) bool {
+		return sameBothWays[cSite](t, raw, shape{"sites", "site", "sites", ""})
+	})
+	f("flows", reflect.TypeFor[cFlow](), shape{"flows", "flow", "flows", ""}, func(t testing.TB, raw []byte) bool {
+		return sameBothWays[cFlow](t, raw, shape{"flows", "flow", "flows", ""})
+	})
+}
+
+// TestTranscodeMatchesDecoding: on generated answers of every plain list
+// type, the transcoder writes exactly what decoding and encoding write, or
+// leaves the answer to them; and it takes most answers itself.
+func TestTranscodeMatchesDecoding(t *testing.T) {
+	g := answerGen{rand.New(rand.NewSource(13))}
+	eachPlainList(func(name string, typ reflect.Type, sh shape, check func(testing.TB, []byte) bool) {
+		taken, n := 0, 1500
+		for i := 0; i < n; i++ {
+			raw := g.answer(typ, sh)
+			if !json.Valid([]byte(raw)) {
+				t.Fatalf("generated answer is not JSON: %s", raw)
+			}
+			if check(t, []byte(raw)) {
+				taken++
+			}
+		}
+		if taken < n/3 {
+			t.Errorf("%s: the transcoder took %d of %d answers", name, taken, n)
+		}
+	})
+	// The recorded answers.
+	for _, n := range []int{0, 1000} {
+		if !sameBothWays[cWorkbook](t, workbooksAnswer(t, n), shape{"workbooks", "workbook", "workbooks", ""}) {
+			t.Errorf("the recorded answer (%d) was not transcoded", n)
+		}
+	}
+}
+
+// Types with members the transcoder does not write (a user's email is
+// tidied, a task is flattened, a custom view's flag) are not plain, so
+// their lists go the typed way.
+func TestTranscodeLeavesOtherTypes(t *testing.T) {
+	for _, typ := range []reflect.Type{reflect.TypeFor[cUser](), reflect.TypeFor[cTask](), reflect.TypeFor[cFlowTask](), reflect.TypeFor[cCustomView]()} {
+		if planOf(typ) != nil {
+			t.Errorf("%v is taken as plain", typ)
+		}
+	}
+}
+
+func FuzzTranscode(f *testing.F) {
+	g := answerGen{rand.New(rand.NewSource(7))}
+	for i := 0; i < 20; i++ {
+		f.Add([]byte(g.answer(reflect.TypeFor[cWorkbook](), shape{"workbooks", "workbook", "workbooks", ""})))
+	}
+	f.Add(bytes.Repeat([]byte("["), 100))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		eachPlainList(func(_ string, _ reflect.Type, _ shape, check func(testing.TB, []byte) bool) {
+			check(t, raw)
+		})
+	})
+}
