@@ -9,13 +9,26 @@
 // generate.
 package schemas
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"slices"
+	"strings"
+)
 
-// Snapshot returns the input schema recorded for a tool, compacted.
+// inputSchema is one tool's recorded input schema. The table is a sorted
+// slice of byte slices, not a map of strings, so that the linker lays it
+// out whole: no init code builds it and no schema is copied when served.
+type inputSchema struct {
+	tool   string
+	schema []byte
+}
+
+// Snapshot returns the input schema recorded for a tool, compacted. The
+// bytes are shared: callers must not change them.
 func Snapshot(tool string) (json.RawMessage, bool) {
-	s, ok := inputSchemas[tool]
+	i, ok := slices.BinarySearchFunc(inputSchemas, tool, func(e inputSchema, t string) int { return strings.Compare(e.tool, t) })
 	if !ok {
 		return nil, false
 	}
-	return json.RawMessage(s), true
+	return json.RawMessage(inputSchemas[i].schema), true
 }

@@ -110,13 +110,17 @@ func New(opts Options) (*mcpserver.MCPServer, error) {
 	}
 	rc := &resourceCompleter{d: d, templates: byURI}
 	pc := &promptCompleter{d: d}
-	defs := make(map[string]mcp.Tool, len(list))
+	// Each tool enters mcp-go's registry with a bare object as input
+	// schema (see registered); its own schema is kept here, for tools/list.
+	served := make([]mcpserver.ServerTool, 0, len(list))
+	inputs := make(map[string]json.RawMessage, len(list))
 	for _, t := range list {
 		def, err := t.MCPFor(names)
 		if err != nil {
 			return nil, err
 		}
-		defs[t.Name] = def
+		inputs[t.Name] = def.RawInputSchema
+		served = append(served, mcpserver.ServerTool{Tool: registered(def), Handler: d.tool(t)})
 	}
 	hooks := &mcpserver.Hooks{}
 	hooks.AddAfterListResourceTemplates(d.resourceTemplates(templateTools))
@@ -133,22 +137,20 @@ func New(opts Options) (*mcpserver.MCPServer, error) {
 		mcpserver.WithResourceRecovery(),
 		mcpserver.WithHooks(hooks),
 		// tools/list shows each caller the tools the selection serves it,
-		// each with its whole definition (see registered).
+		// each with its own input schema. ts is this call's copy of the
+		// registry: kept reuses it.
 		mcpserver.WithToolFilter(func(ctx context.Context, ts []mcp.Tool) []mcp.Tool {
-			kept := make([]mcp.Tool, 0, len(ts))
+			kept := ts[:0]
 			for _, t := range ts {
-				if def, ok := defs[t.Name]; ok && d.serves(ctx, t.Name) {
-					kept = append(kept, def)
+				if schema, ok := inputs[t.Name]; ok && d.serves(ctx, t.Name) {
+					t.RawInputSchema = schema
+					kept = append(kept, t)
 				}
 			}
 			return kept
 		}),
 		mcpserver.WithInstructions(names.Fit(instructions(opts.Backend.Name()))),
 	)
-	served := make([]mcpserver.ServerTool, 0, len(list))
-	for _, t := range list {
-		served = append(served, mcpserver.ServerTool{Tool: registered(defs[t.Name]), Handler: d.tool(t)})
-	}
 	s.AddTools(served...)
 	for _, r := range templates {
 		s.AddResourceTemplate(r.Template, d.resource(r))

@@ -2,6 +2,7 @@ package tools
 
 import (
 	"fmt"
+	"github.com/tableau-mcp/tableau-mcp/internal/lazy"
 	"reflect"
 	"regexp"
 	"strconv"
@@ -188,7 +189,7 @@ func clip(s string) string {
 }
 
 var (
-	fieldName  = regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_.]*$`)
+	fieldName  = lazy.Value[*regexp.Regexp]{Build: func() *regexp.Regexp { return regexp.MustCompile(`^[A-Za-z][A-Za-z0-9_.]*$`) }}
 	filterOps  = []string{"eq", "gt", "gte", "lt", "lte", "in", "has", "cieq"}
 	sortOrders = []string{"asc", "desc"}
 )
@@ -210,7 +211,7 @@ func CheckFilter(expr string) error {
 		if !ok || !ok2 {
 			return fmt.Errorf("filter term %q is not field:operator:value (e.g. name:eq:Sales, createdAt:gt:2025-01-01T00:00:00Z, tags:in:[finance,ops])", clip(term))
 		}
-		if !fieldName.MatchString(field) {
+		if !fieldName.Get().MatchString(field) {
 			return fmt.Errorf("filter term %q: %q is not a field name such as name, ownerName, projectName, updatedAt", clip(term), clip(field))
 		}
 		if !contains(filterOps, op) {
@@ -237,7 +238,7 @@ func CheckFilter(expr string) error {
 func CheckSort(expr string) error {
 	for _, term := range strings.Split(expr, ",") {
 		field, order, ok := strings.Cut(term, ":")
-		if !ok || !fieldName.MatchString(field) || !contains(sortOrders, order) {
+		if !ok || !fieldName.Get().MatchString(field) || !contains(sortOrders, order) {
 			return fmt.Errorf("sort term %q is not field:asc or field:desc (e.g. name:asc,updatedAt:desc)", clip(term))
 		}
 	}

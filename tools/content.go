@@ -7,6 +7,7 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"github.com/tableau-mcp/tableau-mcp/internal/lazy"
 	"io"
 	"mime"
 	"os"
@@ -231,7 +232,7 @@ func sniff(head []byte, formats []format) (format, bool) {
 	return format{}, false
 }
 
-var htmlTitle = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`)
+var htmlTitle = lazy.Value[*regexp.Regexp]{Build: func() *regexp.Regexp { return regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`) }}
 
 // unexpected explains an answer of status 2xx that is not the file asked
 // for: a sign-in or proxy page, or something else that is not the file.
@@ -248,7 +249,7 @@ func unexpected(what string, want []format, status int, contentType string, body
 		return backend.Userf("Tableau answered %d with an empty body instead of %s (%s). Retry; if it persists, the view or content may not render on the server.", status, wanted, what)
 	case bytes.Contains(lower, []byte("<html")) || bytes.HasPrefix(lower, []byte("<!doctype html")):
 		title := ""
-		if m := htmlTitle.FindSubmatch(t); m != nil {
+		if m := htmlTitle.Get().FindSubmatch(t); m != nil {
 			title = fmt.Sprintf(" titled %q", clip(strings.Join(strings.Fields(string(m[1])), " ")))
 		}
 		return backend.Userf("Tableau answered %d with an HTML page%s instead of %s (%s). That is usually a sign-in page or a proxy in front of Tableau: check that the server URL points at Tableau itself and that the session is valid.", status, title, wanted, what)
@@ -283,7 +284,7 @@ func fileName(disposition string, f format, fallback string) string {
 	if disposition != "" {
 		if _, params, err := mime.ParseMediaType(disposition); err == nil {
 			name = params["filename"]
-		} else if m := rawFilename.FindStringSubmatch(disposition); m != nil {
+		} else if m := rawFilename.Get().FindStringSubmatch(disposition); m != nil {
 			name = m[1]
 		}
 	}
@@ -312,7 +313,7 @@ func fileName(disposition string, f format, fallback string) string {
 	return base + f.ext
 }
 
-var rawFilename = regexp.MustCompile(`(?i)filename\*?=(?:UTF-8'[^']*')?"?([^";]+)`)
+var rawFilename = lazy.Value[*regexp.Regexp]{Build: func() *regexp.Regexp { return regexp.MustCompile(`(?i)filename\*?=(?:UTF-8'[^']*')?"?([^";]+)`) }}
 
 func cleanName(s string) string {
 	s = strings.ReplaceAll(s, "\\", "/")

@@ -14,8 +14,12 @@ type Doc struct {
 	Resource mcp.Resource
 	// Tool is the tool the guide serves; the guide is offered only with it.
 	Tool string
-	Text string
+	// text writes the guide, when it is read.
+	text func() string
 }
+
+// Text is the guide.
+func (d Doc) Text() string { return d.text() }
 
 // Docs returns the guides, each for one tool.
 func Docs() []Doc {
@@ -24,19 +28,19 @@ func Docs() []Doc {
 			mcp.WithResourceDescription("How to write tableau_query_view queries: fields, functions, filters, sorting, row limits and the answer."),
 			mcp.WithMIMEType("text/markdown")),
 		Tool: "tableau_query_view",
-		Text: queryGuide,
+		text: func() string { return queryGuide },
 	}, {
 		Resource: mcp.NewResource("tableau://docs/filters", "list_filter_guide",
 			mcp.WithResourceDescription("The filter and sort grammar of the list tools, with the fields each collection filters and sorts on."),
 			mcp.WithMIMEType("text/markdown")),
 		Tool: "tableau_workbooks_list",
-		Text: filterGuide(),
+		text: filterGuide,
 	}}
 }
 
 // Read answers a read of the guide.
 func (d Doc) Read(_ context.Context, _ mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
-	return []mcp.ResourceContents{mcp.TextResourceContents{URI: d.Resource.URI, MIMEType: d.Resource.MIMEType, Text: d.Text}}, nil
+	return []mcp.ResourceContents{mcp.TextResourceContents{URI: d.Resource.URI, MIMEType: d.Resource.MIMEType, Text: d.text()}}, nil
 }
 
 const queryGuide = `# Querying a published data source (tableau_query_view)

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"github.com/tableau-mcp/tableau-mcp/internal/lazy"
 	"image/png"
 	"io"
 	"net/url"
@@ -587,12 +588,12 @@ func csvContent(opts ExportOptions, x exportSpec, f *fetched, summary string) []
 }
 
 var (
-	pdfPageObj = regexp.MustCompile(`/Type\s*/Page\b`)
+	pdfPageObj = lazy.Value[*regexp.Regexp]{Build: func() *regexp.Regexp { return regexp.MustCompile(`/Type\s*/Page\b`) }}
 )
 
 // pdfPageCount counts page objects written plainly; 0 when they are inside
 // compressed object streams.
-func pdfPageCount(b []byte) int { return len(pdfPageObj.FindAll(b, -1)) }
+func pdfPageCount(b []byte) int { return len(pdfPageObj.Get().FindAll(b, -1)) }
 
 // ---- the tools ----
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/tableau-mcp/tableau-mcp/internal/lazy"
 	"net/http"
 	"regexp"
 	"strings"
@@ -116,7 +117,7 @@ func batchGet(what string, body any) backend.Request {
 	return backend.Request{Method: http.MethodPost, Path: "/" + what + ":batchGet", Body: body}
 }
 
-var markupTag = regexp.MustCompile(`<[^>]*>`)
+var markupTag = lazy.Value[*regexp.Regexp]{Build: func() *regexp.Regexp { return regexp.MustCompile(`<[^>]*>`) }}
 
 // insights renders the bundle answer as text a model can quote.
 func insightsResult(metric map[string]any, def map[string]any, raw json.RawMessage) (*mcp.CallToolResult, error) {
@@ -145,7 +146,7 @@ func insightsResult(metric map[string]any, def map[string]any, raw json.RawMessa
 	for _, g := range doc.Response.Result.Groups {
 		for _, in := range g.Insights {
 			if m, _ := in.Result["markup"].(string); m != "" {
-				texts = append(texts, strings.TrimSpace(markupTag.ReplaceAllString(m, "")))
+				texts = append(texts, strings.TrimSpace(markupTag.Get().ReplaceAllString(m, "")))
 			}
 			facts, _ := in.Result["facts"].(map[string]any)
 			if facts == nil || out["value"] != nil {

@@ -2,6 +2,7 @@ package tools
 
 import (
 	"fmt"
+	"github.com/tableau-mcp/tableau-mcp/internal/lazy"
 	"regexp"
 	"strings"
 	"time"
@@ -156,10 +157,10 @@ func (f *Filter) present() []string {
 	return out
 }
 
-var isoDay = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
+var isoDay = lazy.Value[*regexp.Regexp]{Build: func() *regexp.Regexp { return regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`) }}
 
 func parseDay(s string) (time.Time, bool) {
-	if !isoDay.MatchString(s) {
+	if !isoDay.Get().MatchString(s) {
 		return time.Time{}, false
 	}
 	t, err := time.Parse("2006-01-02", s)

@@ -3,6 +3,7 @@ package tools
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/tableau-mcp/tableau-mcp/internal/lazy"
 	"net/http"
 	"regexp"
 
@@ -50,13 +51,13 @@ type FrequencyDetails struct {
 	Intervals Intervals `json:"intervals,omitempty"`
 }
 
-var clock = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$`)
+var clock = lazy.Value[*regexp.Regexp]{Build: func() *regexp.Regexp { return regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$`) }}
 
 func (f *FrequencyDetails) validate() error {
-	if !clock.MatchString(f.Start) {
+	if !clock.Get().MatchString(f.Start) {
 		return fmt.Errorf("frequency_details.start %q must be a time HH:MM:SS such as 06:00:00", clip(f.Start))
 	}
-	if f.End != "" && !clock.MatchString(f.End) {
+	if f.End != "" && !clock.Get().MatchString(f.End) {
 		return fmt.Errorf("frequency_details.end %q must be a time HH:MM:SS", clip(f.End))
 	}
 	return nil

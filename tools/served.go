@@ -3,6 +3,7 @@ package tools
 import (
 	"bytes"
 	"encoding/json"
+	"github.com/tableau-mcp/tableau-mcp/internal/lazy"
 	"regexp"
 	"strings"
 
@@ -16,9 +17,8 @@ import (
 // clause or parenthesis naming a tool that is not served is left out.
 
 var (
-	toolName    = regexp.MustCompile(`tableau_[a-z_]+[a-z]`)
-	toolChoices = regexp.MustCompile(`tableau_[a-z_]+[a-z](?: or tableau_[a-z_]+[a-z])+`)
-	parenthesis = regexp.MustCompile(` ?\([^()]*\)`)
+	toolChoices = lazy.Value[*regexp.Regexp]{Build: func() *regexp.Regexp { return regexp.MustCompile(`tableau_[a-z_]+[a-z](?: or tableau_[a-z_]+[a-z])+`) }}
+	parenthesis = lazy.Value[*regexp.Regexp]{Build: func() *regexp.Regexp { return regexp.MustCompile(` ?\([^()]*\)`) }}
 )
 
 // Served is the set of tool names one server registers.
@@ -33,12 +33,33 @@ func ServedSet(list []Tool) Served {
 	return s
 }
 
-// names reports whether text names a tool outside the set.
-func (s Served) missing(text string) bool {
-	for _, n := range toolName.FindAllString(text, -1) {
-		if !s[n] {
+// missing reports whether text names a tool outside the set.
+func (s Served) missing(text string) bool { return missingIn(s, text) }
+
+// missingIn finds what the regexp tableau_[a-z_]+[a-z] matches, by hand:
+// every server start fits each tool's description and input schema (read
+// in place, not copied), and the regexp's matching cost more than all the
+// rest of that work.
+func missingIn[T string | []byte](s Served, text T) bool {
+	const prefix = "tableau_"
+	for i := 0; i+len(prefix) <= len(text); i++ {
+		if string(text[i:i+len(prefix)]) != prefix {
+			continue
+		}
+		end := i + len(prefix)
+		for end < len(text) && (text[end] == '_' || 'a' <= text[end] && text[end] <= 'z') {
+			end++
+		}
+		for end > i+len(prefix) && text[end-1] == '_' {
+			end--
+		}
+		if end-i-len(prefix) < 2 { // two characters at least after the prefix
+			continue
+		}
+		if !s[string(text[i:end])] {
 			return true
 		}
+		i = end - 1
 	}
 	return false
 }
@@ -48,7 +69,7 @@ func (s Served) Fit(text string) string {
 	if !s.missing(text) {
 		return text
 	}
-	text = toolChoices.ReplaceAllStringFunc(text, func(m string) string {
+	text = toolChoices.Get().ReplaceAllStringFunc(text, func(m string) string {
 		var keep []string
 		for _, n := range strings.Split(m, " or ") {
 			if s[n] {
@@ -60,7 +81,7 @@ func (s Served) Fit(text string) string {
 		}
 		return strings.Join(keep, " or ")
 	})
-	text = parenthesis.ReplaceAllStringFunc(text, func(m string) string {
+	text = parenthesis.Get().ReplaceAllStringFunc(text, func(m string) string {
 		if s.missing(m) {
 			return ""
 		}
@@ -114,7 +135,7 @@ func (t Tool) MCPFor(s Served) (mcp.Tool, error) {
 		return def, err
 	}
 	def.Description = s.Fit(def.Description)
-	if s.missing(string(def.RawInputSchema)) {
+	if missingIn(s, []byte(def.RawInputSchema)) {
 		var schema map[string]any
 		if json.Unmarshal(def.RawInputSchema, &schema) == nil {
 			fitDescriptions(schema, s)
