@@ -174,6 +174,16 @@ func (t Tool) decode(raw any) (any, error) {
 	switch v := raw.(type) {
 	case nil:
 		data = []byte("{}")
+	case map[string]any:
+		if len(v) == 0 {
+			data = []byte("{}")
+			break
+		}
+		b, err := json.Marshal(v)
+		if err != nil {
+			return nil, fmt.Errorf("%s: arguments are not a JSON object", t.Name)
+		}
+		data = b
 	case json.RawMessage:
 		data = v
 	case []byte:
@@ -188,6 +198,11 @@ func (t Tool) decode(raw any) (any, error) {
 	if len(bytes.TrimSpace(data)) == 0 || string(bytes.TrimSpace(data)) == "null" {
 		data = []byte("{}")
 	}
+	// No arguments (a list with its defaults, the commonest call) need no
+	// decoding: the checks run on the zero value, which decoding {} gives.
+	if string(bytes.TrimSpace(data)) == "{}" && !reflect.PointerTo(t.args).Implements(unmarshalerType) {
+		return t.checked(ptr)
+	}
 	if err := exactKeys(data, t.args, ""); err != nil {
 		var ce *caseError
 		if errors.As(err, &ce) {
@@ -200,6 +215,13 @@ func (t Tool) decode(raw any) (any, error) {
 	if err := dec.Decode(ptr.Interface()); err != nil {
 		return nil, decodeError(t, err)
 	}
+	return t.checked(ptr)
+}
+
+var unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
+
+// checked runs every check of the tool on decoded arguments.
+func (t Tool) checked(ptr reflect.Value) (any, error) {
 	if err := check(t, ptr.Elem()); err != nil {
 		return nil, err
 	}
