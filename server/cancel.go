@@ -97,6 +97,9 @@ func answerTo(p []byte) (m rpcMessage, ok bool) {
 // them, so a tool's answer, however long, is not read at all. A message
 // whose id comes later is read whole.
 func rpcHeadOf(data []byte) (m rpcMessage, ok bool) {
+	if m, ok := answerHead(data); ok {
+		return m, true
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
 		return m, false
@@ -135,6 +138,51 @@ func rpcHeadOf(data []byte) (m rpcMessage, ok bool) {
 		}
 	}
 	return m, json.Valid(data)
+}
+
+// answerHead reads the head of an answer as mcp-go writes it, members in
+// the order of its JSON-RPC types: {"jsonrpc":"2.0","id":ID,"result" (or
+// "error"). ok is false for anything else, which rpcHeadOf then reads with
+// a decoder.
+func answerHead(data []byte) (m rpcMessage, ok bool) {
+	rest, found := bytes.CutPrefix(data, []byte(`{"jsonrpc":"2.0","id":`))
+	if !found {
+		return m, false
+	}
+	n := idLen(rest)
+	if n == 0 {
+		return m, false
+	}
+	after := rest[n:]
+	if !bytes.HasPrefix(after, []byte(`,"result":`)) && !bytes.HasPrefix(after, []byte(`,"error":`)) {
+		return m, false
+	}
+	m.ID = rest[:n:n]
+	return m, true
+}
+
+// idLen is the length of the number or string at the start of p, 0 when
+// it holds neither (null included: an answer without an id is read whole).
+func idLen(p []byte) int {
+	if len(p) == 0 {
+		return 0
+	}
+	if p[0] == '"' {
+		for i := 1; i < len(p); i++ {
+			switch p[i] {
+			case '\\':
+				i++
+			case '"':
+				return i + 1
+			}
+		}
+		return 0
+	}
+	i := 0
+	for i < len(p) && (p[i] >= '0' && p[i] <= '9' || p[i] == '-' || p[i] == '+' || p[i] == '.' || p[i] == 'e' || p[i] == 'E') {
+		i++
+	}
+	return i
 }
 
 // stdioReader passes the client's input through, noting each message.

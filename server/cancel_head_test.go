@@ -46,3 +46,37 @@ func wholeAnswer(p []byte) (m rpcMessage, ok bool) {
 	}
 	return m, json.Unmarshal(data, &m) == nil
 }
+
+// The head read without a decoder agrees with the whole message decoded.
+func FuzzAnswerHead(f *testing.F) {
+	for _, s := range []string{`7`, `"a-1"`, `"a\"b"`, `-1.5e3`, `null`, `"\u00e9"`, `01`} {
+		f.Add(`{"jsonrpc":"2.0","id":`+s+`,"result":{"content":[]}}`, s)
+	}
+	f.Fuzz(func(t *testing.T, msg, id string) {
+		for _, m := range []string{msg, `{"jsonrpc":"2.0","id":` + id + `,"result":{}}`, `{"jsonrpc":"2.0","id":` + id + `,"error":{"code":1}}`} {
+			got, gotOK := answerTo([]byte(m))
+			want, wantOK := wholeAnswer([]byte(m))
+			if wantOK && (!gotOK || normID(got.ID) != normID(want.ID) || got.Method != want.Method) {
+				t.Fatalf("%q: head read (%s, %q, %v), whole (%s, %q, %v)", m, got.ID, got.Method, gotOK, want.ID, want.Method, wantOK)
+			}
+		}
+	})
+}
+
+// An id taken as it is names the same request as the id decoded and
+// encoded again.
+func FuzzNormID(f *testing.F) {
+	for _, s := range []string{`7`, `-0`, `007`, `1.0`, `123456789012345678`, `"a-1"`, `"<&>"`, `"\u0041"`, `"é"`} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		var v any
+		if json.Unmarshal([]byte(raw), &v) != nil {
+			return
+		}
+		b, _ := json.Marshal(v)
+		if got := normID(json.RawMessage(raw)); got != string(b) {
+			t.Fatalf("normID(%s) = %s, want %s", raw, got, b)
+		}
+	})
+}

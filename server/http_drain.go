@@ -79,6 +79,10 @@ func (t *tracker) doneLocked(k int) {
 
 // normID gives equal JSON-RPC IDs one spelling (1 and 1.0 alike).
 func normID(raw json.RawMessage) string {
+	if plainID(raw) {
+		// Already in the form encoding/json would give it.
+		return string(raw)
+	}
 	var v any
 	if json.Unmarshal(raw, &v) != nil {
 		return string(raw)
@@ -173,5 +177,39 @@ func (h *httpHandler) drain(srv *http.Server, grace time.Duration, log *zap.Logg
 	if err := srv.Shutdown(sctx); err != nil {
 		log.Warn("closing the connections still open", zap.Error(err))
 		srv.Close()
+	}
+}
+
+// plainID tells whether raw is an id encoding/json writes back unchanged:
+// an integer of at most 15 digits (exact as a float64) without a leading
+// zero, or a string of printable ASCII without escapes or <, > and &.
+func plainID(raw []byte) bool {
+	switch {
+	case len(raw) == 0:
+		return false
+	case raw[0] == '"':
+		if len(raw) < 2 || raw[len(raw)-1] != '"' {
+			return false
+		}
+		for _, c := range raw[1 : len(raw)-1] {
+			if c < 0x20 || c >= 0x7f || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+				return false
+			}
+		}
+		return true
+	default:
+		digits := raw
+		if digits[0] == '-' {
+			digits = digits[1:]
+		}
+		if len(digits) == 0 || len(digits) > 15 || (digits[0] == '0' && len(digits) > 1) {
+			return false
+		}
+		for _, c := range digits {
+			if c < '0' || c > '9' {
+				return false
+			}
+		}
+		return true
 	}
 }
