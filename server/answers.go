@@ -55,12 +55,19 @@ var (
 type answers struct {
 	max     int
 	mu      sync.Mutex
-	pending map[uint64]string
+	// pending is short: one entry per long string of the answers in
+	// flight (one for a list call), so a slice does better than a map.
+	pending []heldString
 	n       atomic.Int32 // len(pending), read without the lock
 }
 
 func newAnswers(max int) *answers {
-	return &answers{max: max, pending: map[uint64]string{}}
+	return &answers{max: max}
+}
+
+type heldString struct {
+	n uint64
+	s string
 }
 
 type answersKey struct{}
@@ -77,7 +84,8 @@ func hold(ctx context.Context, res *mcp.CallToolResult) *mcp.CallToolResult {
 	if a == nil || res == nil {
 		return res
 	}
-	var held []int
+	var room [4]int
+	held := room[:0]
 	for i, c := range res.Content {
 		switch c := c.(type) {
 		case mcp.TextContent:
@@ -117,7 +125,7 @@ func hold(ctx context.Context, res *mcp.CallToolResult) *mcp.CallToolResult {
 // putLocked holds s and returns its marker.
 func (a *answers) putLocked(s string) string {
 	n := markerSeq.Add(1)
-	a.pending[n] = s
+	a.pending = append(a.pending, heldString{n, s})
 	return markerKey + strconv.FormatUint(n, 10)
 }
 
@@ -125,12 +133,17 @@ func (a *answers) putLocked(s string) string {
 func (a *answers) take(n uint64) (string, bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	s, ok := a.pending[n]
-	if ok {
-		delete(a.pending, n)
-		a.n.Store(int32(len(a.pending)))
+	for i, h := range a.pending {
+		if h.n == n {
+			last := len(a.pending) - 1
+			a.pending[i] = a.pending[last]
+			a.pending[last] = heldString{}
+			a.pending = a.pending[:last]
+			a.n.Store(int32(last))
+			return h.s, true
+		}
 	}
-	return s, ok
+	return "", false
 }
 
 // markerAt reads the marker starting at p[0] (its opening quote): its

@@ -243,7 +243,7 @@ func (h *httpHandler) serveMCP(w http.ResponseWriter, r *http.Request, origin st
 			http.Error(w, fmt.Sprintf("Request body larger than %d bytes", h.o.MaxBodyBytes), http.StatusRequestEntityTooLarge)
 			return
 		}
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.o.MaxBodyBytes))
+		body, err := readBody(http.MaxBytesReader(w, r.Body, h.o.MaxBodyBytes), r.ContentLength)
 		if err != nil {
 			var mbe *http.MaxBytesError
 			if errors.As(err, &mbe) {
@@ -373,6 +373,20 @@ func (h *httpHandler) serveMCP(w http.ResponseWriter, r *http.Request, origin st
 			h.signed.end(sessionID)
 		}
 	}
+}
+
+// readBody reads a request body of the given length (-1: unknown) in one
+// allocation of its size when it is known and small. A larger one grows as
+// it arrives, so that a declared length costs no memory before its bytes do.
+func readBody(r io.Reader, length int64) ([]byte, error) {
+	if length < 0 || length > 64<<10 {
+		return io.ReadAll(r)
+	}
+	body := make([]byte, length)
+	if _, err := io.ReadFull(r, body); err != nil {
+		return nil, err
+	}
+	return body, nil
 }
 
 func nonEmpty(s string) string {
