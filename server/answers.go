@@ -53,8 +53,8 @@ var (
 // answers holds the strings taken out of the answers one writer is about
 // to send, by marker number.
 type answers struct {
-	max     int
-	mu      sync.Mutex
+	max int
+	mu  sync.Mutex
 	// pending is short: one entry per long string of the answers in
 	// flight (one for a list call), so a slice does better than a map.
 	pending []heldString
