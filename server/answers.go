@@ -15,21 +15,23 @@ import (
 
 // Most of a tool's answer is one string: its text (JSON, a table) or an
 // image's base64 data. mcp-go encodes a CallToolResult through a map, so
-// encoding/json escapes that string and then scans it twice more (it
-// compacts what each MarshalJSON returns, and CallToolResult's result holds
-// the content's). The transports that write answers themselves (streamable
-// HTTP, stdio) offer an answers table instead: the dispatcher moves each
+// encoding/json escapes that string and then scans it again (it compacts
+// what CallToolResult's MarshalJSON returns). The transports, which write
+// the answers themselves (streamable HTTP, stdio, an SSE session's
+// stream), offer an answers table instead: the dispatcher moves each
 // long string of a final result into it and leaves a short marker in its
 // place, mcp-go encodes the small rest, and the transport's writer puts the
 // string back where the marker is, escaped once, straight into the bytes it
 // sends. The bytes are the ones mcp-go would have written (answers_test.go
 // compares them).
 
-// The most strings held at once for one streamable HTTP request, and for
-// a stdio session; beyond it, answers are encoded by mcp-go as they are.
+// The most strings held at once for one streamable HTTP request, a stdio
+// session and an SSE session; beyond it, answers are encoded by mcp-go as
+// they are.
 const (
 	maxHeldPerRequest = 64
 	maxHeldStdio      = 1024
+	maxHeldSSE        = 1024 // per SSE session
 )
 
 // minHeld is the shortest string worth holding back: below it, encoding it

@@ -1,10 +1,12 @@
 package server
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -155,5 +157,75 @@ func TestADroppedStdioAnswerReleasesItsStrings(t *testing.T) {
 	}
 	if out.Len() != 0 || w.answers.n.Load() != 0 {
 		t.Fatalf("wrote %q, %d strings still held", out.String(), w.answers.n.Load())
+	}
+}
+
+// Over SSE the answer to a POST /message goes out on the session's stream,
+// where its held strings are put back: the event's data is mcp-go's own
+// encoding of the answer.
+func TestToolAnswersOnAnSSEStreamAreMCPGosEncoding(t *testing.T) {
+	be, _, err := demo.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := New(Options{Version: "test", Backend: be})
+	if err != nil {
+		t.Fatal(err)
+	}
+	call := `{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"tableau_workbooks_list","arguments":{}}}`
+	whole, err := json.Marshal(s.HandleMessage(context.Background(), json.RawMessage(call)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHTTPHandler(s, HTTPOptions{Transport: "sse", NoAuth: true})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/sse")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	events := bufio.NewReader(resp.Body)
+	// next returns the data of the next event.
+	next := func() string {
+		for {
+			line, err := events.ReadString('\n')
+			if err != nil {
+				t.Fatalf("stream ended: %v", err)
+			}
+			if data, ok := strings.CutPrefix(line, "data: "); ok {
+				return strings.TrimSpace(data)
+			}
+		}
+	}
+	endpoint := next()
+	post := func(body string) {
+		t.Helper()
+		r, err := http.Post(srv.URL+endpoint, "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Body.Close()
+		if r.StatusCode != http.StatusAccepted {
+			t.Fatalf("POST %s: %s", endpoint, r.Status)
+		}
+	}
+	post(initBody)
+	next()
+	post(`{"jsonrpc":"2.0","method":"notifications/initialized"}`)
+	sid := endpoint[strings.Index(endpoint, "sessionId=")+len("sessionId="):]
+	if _, ok := h.sseAnswers.Load(sid); !ok {
+		t.Fatal("the session's stream offers no answers table")
+	}
+	post(call)
+	for {
+		data := next()
+		if !strings.HasPrefix(data, `{"jsonrpc":"2.0","id":7,`) {
+			continue
+		}
+		if data != string(whole) {
+			t.Fatalf("SSE answer:\n%s\nwant:\n%s", data, whole)
+		}
+		break
 	}
 }

@@ -106,7 +106,10 @@ type httpHandler struct {
 	track    *tracker
 	cancels  *cancellations
 	draining atomic.Bool
-	mcp      *mcpserver.MCPServer // for the tools it serves (scope challenges)
+	// sseAnswers are the answers tables of the open SSE streams, by session:
+	// the answer to a POST /message is written on the session's stream.
+	sseAnswers sync.Map
+	mcp        *mcpserver.MCPServer // for the tools it serves (scope challenges)
 }
 
 // Handler returns the HTTP handler for the chosen transport plus /healthz,
@@ -119,9 +122,10 @@ type sseSessionKey struct{}
 
 // sseStream is filled in when an SSE stream's session is made.
 type sseStream struct {
-	id     string
-	cancel context.CancelFunc
-	done   func()
+	id      string
+	cancel  context.CancelFunc
+	done    func()
+	answers *answers
 }
 
 func newHTTPHandler(s *mcpserver.MCPServer, o HTTPOptions) *httpHandler {
@@ -155,6 +159,7 @@ func newHTTPHandler(s *mcpserver.MCPServer, o HTTPOptions) *httpHandler {
 				if p, ok := r.Context().Value(sseSessionKey{}).(*sseStream); ok {
 					p.id = id
 					p.done = h.sessions.addStream(id, p.cancel)
+					h.sseAnswers.Store(id, p.answers)
 				}
 				return id, nil
 			}),
@@ -320,7 +325,8 @@ func (h *httpHandler) serveMCP(w http.ResponseWriter, r *http.Request, origin st
 		// Closing the session (idle, or one too many) ends this stream.
 		ctx, cancel := context.WithCancel(r.Context())
 		defer cancel()
-		st := &sseStream{cancel: cancel, done: func() {}}
+		st := &sseStream{cancel: cancel, done: func() {}, answers: newAnswers(maxHeldSSE)}
+		rw.answers = st.answers
 		r = r.WithContext(context.WithValue(ctx, sseSessionKey{}, st))
 		rw.after = func(p []byte) { h.track.sseWritten(st.id, p) }
 		rw.drop = func(p []byte) bool {
@@ -328,12 +334,16 @@ func (h *httpHandler) serveMCP(w http.ResponseWriter, r *http.Request, origin st
 			return ok && h.cancels.answering(st.id, m)
 		}
 		h.sse.ServeHTTP(rw, r)
+		h.sseAnswers.Delete(st.id)
 		st.done()
 		h.track.sseEnded(st.id)
 		h.sessions.unbind(st.id)
 	case h.sse != nil && r.URL.Path == "/message":
 		if head.isRequest() && r.Method == http.MethodPost {
 			h.track.sseRequest(sessionID, head.ID)
+			if a, ok := h.sseAnswers.Load(sessionID); ok {
+				r = r.WithContext(withAnswers(r.Context(), a.(*answers)))
+			}
 		}
 		h.sse.ServeHTTP(rw, r)
 	default:
@@ -452,6 +462,7 @@ func (w *respWriter) writeLocked(p []byte) (int, error) {
 		w.writeHeaderLocked(http.StatusOK)
 	}
 	if w.drop != nil && w.drop(p) || w.noBody {
+		w.answers.release(p)
 		return len(p), nil
 	}
 	out := p
