@@ -89,15 +89,8 @@ func hold(ctx context.Context, res *mcp.CallToolResult) *mcp.CallToolResult {
 	var room [4]int
 	held := room[:0]
 	for i, c := range res.Content {
-		switch c := c.(type) {
-		case mcp.TextContent:
-			if len(c.Text) >= minHeld {
-				held = append(held, i)
-			}
-		case mcp.ImageContent:
-			if len(c.Data) >= minHeld {
-				held = append(held, i)
-			}
+		if len(longString(c)) >= minHeld {
+			held = append(held, i)
 		}
 	}
 	if len(held) == 0 {
@@ -111,17 +104,59 @@ func hold(ctx context.Context, res *mcp.CallToolResult) *mcp.CallToolResult {
 	out := *res
 	out.Content = append([]mcp.Content(nil), res.Content...)
 	for _, i := range held {
-		switch c := out.Content[i].(type) {
-		case mcp.TextContent:
-			c.Text = a.putLocked(c.Text)
-			out.Content[i] = c
-		case mcp.ImageContent:
-			c.Data = a.putLocked(c.Data)
-			out.Content[i] = c
-		}
+		out.Content[i] = withMarker(out.Content[i], a)
 	}
 	a.n.Store(int32(len(a.pending)))
 	return &out
+}
+
+// longString is the string that makes up most of c: a text, the data of
+// an image or audio, an embedded resource's text or blob ("" for other
+// content). withMarker replaces the same string.
+func longString(c mcp.Content) string {
+	switch c := c.(type) {
+	case mcp.TextContent:
+		return c.Text
+	case mcp.ImageContent:
+		return c.Data
+	case mcp.AudioContent:
+		return c.Data
+	case mcp.EmbeddedResource:
+		switch r := c.Resource.(type) {
+		case mcp.TextResourceContents:
+			return r.Text
+		case mcp.BlobResourceContents:
+			return r.Blob
+		}
+	}
+	return ""
+}
+
+// withMarker returns c with its long string held in a and its marker in
+// its place (a must be locked).
+func withMarker(c mcp.Content, a *answers) mcp.Content {
+	switch c := c.(type) {
+	case mcp.TextContent:
+		c.Text = a.putLocked(c.Text)
+		return c
+	case mcp.ImageContent:
+		c.Data = a.putLocked(c.Data)
+		return c
+	case mcp.AudioContent:
+		c.Data = a.putLocked(c.Data)
+		return c
+	case mcp.EmbeddedResource:
+		switch r := c.Resource.(type) {
+		case mcp.TextResourceContents:
+			r.Text = a.putLocked(r.Text)
+			c.Resource = r
+		case mcp.BlobResourceContents:
+			r.Blob = a.putLocked(r.Blob)
+			c.Resource = r
+		}
+		return c
+	}
+	return c
 }
 
 // putLocked holds s and returns its marker.

@@ -55,6 +55,11 @@ func TestHeldAnswersAreTheBytesMCPGoWrites(t *testing.T) {
 			mcp.NewTextContent(long("summary ")),
 			mcp.NewImageContent(long("iVBORw0KGgo+/=="), "image/png"),
 		}},
+		"embedded resources and audio": {Content: []mcp.Content{
+			mcp.NewEmbeddedResource(mcp.BlobResourceContents{URI: "tableau://views/1/pdf", MIMEType: "application/pdf", Blob: long("JVBERi0xLjQK+/==")}),
+			mcp.NewEmbeddedResource(mcp.TextResourceContents{URI: "tableau://views/1/csv", MIMEType: "text/csv", Text: long("Region,Sales\n\"West\",1<2\n")}),
+			mcp.NewAudioContent(long("UklGRg=="), "audio/wav"),
+		}},
 		"structured": {
 			Content:           []mcp.Content{mcp.NewTextContent(long(`{"rows":[1,2]}`))},
 			StructuredContent: map[string]any{"rows": []int{1, 2}, "html": "<&>"},
