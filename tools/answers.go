@@ -56,6 +56,19 @@ func (l *listAnswer[T]) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 	if err := openObject(dec); err != nil {
 		return err
 	}
+	return listMembers(dec, l.sh.plural, &l.pg, func() error {
+		if l.items == nil && l.pg != nil {
+			l.items = make([]T, 0, l.pg.onThisPage())
+		}
+		return member(dec, l.sh.singular, (*oneOrMany[T])(&l.items))
+	})
+}
+
+// listMembers reads the members of a list answer after its '{', up to and
+// with its '}': the pagination into *pg, the collection (plural) with
+// collection, and skips the others. The typed way and the transcoder
+// both read an answer's envelope with it.
+func listMembers(dec *jsontext.Decoder, plural string, pg **page, collection func() error) error {
 	for dec.PeekKind() != '}' {
 		key, err := dec.ReadToken()
 		if err != nil {
@@ -63,13 +76,10 @@ func (l *listAnswer[T]) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 		}
 		switch key.String() {
 		case "pagination":
-			l.pg = &page{}
-			err = jsonv2.UnmarshalDecode(dec, l.pg)
-		case l.sh.plural:
-			if l.items == nil && l.pg != nil {
-				l.items = make([]T, 0, l.pg.onThisPage())
-			}
-			err = member(dec, l.sh.singular, (*oneOrMany[T])(&l.items))
+			*pg = &page{}
+			err = jsonv2.UnmarshalDecode(dec, *pg)
+		case plural:
+			err = collection()
 		default:
 			err = dec.SkipValue()
 		}

@@ -518,26 +518,7 @@ func (l *listTranscoder) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
 		return err
 	}
 	head := len(l.out)
-	for dec.PeekKind() != '}' {
-		key, err := dec.ReadToken()
-		if err != nil {
-			return err
-		}
-		switch key.String() {
-		case "pagination":
-			l.pg = &page{}
-			err = jsonv2.UnmarshalDecode(dec, l.pg)
-		case l.sh.plural:
-			err = l.collection(dec, head)
-		default:
-			err = dec.SkipValue()
-		}
-		if err != nil {
-			return err
-		}
-	}
-	_, err := dec.ReadToken()
-	return err
+	return listMembers(dec, l.sh.plural, &l.pg, func() error { return l.collection(dec, head) })
 }
 
 // collection reads {"<singular>": items}; each time the items come they
