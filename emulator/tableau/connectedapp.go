@@ -162,20 +162,8 @@ func jwtSignIn(c *call, raw string, siteURL string) {
 	e.rememberJTI(std.ID, exp, now)
 	token := newToken() + "|" + s.id
 	e.sessions[token] = &session{token: token, siteID: s.id, userID: u.id, created: now, lastUse: now, scopes: scopes}
-	u.lastLogin = now
-	e.stats.SignIns++
 	e.stats.JWTSignIns++
-	e.stats.SignInsByUser[u.name]++
-	left := e.cfg.SessionIdleTimeout
-	if e.cfg.SessionLifetime > 0 {
-		left = e.cfg.SessionLifetime
-	}
-	c.ok(http.StatusOK, obj{"credentials": obj{
-		"site":                      obj{"id": s.id, "contentUrl": s.contentURL},
-		"user":                      obj{"id": u.id},
-		"token":                     token,
-		"estimatedTimeToExpiration": clock(left),
-	}})
+	e.signedIn(c, s, u, token, now)
 }
 
 // rememberJTI keeps a used jti until its token expires, dropping expired

@@ -105,7 +105,14 @@ func hSignIn(c *call) {
 	token := newToken() + "|" + s.id
 	e.sessions[token] = &session{token: token, patKey: key, siteID: s.id, userID: u.id, created: c.now, lastUse: c.now}
 	e.patSession[key] = token
-	u.lastLogin = c.now
+	e.signedIn(c, s, u, token, c.now)
+}
+
+// clock renders a duration as hours:minutes:seconds.
+// signedIn records user u's sign-in at now and answers it with the session
+// token, as Tableau answers a PAT or a connected app's JWT alike.
+func (e *Emulator) signedIn(c *call, s *site, u *user, token string, now time.Time) {
+	u.lastLogin = now
 	e.stats.SignIns++
 	e.stats.SignInsByUser[u.name]++
 	left := e.cfg.SessionIdleTimeout
@@ -120,7 +127,6 @@ func hSignIn(c *call) {
 	}})
 }
 
-// clock renders a duration as hours:minutes:seconds.
 func clock(d time.Duration) string {
 	s := int(d / time.Second)
 	return fmt.Sprintf("%d:%02d:%02d", s/3600, s/60%60, s%60)
