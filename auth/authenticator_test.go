@@ -369,3 +369,34 @@ func TestJWTScopesAreReadFromScopeScpOrPermissions(t *testing.T) {
 		}
 	}
 }
+
+// TestJWTWithAJWKSSkipsOddKeys: one key of a type the server does not use,
+// or malformed, does not make the whole set unusable; a key published for
+// another algorithm, too short or holding a private part is not used.
+func TestJWTWithAJWKSSkipsOddKeys(t *testing.T) {
+	ek, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	rk, _ := rsa.GenerateKey(rand.Reader, 2048)
+	good, _ := json.Marshal(jose.JSONWebKey{Key: &ek.PublicKey, KeyID: "ec", Use: "sig"})
+	ps, _ := json.Marshal(jose.JSONWebKey{Key: &rk.PublicKey, KeyID: "ps", Algorithm: "PS256"})
+	priv, _ := json.Marshal(jose.JSONWebKey{Key: rk, KeyID: "priv"})
+	set := `{"keys":[{"kty":"oct","kid":"o","k":"c2VjcmV0"},{"kty":"OKP","crv":"Ed25519","x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"},` +
+		`{"kty":"RSA","kid":"bad","n":"!!","e":"AQAB"},` + string(ps) + `,` + string(priv) + `,` + string(good) + `]}`
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.Write([]byte(set)) }))
+	defer srv.Close()
+	v, err := NewJWT(JWTConfig{JWKSURL: srv.URL, Issuer: "https://idp.example", Audience: "tableau-mcp", Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if id, err := v.Verify(t.Context(), sign(t, signerKey{jose.ES256, ek, "ec"}, claims(nil))); err != nil || id != "dave" {
+		t.Fatalf("the good key among odd ones: %q %v", id, err)
+	}
+	for _, kid := range []string{"ps", "priv"} {
+		if _, err := v.Verify(t.Context(), sign(t, signerKey{jose.RS256, rk, kid}, claims(nil))); err == nil {
+			t.Errorf("key %q verified an RS256 token", kid)
+		}
+	}
+	huge := sign(t, signerKey{jose.ES256, ek, "ec"}, claims(map[string]any{"pad": strings.Repeat("x", 20<<10)}))
+	if _, err := v.Verify(t.Context(), huge); !errors.Is(err, ErrInvalidCredentials) || !strings.Contains(err.Error(), "malformed") {
+		t.Errorf("a 27 KB token: %v", err)
+	}
+}

@@ -6,7 +6,6 @@ import (
 	"crypto/elliptic"
 	"crypto/rsa"
 	"crypto/x509"
-	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -16,8 +15,7 @@ import (
 	"sync"
 	"time"
 
-	jose "github.com/go-jose/go-jose/v4"
-	"github.com/go-jose/go-jose/v4/jwt"
+	"github.com/tableau-mcp/tableau-mcp/internal/jose"
 )
 
 // JWTConfig configures the verification of JWT bearer tokens.
@@ -53,7 +51,7 @@ type JWTConfig struct {
 type JWTVerifier struct {
 	cfg    JWTConfig
 	static any
-	jwks   Renewer[*jose.JSONWebKeySet]
+	jwks   Renewer[*[]jose.JWK]
 
 	mu          sync.Mutex
 	lastRefresh time.Time
@@ -69,7 +67,7 @@ func checkHTTPURL(raw string) error {
 }
 
 // jwtAlgorithms are the only algorithms accepted; "none" and HMAC never are.
-var jwtAlgorithms = []jose.SignatureAlgorithm{jose.RS256, jose.ES256}
+var jwtAlgorithms = []jose.Algorithm{jose.RS256, jose.ES256}
 
 // jwksTTL is how long a fetched key set is used before fetching it again;
 // jwksMinRefresh bounds how often an unknown key ID triggers a fetch.
@@ -165,7 +163,7 @@ func ParsePublicKey(raw []byte) (any, error) {
 	return key, nil
 }
 
-func (v *JWTVerifier) fetchJWKS(ctx context.Context) (*jose.JSONWebKeySet, time.Time, error) {
+func (v *JWTVerifier) fetchJWKS(ctx context.Context) (*[]jose.JWK, time.Time, error) {
 	jwksURL := v.cfg.JWKSURL
 	if jwksURL == "" {
 		v.mu.Lock()
@@ -205,25 +203,20 @@ func (v *JWTVerifier) fetchJWKS(ctx context.Context) (*jose.JSONWebKeySet, time.
 	if err != nil {
 		return nil, time.Time{}, fmt.Errorf("reading the JWKS: %w", err)
 	}
-	var set jose.JSONWebKeySet
-	if err := json.Unmarshal(raw, &set); err != nil {
+	// Keys of other types, curves or uses, and malformed ones, are skipped.
+	set, err := jose.ParseKeySet(raw)
+	if err != nil {
 		return nil, time.Time{}, fmt.Errorf("the JWKS is not a JSON Web Key Set: %w", err)
 	}
-	keep := set.Keys[:0]
-	for _, k := range set.Keys {
-		if k.IsPublic() && (k.Use == "" || k.Use == "sig") {
-			keep = append(keep, k)
-		}
-	}
-	set.Keys = keep
 	v.mu.Lock()
 	v.lastRefresh = v.now()
 	v.mu.Unlock()
 	return &set, v.now().Add(jwksTTL), nil
 }
 
-// keys returns the candidate verification keys for a token's key ID.
-func (v *JWTVerifier) keys(ctx context.Context, kid string) ([]any, error) {
+// keys returns the candidate verification keys for a token's key ID and
+// algorithm.
+func (v *JWTVerifier) keys(ctx context.Context, kid string, alg jose.Algorithm) ([]any, error) {
 	if v.static != nil {
 		return []any{v.static}, nil
 	}
@@ -231,7 +224,7 @@ func (v *JWTVerifier) keys(ctx context.Context, kid string) ([]any, error) {
 	if err != nil {
 		return nil, err
 	}
-	found := match(set, kid)
+	found := match(set, kid, alg)
 	if len(found) == 0 {
 		// A new signing key may have been published: fetch again, but not
 		// more than once a minute whatever tokens arrive.
@@ -242,16 +235,16 @@ func (v *JWTVerifier) keys(ctx context.Context, kid string) ([]any, error) {
 			if set, err = v.jwks.Renew(ctx, set); err != nil {
 				return nil, err
 			}
-			found = match(set, kid)
+			found = match(set, kid, alg)
 		}
 	}
 	return found, nil
 }
 
-func match(set *jose.JSONWebKeySet, kid string) []any {
+func match(set *[]jose.JWK, kid string, alg jose.Algorithm) []any {
 	var out []any
-	for _, k := range set.Keys {
-		if kid == "" || k.KeyID == kid {
+	for _, k := range *set {
+		if (kid == "" || k.KeyID == kid) && k.Fits(alg) {
 			out = append(out, k.Key)
 		}
 	}
@@ -272,22 +265,18 @@ func (v *JWTVerifier) VerifyGrant(ctx context.Context, raw string) (string, Gran
 }
 
 func (v *JWTVerifier) verify(ctx context.Context, raw string) (string, Grant, error) {
-	tok, err := jwt.ParseSigned(raw, jwtAlgorithms)
+	tok, err := jose.Parse(raw, jwtAlgorithms...)
 	if err != nil {
 		return "", Grant{}, invalid("malformed JWT or algorithm other than RS256/ES256")
 	}
-	if len(tok.Headers) != 1 {
-		return "", Grant{}, invalid("JWT with more than one signature")
-	}
-	keys, err := v.keys(ctx, tok.Headers[0].KeyID)
+	keys, err := v.keys(ctx, tok.Header.KeyID, tok.Header.Algorithm)
 	if err != nil {
 		return "", Grant{}, fmt.Errorf("%w: the signing keys could not be read: %v", ErrInvalidCredentials, err)
 	}
-	var std jwt.Claims
-	var custom map[string]any
+	var payload []byte
 	verified := false
 	for _, k := range keys {
-		if tok.Claims(k, &std, &custom) == nil {
+		if payload, err = tok.Verify(k); err == nil {
 			verified = true
 			break
 		}
@@ -295,22 +284,26 @@ func (v *JWTVerifier) verify(ctx context.Context, raw string) (string, Grant, er
 	if !verified {
 		return "", Grant{}, invalid("JWT signature not verified by any configured key")
 	}
+	std, custom, err := jose.DecodeClaims(payload)
+	if err != nil {
+		return "", Grant{}, invalid("JWT claims not valid")
+	}
 	if std.Expiry == nil {
 		return "", Grant{}, invalid("JWT without an expiry (exp)")
 	}
-	err = std.ValidateWithLeeway(jwt.Expected{
+	err = std.Validate(jose.Expected{
 		Issuer:      v.cfg.Issuer,
-		AnyAudience: append(jwt.Audience{v.cfg.Audience}, v.cfg.Audiences...),
+		AnyAudience: append([]string{v.cfg.Audience}, v.cfg.Audiences...),
 		Time:        v.now(),
 	}, v.cfg.Leeway)
 	switch {
-	case errors.Is(err, jwt.ErrExpired):
+	case errors.Is(err, jose.ErrExpired):
 		return "", Grant{}, invalid("JWT expired")
-	case errors.Is(err, jwt.ErrNotValidYet), errors.Is(err, jwt.ErrIssuedInTheFuture):
+	case errors.Is(err, jose.ErrNotValidYet), errors.Is(err, jose.ErrIssuedInTheFuture):
 		return "", Grant{}, invalid("JWT not valid yet")
-	case errors.Is(err, jwt.ErrInvalidIssuer):
+	case errors.Is(err, jose.ErrInvalidIssuer):
 		return "", Grant{}, invalid("JWT issuer is not the configured one")
-	case errors.Is(err, jwt.ErrInvalidAudience):
+	case errors.Is(err, jose.ErrInvalidAudience):
 		return "", Grant{}, invalid("JWT audience is not the configured one")
 	case err != nil:
 		return "", Grant{}, invalid("JWT claims not valid")

@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -13,10 +14,8 @@ import (
 	"sync"
 	"time"
 
-	jose "github.com/go-jose/go-jose/v4"
-	"github.com/go-jose/go-jose/v4/jwt"
-
 	"github.com/tableau-mcp/tableau-mcp/auth"
+	"github.com/tableau-mcp/tableau-mcp/internal/jose"
 )
 
 // ConnectedApp holds the settings of a Tableau connected app with Direct
@@ -74,25 +73,38 @@ func (a *ConnectedApp) check() error {
 	return nil
 }
 
+// directTrustClaims is the payload of a Direct Trust JWT.
+type directTrustClaims struct {
+	Issuer    string   `json:"iss"`
+	Subject   string   `json:"sub"`
+	Audience  string   `json:"aud"` // the literal "tableau"
+	Expiry    int64    `json:"exp"`
+	IssuedAt  int64    `json:"iat"`
+	NotBefore int64    `json:"nbf"`
+	ID        string   `json:"jti"`
+	Scopes    []string `json:"scp"` // a list, never a space-separated string
+}
+
 // token builds and signs one Direct Trust JWT for user with scopes.
 func (a *ConnectedApp) token(user string, scopes []string, now time.Time) (string, error) {
-	key := jose.SigningKey{Algorithm: jose.HS256, Key: []byte(a.SecretValue)}
-	opts := (&jose.SignerOptions{}).WithType("JWT").WithHeader("kid", a.SecretID).WithHeader("iss", a.ClientID)
-	signer, err := jose.NewSigner(key, opts)
+	payload, err := json.Marshal(directTrustClaims{
+		Issuer:    a.ClientID,
+		Subject:   user,
+		Audience:  "tableau",
+		Expiry:    now.Add(jwtLifetime).Unix(),
+		IssuedAt:  now.Add(-jwtBackdating).Unix(),
+		NotBefore: now.Add(-jwtBackdating).Unix(),
+		ID:        newJTI(),
+		Scopes:    scopes,
+	})
 	if err != nil {
 		return "", fmt.Errorf("signing the connected-app JWT: %w", err)
 	}
-	claims := jwt.Claims{
-		Issuer:    a.ClientID,
-		Subject:   user,
-		Audience:  jwt.Audience{"tableau"},
-		Expiry:    jwt.NewNumericDate(now.Add(jwtLifetime)),
-		IssuedAt:  jwt.NewNumericDate(now.Add(-jwtBackdating)),
-		NotBefore: jwt.NewNumericDate(now.Add(-jwtBackdating)),
-		ID:        newJTI(),
+	tok, err := jose.Sign(jose.HS256, []byte(a.SecretValue), map[string]any{"typ": "JWT", "kid": a.SecretID, "iss": a.ClientID}, payload)
+	if err != nil {
+		return "", fmt.Errorf("signing the connected-app JWT: %w", err)
 	}
-	// Tableau wants scp as a list, never a space-separated string.
-	return jwt.Signed(signer).Claims(claims).Claims(map[string]any{"scp": scopes}).Serialize()
+	return tok, nil
 }
 
 // newJTI is a random UUID (version 4): unique per token.

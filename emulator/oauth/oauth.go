@@ -26,8 +26,7 @@ import (
 	"sync"
 	"time"
 
-	jose "github.com/go-jose/go-jose/v4"
-	"github.com/go-jose/go-jose/v4/jwt"
+	"github.com/tableau-mcp/tableau-mcp/internal/jose"
 )
 
 // Config sets up a Server.
@@ -214,12 +213,12 @@ func (s *Server) Token(claims map[string]any) (string, error) {
 }
 
 func (s *Server) sign(claims map[string]any) (string, error) {
-	sig, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.RS256, Key: s.key},
-		(&jose.SignerOptions{}).WithType("at+jwt").WithHeader(jose.HeaderKey("kid"), s.kid))
+	payload, err := json.Marshal(claims)
 	if err != nil {
 		return "", err
 	}
-	return jwt.Signed(sig).Claims(claims).Serialize()
+	// RFC 9068: an access token's typ is at+jwt.
+	return jose.Sign(jose.RS256, s.key, map[string]any{"typ": "at+jwt", "kid": s.kid}, payload)
 }
 
 // ServeHTTP implements http.Handler.
@@ -273,7 +272,7 @@ func (s *Server) metadata(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) jwks(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, jose.JSONWebKeySet{Keys: []jose.JSONWebKey{
+	writeJSON(w, http.StatusOK, jose.KeySet{Keys: []jose.JWK{
 		{Key: &s.key.PublicKey, KeyID: s.kid, Algorithm: string(jose.RS256), Use: "sig"},
 	}})
 }

@@ -11,8 +11,7 @@ import (
 	"strings"
 	"time"
 
-	jose "github.com/go-jose/go-jose/v4"
-	"github.com/go-jose/go-jose/v4/jwt"
+	"github.com/tableau-mcp/tableau-mcp/internal/jose"
 )
 
 // ConnectedApp is a connected app with Direct Trust on one site: a JWT
@@ -75,12 +74,12 @@ func (e *Emulator) AddConnectedApp(a ConnectedApp) error {
 // holding its scopes. Several JWT sessions of one user may be live at once.
 func jwtSignIn(c *call, raw string, siteURL string) {
 	e := c.e
-	tok, err := jwt.ParseSigned(raw, []jose.SignatureAlgorithm{jose.HS256})
+	tok, err := jose.Parse(raw, jose.HS256)
 	if err != nil {
 		c.fail(caError(caInvalidJWT, "the token is not an HS256-signed JWT (%v).", err))
 		return
 	}
-	h := tok.Headers[0]
+	h := tok.Header
 	if h.KeyID == "" {
 		c.fail(caError(caBadJWT, "the JWT header has no kid (the connected app's secret ID)."))
 		return
@@ -90,14 +89,18 @@ func jwtSignIn(c *call, raw string, siteURL string) {
 		c.fail(caError(caUnknownKey, "no connected app has the secret ID '%s', or it is disabled.", h.KeyID))
 		return
 	}
-	var std jwt.Claims
-	var extra map[string]any
-	if err := tok.Claims([]byte(app.SecretValue), &std, &extra); err != nil {
+	payload, err := tok.Verify([]byte(app.SecretValue))
+	if err != nil {
 		c.fail(caError(caInvalidJWT, "the JWT signature does not verify with the secret '%s'.", h.KeyID))
 		return
 	}
+	std, extra, err := jose.DecodeClaims(payload)
+	if err != nil {
+		c.fail(caError(caBadJWT, "the JWT payload is not a claims set (%v).", err))
+		return
+	}
 	iss := std.Issuer
-	if hi, ok := h.ExtraHeaders["iss"].(string); ok {
+	if hi, ok := h.String("iss"); ok {
 		if iss != "" && hi != iss {
 			c.fail(caError(caBadJWT, "the iss of the header and of the payload differ."))
 			return
