@@ -157,6 +157,7 @@ func TestKeySet(t *testing.T) {
 		{"kty":"RSA","kid":"enc","use":"enc","n":"` + n + `","e":"AQAB"},
 		{"kty":"RSA","kid":"short","n":"` + n1k + `","e":"AQAB"},
 		{"kty":"RSA","kid":"even","n":"` + n + `","e":"AAI"},
+		{"kty":"RSA","kid":"huge-e","n":"` + n + `","e":"_____w"},
 		{"kty":"RSA","kid":"padded","n":"` + n + `==","e":"AQAB"},
 		{"kty":"RSA","kid":"private","n":"` + n + `","e":"AQAB","d":"AQAB"},
 		{"kty":"RSA","kid":"ps","alg":"PS256","n":"` + n + `","e":"AQAB"},

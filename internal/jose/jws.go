@@ -231,10 +231,6 @@ func decodeObject(b []byte) (map[string]json.RawMessage, error) {
 	return out, nil
 }
 
-// UnverifiedPayload is the payload before its signature is checked: only
-// for telling which key to check it with, never for trusting it.
-func (t *Token) UnverifiedPayload() []byte { return t.payload }
-
 // Verify checks the signature with key and returns the payload. The key's
 // type must fit the token's algorithm: []byte for HS256, *rsa.PublicKey for
 // RS256, *ecdsa.PublicKey on P-256 for ES256.
@@ -292,7 +288,7 @@ func checkRSA(k *rsa.PublicKey) error {
 	if n := k.N.BitLen(); n < minRSABits || n > maxRSABits {
 		return fmt.Errorf("%w: an RSA key of %d bits (RS256 takes %d to %d)", ErrKey, n, minRSABits, maxRSABits)
 	}
-	if k.E < 3 || k.E%2 == 0 {
+	if k.E < 3 || k.E%2 == 0 || k.E > 1<<31-1 {
 		return fmt.Errorf("%w: RSA public exponent %d", ErrKey, k.E)
 	}
 	return nil
