@@ -57,6 +57,9 @@ type fieldInfo struct {
 // fieldsOf lists the parameters of an argument struct, embedded structs included.
 // fieldsOf is read on every call, so each type's answer is kept.
 func fieldsOf(t reflect.Type) []fieldInfo {
+	if t == nil {
+		return nil
+	}
 	if v, ok := fieldCache.Load(t); ok {
 		return v.([]fieldInfo)
 	}
@@ -113,6 +116,7 @@ func paramNames(t reflect.Type) []string {
 
 // check runs the generic rules on decoded arguments.
 func check(t Tool, v reflect.Value) error {
+	t = t.full()
 	for _, f := range fieldsOf(t.args) {
 		fv := v.FieldByIndex(f.index)
 		set := !fv.IsZero()

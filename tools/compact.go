@@ -256,6 +256,7 @@ func ResultsMarkdown() string {
 	var b strings.Builder
 	b.WriteString("| tool | compact answer |\n| --- | --- |\n")
 	for _, t := range All() {
+		t = t.full()
 		if t.result == nil {
 			continue
 		}

@@ -78,25 +78,27 @@ func (a *CustomViewDataArgs) export() exportSpec {
 		filters: o.vf, target: filterTarget{"customviews", a.CustomViewID}}
 }
 
-var customViewTools = []Tool{
-	listTool[CustomViewsListArgs, cCustomView](Tool{
-		Name: "tableau_custom_views_list", Title: "List custom views", Kind: Read, Idempotent: true, Source: New, Toolset: "customviews",
-		Description: "List custom views (users' saved views) across the site: id, name, shared, view, workbook, owner.",
-	}, shape{"customViews", "customView", "customViews", ""}, func(a *CustomViewsListArgs) backend.Request {
-		return get(backend.SiteScope, "/customviews", a.query())
-	}),
-	getTool[CustomViewRef, cCustomView](Tool{
-		Name: "tableau_custom_view_get", Title: "Get a custom view", Kind: Read, Idempotent: true, Source: New, Toolset: "customviews",
-		Description: "Get one custom view: name, shared, view, workbook, owner.",
-	}, "customView", func(a *CustomViewRef) backend.Request {
-		return get(backend.SiteScope, backend.Segments("customviews", a.CustomViewID), nil)
-	}),
-	exportTool[CustomViewImageArgs](Tool{
-		Name: "tableau_custom_view_image_get", Title: "Get a custom view as an image", Kind: Read, Idempotent: true, Source: New, Toolset: "customviews",
-		Description: "Render a custom view, with its saved filters, as a PNG, with a resource link.",
-	}),
-	exportTool[CustomViewDataArgs](Tool{
-		Name: "tableau_custom_view_data_get", Title: "Get a custom view's data as CSV", Kind: Read, Idempotent: true, Source: New, Toolset: "customviews",
-		Description: "Get a custom view's data, with its saved filters, as CSV; long data is cut, the whole stays a resource.",
-	}),
+func customViewTools() []Tool {
+	return []Tool{
+		listTool[CustomViewsListArgs, cCustomView](Tool{
+			Name: "tableau_custom_views_list", Title: "List custom views", Kind: Read, Idempotent: true, Source: New, Toolset: "customviews",
+			Description: "List custom views (users' saved views) across the site: id, name, shared, view, workbook, owner.",
+		}, shape{"customViews", "customView", "customViews", ""}, func(a *CustomViewsListArgs) backend.Request {
+			return get(backend.SiteScope, "/customviews", a.query())
+		}),
+		getTool[CustomViewRef, cCustomView](Tool{
+			Name: "tableau_custom_view_get", Title: "Get a custom view", Kind: Read, Idempotent: true, Source: New, Toolset: "customviews",
+			Description: "Get one custom view: name, shared, view, workbook, owner.",
+		}, "customView", func(a *CustomViewRef) backend.Request {
+			return get(backend.SiteScope, backend.Segments("customviews", a.CustomViewID), nil)
+		}),
+		exportTool[CustomViewImageArgs](Tool{
+			Name: "tableau_custom_view_image_get", Title: "Get a custom view as an image", Kind: Read, Idempotent: true, Source: New, Toolset: "customviews",
+			Description: "Render a custom view, with its saved filters, as a PNG, with a resource link.",
+		}),
+		exportTool[CustomViewDataArgs](Tool{
+			Name: "tableau_custom_view_data_get", Title: "Get a custom view's data as CSV", Kind: Read, Idempotent: true, Source: New, Toolset: "customviews",
+			Description: "Get a custom view's data, with its saved filters, as CSV; long data is cut, the whole stays a resource.",
+		}),
+	}
 }

@@ -48,6 +48,7 @@ func Describe(ctx context.Context, env *Env, kind, id string) (Placement, error)
 	if err != nil {
 		return Placement{}, err
 	}
+	t = t.full()
 	args, err := t.decode(map[string]any{d.param: id})
 	if err != nil {
 		return Placement{}, err

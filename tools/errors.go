@@ -68,6 +68,7 @@ func hintFor(t Tool, ae *backend.APIError) string {
 }
 
 func idParams(t Tool) []string {
+	t = t.full()
 	var ids []string
 	for _, f := range fieldsOf(t.args) {
 		if isIDParam(f.name) {

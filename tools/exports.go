@@ -597,31 +597,33 @@ func pdfPageCount(b []byte) int { return len(pdfPageObj.Get().FindAll(b, -1)) }
 
 // ---- the tools ----
 
-var exportTools = []Tool{
-	exportTool[ViewImageArgs](Tool{
-		Name: "tableau_view_image_get", Title: "Get a view as an image", Kind: Read, Idempotent: true, Source: SK, Toolset: "exports",
-		Description: "Render a view as a PNG you can look at, with a resource link to read it again.",
-	}),
-	exportTool[ViewPDFArgs](Tool{
-		Name: "tableau_view_pdf_get", Title: "Get a view as a PDF", Kind: Read, Idempotent: true, Source: SK, Toolset: "exports",
-		Description: "Render a view as a PDF resource, with a one-line summary.",
-	}),
-	exportTool[ViewDataArgs](Tool{
-		Name: "tableau_view_data_get", Title: "Get a view's data as CSV", Kind: Read, Idempotent: true, Source: SK, Toolset: "exports",
-		Description: "Get a view's data as CSV text; long data is cut, the whole stays a resource.",
-	}),
-	exportTool[ViewCrosstabArgs](Tool{
-		Name: "tableau_view_crosstab_get", Title: "Get a view as an Excel crosstab", Kind: Read, Idempotent: true, Source: New, Toolset: "exports",
-		Description: "Export a view's crosstab as an Excel .xlsx resource.",
-	}),
-	exportTool[WorkbookDownloadArgs](Tool{
-		Name: "tableau_workbook_download", Title: "Download a workbook", Kind: Read, Idempotent: true, Source: New, Toolset: "exports",
-		Description: "Download a workbook file (.twbx or .twb): into the export directory if set, else inline.",
-	}),
-	exportTool[DatasourceDownloadArgs](Tool{
-		Name: "tableau_datasource_download", Title: "Download a data source", Kind: Read, Idempotent: true, Source: New, Toolset: "exports",
-		Description: "Download a data source file (.tdsx or .tds): into the export directory if set, else inline.",
-	}),
+func exportTools() []Tool {
+	return []Tool{
+		exportTool[ViewImageArgs](Tool{
+			Name: "tableau_view_image_get", Title: "Get a view as an image", Kind: Read, Idempotent: true, Source: SK, Toolset: "exports",
+			Description: "Render a view as a PNG you can look at, with a resource link to read it again.",
+		}),
+		exportTool[ViewPDFArgs](Tool{
+			Name: "tableau_view_pdf_get", Title: "Get a view as a PDF", Kind: Read, Idempotent: true, Source: SK, Toolset: "exports",
+			Description: "Render a view as a PDF resource, with a one-line summary.",
+		}),
+		exportTool[ViewDataArgs](Tool{
+			Name: "tableau_view_data_get", Title: "Get a view's data as CSV", Kind: Read, Idempotent: true, Source: SK, Toolset: "exports",
+			Description: "Get a view's data as CSV text; long data is cut, the whole stays a resource.",
+		}),
+		exportTool[ViewCrosstabArgs](Tool{
+			Name: "tableau_view_crosstab_get", Title: "Get a view as an Excel crosstab", Kind: Read, Idempotent: true, Source: New, Toolset: "exports",
+			Description: "Export a view's crosstab as an Excel .xlsx resource.",
+		}),
+		exportTool[WorkbookDownloadArgs](Tool{
+			Name: "tableau_workbook_download", Title: "Download a workbook", Kind: Read, Idempotent: true, Source: New, Toolset: "exports",
+			Description: "Download a workbook file (.twbx or .twb): into the export directory if set, else inline.",
+		}),
+		exportTool[DatasourceDownloadArgs](Tool{
+			Name: "tableau_datasource_download", Title: "Download a data source", Kind: Read, Idempotent: true, Source: New, Toolset: "exports",
+			Description: "Download a data source file (.tdsx or .tds): into the export directory if set, else inline.",
+		}),
+	}
 }
 
 // ---- resource templates ----
@@ -721,6 +723,7 @@ func fetchResource(ctx context.Context, env *Env, d resourceDef, uri string, arg
 	if err != nil {
 		return nil, err
 	}
+	t = t.full()
 	x, ok := args.(exporter)
 	if !ok || reflect.TypeOf(args) != reflect.PointerTo(t.args) {
 		return nil, fmt.Errorf("%s: arguments of type %T, not parsed from this resource", clip(uri), args)
@@ -737,6 +740,7 @@ func fetchResource(ctx context.Context, env *Env, d resourceDef, uri string, arg
 }
 
 func resourceArgs(t Tool, d resourceDef, uri string) (map[string]any, error) {
+	t = t.full()
 	u, err := url.Parse(uri)
 	prefix := "/"
 	if err != nil || u.Scheme != "tableau" || u.Host != d.collection || !strings.HasPrefix(u.Path, prefix) {

@@ -300,7 +300,7 @@ func TestWrongAnswersWithStatus200BecomeClearErrors(t *testing.T) {
 			args := map[string]any{"view_id": viewID, "workbook_id": wbID, "datasource_id": dsID}
 			tl, _ := ByName(c.tool)
 			for k := range args {
-				if !strings.Contains(strings.Join(paramNames(tl.args), ","), k) {
+				if !strings.Contains(strings.Join(paramNames(tl.ArgsType()), ","), k) {
 					delete(args, k)
 				}
 			}

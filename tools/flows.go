@@ -117,36 +117,38 @@ func flowGet(t Tool) Tool {
 	})
 }
 
-var flowTools = []Tool{
-	listTool[ListArgs, cFlow](Tool{
-		Name: "tableau_flows_list", Title: "List Prep flows", Kind: Read, Idempotent: true, Source: New, Toolset: "flows",
-		Description: "List Tableau Prep flows: id, name, project, owner. Filter on name, projectName, projectId, ownerName, createdAt, updatedAt.",
-	}, shape{"flows", "flow", "flows", ""}, func(a *ListArgs) backend.Request {
-		return get(backend.SiteScope, "/flows", a.query())
-	}),
-	flowGet(Tool{
-		Name: "tableau_flow_get", Title: "Get a Prep flow", Kind: Read, Idempotent: true, Source: New, Toolset: "flows",
-		Description: "Get one flow: project, owner, parameters, and its output steps (id, name).",
-	}),
-	runFlowsList(Tool{
-		Name: "tableau_flow_runs_list", Title: "List flow runs", Kind: Read, Idempotent: true, Source: New, Toolset: "flows",
-		Description: "List flow runs: status, progress, start and end, background job. A failure's reason is on its job (tableau_job_get).",
-	}),
-	restTool(Tool{
-		Name: "tableau_flow_run", Title: "Run a Prep flow now", Kind: Write, Idempotent: false, Source: New, Toolset: "flows",
-		Description: "Run a flow now. Returns the job; follow it with tableau_job_get or tableau_flow_runs_list.",
-	}, func(a *FlowRunArgs) backend.Request {
-		mode := a.RunMode
-		if mode == "" {
-			mode = "full"
-		}
-		return send(http.MethodPost, backend.SiteScope, backend.Segments("flows", a.FlowID, "run"),
-			map[string]any{"flowRunSpec": map[string]any{"flowId": a.FlowID, "runMode": mode}})
-	}),
-	unpaged(listTool[NoArgs, cFlowTask](Tool{
-		Name: "tableau_flow_tasks_list", Title: "List flow tasks", Kind: Read, Idempotent: true, Source: New, Toolset: "flows",
-		Description: "List scheduled flow tasks: id, flow, schedule, next run, consecutive failures.",
-	}, shape{"tasks", "task", "tasks", ""}, func(a *NoArgs) backend.Request {
-		return get(backend.SiteScope, "/tasks/runFlow", url.Values{})
-	})),
+func flowTools() []Tool {
+	return []Tool{
+		listTool[ListArgs, cFlow](Tool{
+			Name: "tableau_flows_list", Title: "List Prep flows", Kind: Read, Idempotent: true, Source: New, Toolset: "flows",
+			Description: "List Tableau Prep flows: id, name, project, owner. Filter on name, projectName, projectId, ownerName, createdAt, updatedAt.",
+		}, shape{"flows", "flow", "flows", ""}, func(a *ListArgs) backend.Request {
+			return get(backend.SiteScope, "/flows", a.query())
+		}),
+		flowGet(Tool{
+			Name: "tableau_flow_get", Title: "Get a Prep flow", Kind: Read, Idempotent: true, Source: New, Toolset: "flows",
+			Description: "Get one flow: project, owner, parameters, and its output steps (id, name).",
+		}),
+		runFlowsList(Tool{
+			Name: "tableau_flow_runs_list", Title: "List flow runs", Kind: Read, Idempotent: true, Source: New, Toolset: "flows",
+			Description: "List flow runs: status, progress, start and end, background job. A failure's reason is on its job (tableau_job_get).",
+		}),
+		restTool(Tool{
+			Name: "tableau_flow_run", Title: "Run a Prep flow now", Kind: Write, Idempotent: false, Source: New, Toolset: "flows",
+			Description: "Run a flow now. Returns the job; follow it with tableau_job_get or tableau_flow_runs_list.",
+		}, func(a *FlowRunArgs) backend.Request {
+			mode := a.RunMode
+			if mode == "" {
+				mode = "full"
+			}
+			return send(http.MethodPost, backend.SiteScope, backend.Segments("flows", a.FlowID, "run"),
+				map[string]any{"flowRunSpec": map[string]any{"flowId": a.FlowID, "runMode": mode}})
+		}),
+		unpaged(listTool[NoArgs, cFlowTask](Tool{
+			Name: "tableau_flow_tasks_list", Title: "List flow tasks", Kind: Read, Idempotent: true, Source: New, Toolset: "flows",
+			Description: "List scheduled flow tasks: id, flow, schedule, next run, consecutive failures.",
+		}, shape{"tasks", "task", "tasks", ""}, func(a *NoArgs) backend.Request {
+			return get(backend.SiteScope, "/tasks/runFlow", url.Values{})
+		})),
+	}
 }

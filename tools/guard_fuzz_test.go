@@ -34,7 +34,7 @@ func FuzzDecodeArguments(f *testing.F) {
 		var top map[string]json.RawMessage
 		if json.Unmarshal([]byte(raw), &top) == nil {
 			names := map[string]bool{}
-			for _, n := range paramNames(tool.args) {
+			for _, n := range paramNames(tool.ArgsType()) {
 				names[n] = true
 			}
 			for k := range top {

@@ -12,6 +12,7 @@ func Markdown() string {
 	b.WriteString("| tool | kind | toolset | parameters | what it does |\n| --- | --- | --- | --- | --- |\n")
 	kinds := map[Kind]string{Read: "read", Write: "write", Destructive: "destructive"}
 	for _, t := range All() {
+		t = t.full()
 		var ps []string
 		for _, f := range fieldsOf(t.args) {
 			p := "`" + f.name + "`"

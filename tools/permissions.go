@@ -80,42 +80,44 @@ func (a *WorkbookPermissionDeleteArgs) Validate() error {
 	return nil
 }
 
-var permissionTools = []Tool{
-	restTool(Tool{
-		Name: "tableau_workbook_permissions_list", Title: "List a workbook's permissions", Kind: Read, Idempotent: true, Source: SK, Toolset: "permissions",
-		Description: "List the explicit permission rules on a workbook: grantee and capabilities (Allow or Deny).",
-	}, func(a *WorkbookRef) backend.Request {
-		return get(backend.SiteScope, workbookPath(a.WorkbookID, "permissions"), nil)
-	}),
-	restTool(Tool{
-		Name: "tableau_workbook_permissions_add", Title: "Add workbook permissions", Kind: Write, Idempotent: true, Source: SK, Toolset: "permissions",
-		Description: "Add permission rules for a user or group on a workbook; existing rules stay.",
-	}, func(a *WorkbookPermissionsAddArgs) backend.Request {
-		return send(http.MethodPut, backend.SiteScope, workbookPath(a.WorkbookID, "permissions"), a.PermissionsAdd.body())
-	}),
-	restTool(Tool{
-		Name: "tableau_workbook_permission_delete", Title: "Remove a workbook permission", Kind: Destructive, Idempotent: true, Source: SK, Toolset: "permissions",
-		Description: "Remove one permission rule (capability and mode, for a user or group) from a workbook.",
-	}, func(a *WorkbookPermissionDeleteArgs) backend.Request {
-		return send(http.MethodDelete, backend.SiteScope,
-			workbookPath(a.WorkbookID, "permissions", a.GranteeType+"s", a.GranteeID, a.CapabilityName, a.CapabilityMode), nil)
-	}),
-	restTool(Tool{
-		Name: "tableau_datasource_permissions_list", Title: "List a data source's permissions", Kind: Read, Idempotent: true, Source: SK, Toolset: "permissions",
-		Description: "List the explicit permission rules on a data source: grantee and capabilities.",
-	}, func(a *DatasourceRef) backend.Request {
-		return get(backend.SiteScope, datasourcePath(a.DatasourceID, "permissions"), nil)
-	}),
-	restTool(Tool{
-		Name: "tableau_project_permissions_list", Title: "List a project's permissions", Kind: Read, Idempotent: true, Source: SK, Toolset: "permissions",
-		Description: "List the explicit permission rules on a project: grantee and capabilities.",
-	}, func(a *ProjectRef) backend.Request {
-		return get(backend.SiteScope, projectPath(a.ProjectID, "permissions"), nil)
-	}),
-	restTool(Tool{
-		Name: "tableau_project_permissions_add", Title: "Add project permissions", Kind: Write, Idempotent: true, Source: SK, Toolset: "permissions",
-		Description: "Add permission rules for a user or group on a project; existing rules stay.",
-	}, func(a *ProjectPermissionsAddArgs) backend.Request {
-		return send(http.MethodPut, backend.SiteScope, projectPath(a.ProjectID, "permissions"), a.PermissionsAdd.body())
-	}),
+func permissionTools() []Tool {
+	return []Tool{
+		restTool(Tool{
+			Name: "tableau_workbook_permissions_list", Title: "List a workbook's permissions", Kind: Read, Idempotent: true, Source: SK, Toolset: "permissions",
+			Description: "List the explicit permission rules on a workbook: grantee and capabilities (Allow or Deny).",
+		}, func(a *WorkbookRef) backend.Request {
+			return get(backend.SiteScope, workbookPath(a.WorkbookID, "permissions"), nil)
+		}),
+		restTool(Tool{
+			Name: "tableau_workbook_permissions_add", Title: "Add workbook permissions", Kind: Write, Idempotent: true, Source: SK, Toolset: "permissions",
+			Description: "Add permission rules for a user or group on a workbook; existing rules stay.",
+		}, func(a *WorkbookPermissionsAddArgs) backend.Request {
+			return send(http.MethodPut, backend.SiteScope, workbookPath(a.WorkbookID, "permissions"), a.PermissionsAdd.body())
+		}),
+		restTool(Tool{
+			Name: "tableau_workbook_permission_delete", Title: "Remove a workbook permission", Kind: Destructive, Idempotent: true, Source: SK, Toolset: "permissions",
+			Description: "Remove one permission rule (capability and mode, for a user or group) from a workbook.",
+		}, func(a *WorkbookPermissionDeleteArgs) backend.Request {
+			return send(http.MethodDelete, backend.SiteScope,
+				workbookPath(a.WorkbookID, "permissions", a.GranteeType+"s", a.GranteeID, a.CapabilityName, a.CapabilityMode), nil)
+		}),
+		restTool(Tool{
+			Name: "tableau_datasource_permissions_list", Title: "List a data source's permissions", Kind: Read, Idempotent: true, Source: SK, Toolset: "permissions",
+			Description: "List the explicit permission rules on a data source: grantee and capabilities.",
+		}, func(a *DatasourceRef) backend.Request {
+			return get(backend.SiteScope, datasourcePath(a.DatasourceID, "permissions"), nil)
+		}),
+		restTool(Tool{
+			Name: "tableau_project_permissions_list", Title: "List a project's permissions", Kind: Read, Idempotent: true, Source: SK, Toolset: "permissions",
+			Description: "List the explicit permission rules on a project: grantee and capabilities.",
+		}, func(a *ProjectRef) backend.Request {
+			return get(backend.SiteScope, projectPath(a.ProjectID, "permissions"), nil)
+		}),
+		restTool(Tool{
+			Name: "tableau_project_permissions_add", Title: "Add project permissions", Kind: Write, Idempotent: true, Source: SK, Toolset: "permissions",
+			Description: "Add permission rules for a user or group on a project; existing rules stay.",
+		}, func(a *ProjectPermissionsAddArgs) backend.Request {
+			return send(http.MethodPut, backend.SiteScope, projectPath(a.ProjectID, "permissions"), a.PermissionsAdd.body())
+		}),
+	}
 }

@@ -53,29 +53,31 @@ func projectPath(id string, rest ...string) string {
 	return backend.Segments(append([]string{"projects", id}, rest...)...)
 }
 
-var projectTools = []Tool{
-	listTool[ListArgs, cProject](Tool{
-		Name: "tableau_projects_list", Title: "List projects", Kind: Read, Idempotent: true, Source: Seed, Toolset: "projects",
-		Description: "List projects: id, name, description, parent, owner.",
-	}, shape{"projects", "project", "projects", "id,name,description,parentProjectId,owner.name"}, func(a *ListArgs) backend.Request {
-		return get(backend.SiteScope, "/projects", a.query())
-	}),
-	restTool(Tool{
-		Name: "tableau_project_create", Title: "Create a project", Kind: Write, Idempotent: false, Source: Seed, Toolset: "projects",
-		Description: "Create a project, top-level or under parent_project_id.",
-	}, func(a *ProjectCreateArgs) backend.Request {
-		return send(http.MethodPost, backend.SiteScope, "/projects", a.ProjectFields.body(a.Name))
-	}),
-	restTool(Tool{
-		Name: "tableau_project_update", Title: "Update a project", Kind: Write, Idempotent: true, Source: Seed, Toolset: "projects",
-		Description: "Rename a project, change its description or permissions mode, or move it; give only what changes.",
-	}, func(a *ProjectUpdateArgs) backend.Request {
-		return send(http.MethodPut, backend.SiteScope, projectPath(a.ProjectID), a.ProjectFields.body(a.Name))
-	}),
-	restTool(Tool{
-		Name: "tableau_project_delete", Title: "Delete a project", Kind: Destructive, Idempotent: true, Source: Seed, Toolset: "projects",
-		Description: "Permanently delete a project with all the content and projects in it.",
-	}, func(a *ProjectRef) backend.Request {
-		return send(http.MethodDelete, backend.SiteScope, projectPath(a.ProjectID), nil)
-	}),
+func projectTools() []Tool {
+	return []Tool{
+		listTool[ListArgs, cProject](Tool{
+			Name: "tableau_projects_list", Title: "List projects", Kind: Read, Idempotent: true, Source: Seed, Toolset: "projects",
+			Description: "List projects: id, name, description, parent, owner.",
+		}, shape{"projects", "project", "projects", "id,name,description,parentProjectId,owner.name"}, func(a *ListArgs) backend.Request {
+			return get(backend.SiteScope, "/projects", a.query())
+		}),
+		restTool(Tool{
+			Name: "tableau_project_create", Title: "Create a project", Kind: Write, Idempotent: false, Source: Seed, Toolset: "projects",
+			Description: "Create a project, top-level or under parent_project_id.",
+		}, func(a *ProjectCreateArgs) backend.Request {
+			return send(http.MethodPost, backend.SiteScope, "/projects", a.ProjectFields.body(a.Name))
+		}),
+		restTool(Tool{
+			Name: "tableau_project_update", Title: "Update a project", Kind: Write, Idempotent: true, Source: Seed, Toolset: "projects",
+			Description: "Rename a project, change its description or permissions mode, or move it; give only what changes.",
+		}, func(a *ProjectUpdateArgs) backend.Request {
+			return send(http.MethodPut, backend.SiteScope, projectPath(a.ProjectID), a.ProjectFields.body(a.Name))
+		}),
+		restTool(Tool{
+			Name: "tableau_project_delete", Title: "Delete a project", Kind: Destructive, Idempotent: true, Source: Seed, Toolset: "projects",
+			Description: "Permanently delete a project with all the content and projects in it.",
+		}, func(a *ProjectRef) backend.Request {
+			return send(http.MethodDelete, backend.SiteScope, projectPath(a.ProjectID), nil)
+		}),
+	}
 }

@@ -320,13 +320,15 @@ type publishParams struct {
 	Overwrite bool   `json:"overwrite"`
 }
 
-var publishTools = []Tool{
-	runWorkbookPublish(Tool{
-		Name: "tableau_workbook_publish", Title: "Publish a workbook", Kind: Write, Idempotent: false, Source: New, Toolset: "publish",
-		Description: "Publish a .twbx or .twb into a project, from the server's import directory (file) or inline base64 (content + filename). overwrite replaces a same-named workbook; without it a clash fails. Find it after with tableau_workbooks_list.",
-	}),
-	runDatasourcePublish(Tool{
-		Name: "tableau_datasource_publish", Title: "Publish a data source", Kind: Write, Idempotent: false, Source: New, Toolset: "publish",
-		Description: "Publish a .tdsx, .tds or .hyper into a project, from the server's import directory (file) or inline base64 (content + filename). overwrite replaces a same-named data source; without it a clash fails.",
-	}),
+func publishTools() []Tool {
+	return []Tool{
+		runWorkbookPublish(Tool{
+			Name: "tableau_workbook_publish", Title: "Publish a workbook", Kind: Write, Idempotent: false, Source: New, Toolset: "publish",
+			Description: "Publish a .twbx or .twb into a project, from the server's import directory (file) or inline base64 (content + filename). overwrite replaces a same-named workbook; without it a clash fails. Find it after with tableau_workbooks_list.",
+		}),
+		runDatasourcePublish(Tool{
+			Name: "tableau_datasource_publish", Title: "Publish a data source", Kind: Write, Idempotent: false, Source: New, Toolset: "publish",
+			Description: "Publish a .tdsx, .tds or .hyper into a project, from the server's import directory (file) or inline base64 (content + filename). overwrite replaces a same-named data source; without it a clash fails.",
+		}),
+	}
 }

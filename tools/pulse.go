@@ -189,115 +189,117 @@ func firstOf(raw json.RawMessage, key string) (map[string]any, error) {
 	return doc[key][0], nil
 }
 
-var pulseTools = []Tool{
-	pulseTool[PulseDefinitionsArgs, cPulseDefinition](Tool{
-		Name: "tableau_pulse_definitions_list", Title: "List Pulse metric definitions", Kind: Read, Idempotent: true, Source: New, Toolset: "pulse",
-		Description: "List Pulse metric definitions (Tableau Cloud): id, name, data source, measure, time dimension.",
-	}, "definitions", func(a *PulseDefinitionsArgs) backend.Request {
-		if len(a.DefinitionIDs) > 0 {
-			return batchGet("definitions", map[string]any{"definition_ids": a.DefinitionIDs})
-		}
-		return backend.Request{Method: http.MethodGet, Path: "/definitions", Query: a.query()}
-	}),
-	pulseTool[PulseMetricsArgs, cPulseMetric](Tool{
-		Name: "tableau_pulse_metrics_list", Title: "List Pulse metrics", Kind: Read, Idempotent: true, Source: New, Toolset: "pulse",
-		Description: "List Pulse metrics of a definition, or by id: id, filters, period, comparison.",
-	}, "metrics", func(a *PulseMetricsArgs) backend.Request {
-		if a.DefinitionID != "" {
-			return backend.Request{Method: http.MethodGet, Path: backend.Segments("definitions", a.DefinitionID, "metrics")}
-		}
-		return batchGet("metrics", map[string]any{"metric_ids": a.MetricIDs})
-	}),
-	define(Tool{
-		result: pulseShape[cPulseSubscription]("subscriptions"),
-		Name:   "tableau_pulse_subscriptions_list", Title: "List my Pulse subscriptions", Kind: Read, Idempotent: true, Source: New, Toolset: "pulse",
-		Description: "List the Pulse metrics you follow: subscription id and metric_id.",
-	}, func(ctx context.Context, env *Env, a *PulsePage) (*mcp.CallToolResult, error) {
-		t := Tool{Name: "tableau_pulse_subscriptions_list", Idempotent: true, Source: New}
-		raw, err := env.Backend.Invoke(ctx, t.call(NoArgs{}, get(backend.APIScope, "/sessions/current", nil)))
-		if err != nil {
-			return nil, err
-		}
-		var s struct {
-			Session struct {
-				User struct {
-					ID string `json:"id"`
-				} `json:"user"`
-			} `json:"session"`
-		}
-		if json.Unmarshal(raw, &s) != nil || s.Session.User.ID == "" {
-			return nil, errors.New("could not read the signed-in user from the session")
-		}
-		q := map[string][]string{"user_id": {s.Session.User.ID}}
-		if a.PageToken != "" {
-			q["page_token"] = []string{a.PageToken}
-		}
-		raw, err = pulseCall(ctx, env, t, a, backend.Request{Method: http.MethodGet, Path: "/subscriptions", Query: q})
-		if err != nil {
-			return nil, err
-		}
-		if !env.compact() {
-			return jsonResult(raw), nil
-		}
-		return pulseList[cPulseSubscription](raw, "subscriptions")
-	}),
-	define(Tool{
-		Name: "tableau_pulse_insights_get", Title: "Get a Pulse metric's insights", Kind: Read, Idempotent: true, Source: New, Toolset: "pulse",
-		Description: "Get a Pulse metric's current value, its change from the previous period, and Tableau's insights as sentences.",
-	}, func(ctx context.Context, env *Env, a *PulseInsightArgs) (*mcp.CallToolResult, error) {
-		t := Tool{Name: "tableau_pulse_insights_get", Idempotent: true, Source: New}
-		raw, err := pulseCall(ctx, env, t, a, batchGet("metrics", map[string]any{"metric_ids": []string{a.MetricID}}))
-		if err != nil {
-			return nil, err
-		}
-		metric, err := firstOf(raw, "metrics")
-		if err != nil {
-			return nil, err
-		}
-		if metric == nil {
-			return nil, &backend.UserError{Msg: fmt.Sprintf("tableau_pulse_insights_get: no Pulse metric %s; get one from tableau_pulse_metrics_list", a.MetricID)}
-		}
-		defID, _ := metric["definition_id"].(string)
-		raw, err = pulseCall(ctx, env, t, a, batchGet("definitions", map[string]any{"definition_ids": []string{defID}}))
-		if err != nil {
-			return nil, err
-		}
-		def, err := firstOf(raw, "definitions")
-		if err != nil || def == nil {
-			return nil, fmt.Errorf("the definition %s of metric %s could not be read: %v", defID, a.MetricID, err)
-		}
-		spec, _ := def["specification"].(map[string]any)
-		md, _ := def["metadata"].(map[string]any)
-		metricDef := map[string]any{"datasource": spec["datasource"], "basic_specification": spec["basic_specification"],
-			"is_running_total": spec["is_running_total"]}
-		if v, ok := spec["viz_state_specification"]; ok {
-			metricDef["viz_state_specification"] = v
-		}
-		m := map[string]any{"definition": metricDef, "metric_specification": metric["specification"]}
-		for _, k := range []string{"extension_options", "representation_options", "insights_options"} {
-			if v, ok := def[k]; ok {
-				m[k] = v
+func pulseTools() []Tool {
+	return []Tool{
+		pulseTool[PulseDefinitionsArgs, cPulseDefinition](Tool{
+			Name: "tableau_pulse_definitions_list", Title: "List Pulse metric definitions", Kind: Read, Idempotent: true, Source: New, Toolset: "pulse",
+			Description: "List Pulse metric definitions (Tableau Cloud): id, name, data source, measure, time dimension.",
+		}, "definitions", func(a *PulseDefinitionsArgs) backend.Request {
+			if len(a.DefinitionIDs) > 0 {
+				return batchGet("definitions", map[string]any{"definition_ids": a.DefinitionIDs})
 			}
-		}
-		if g, ok := metric["goals"]; ok {
-			m["goals"] = g
-		}
-		bundle := a.BundleType
-		if bundle == "" {
-			bundle = "ban"
-		}
-		body := map[string]any{"bundle_request": map[string]any{
-			"version": 1,
-			"options": map[string]any{"output_format": "OUTPUT_FORMAT_TEXT", "time_zone": "UTC", "language": "LANGUAGE_EN_US", "locale": "LOCALE_EN_US"},
-			"input": map[string]any{
-				"metadata": map[string]any{"name": md["name"], "metric_id": a.MetricID, "definition_id": defID},
-				"metric":   m,
-			},
-		}}
-		raw, err = pulseCall(ctx, env, t, a, backend.Request{Method: http.MethodPost, Path: backend.Segments("insights", bundle), Body: body})
-		if err != nil {
-			return nil, err
-		}
-		return insightsResult(metric, def, raw)
-	}),
+			return backend.Request{Method: http.MethodGet, Path: "/definitions", Query: a.query()}
+		}),
+		pulseTool[PulseMetricsArgs, cPulseMetric](Tool{
+			Name: "tableau_pulse_metrics_list", Title: "List Pulse metrics", Kind: Read, Idempotent: true, Source: New, Toolset: "pulse",
+			Description: "List Pulse metrics of a definition, or by id: id, filters, period, comparison.",
+		}, "metrics", func(a *PulseMetricsArgs) backend.Request {
+			if a.DefinitionID != "" {
+				return backend.Request{Method: http.MethodGet, Path: backend.Segments("definitions", a.DefinitionID, "metrics")}
+			}
+			return batchGet("metrics", map[string]any{"metric_ids": a.MetricIDs})
+		}),
+		define(Tool{
+			result: pulseShape[cPulseSubscription]("subscriptions"),
+			Name:   "tableau_pulse_subscriptions_list", Title: "List my Pulse subscriptions", Kind: Read, Idempotent: true, Source: New, Toolset: "pulse",
+			Description: "List the Pulse metrics you follow: subscription id and metric_id.",
+		}, func(ctx context.Context, env *Env, a *PulsePage) (*mcp.CallToolResult, error) {
+			t := Tool{Name: "tableau_pulse_subscriptions_list", Idempotent: true, Source: New}
+			raw, err := env.Backend.Invoke(ctx, t.call(NoArgs{}, get(backend.APIScope, "/sessions/current", nil)))
+			if err != nil {
+				return nil, err
+			}
+			var s struct {
+				Session struct {
+					User struct {
+						ID string `json:"id"`
+					} `json:"user"`
+				} `json:"session"`
+			}
+			if json.Unmarshal(raw, &s) != nil || s.Session.User.ID == "" {
+				return nil, errors.New("could not read the signed-in user from the session")
+			}
+			q := map[string][]string{"user_id": {s.Session.User.ID}}
+			if a.PageToken != "" {
+				q["page_token"] = []string{a.PageToken}
+			}
+			raw, err = pulseCall(ctx, env, t, a, backend.Request{Method: http.MethodGet, Path: "/subscriptions", Query: q})
+			if err != nil {
+				return nil, err
+			}
+			if !env.compact() {
+				return jsonResult(raw), nil
+			}
+			return pulseList[cPulseSubscription](raw, "subscriptions")
+		}),
+		define(Tool{
+			Name: "tableau_pulse_insights_get", Title: "Get a Pulse metric's insights", Kind: Read, Idempotent: true, Source: New, Toolset: "pulse",
+			Description: "Get a Pulse metric's current value, its change from the previous period, and Tableau's insights as sentences.",
+		}, func(ctx context.Context, env *Env, a *PulseInsightArgs) (*mcp.CallToolResult, error) {
+			t := Tool{Name: "tableau_pulse_insights_get", Idempotent: true, Source: New}
+			raw, err := pulseCall(ctx, env, t, a, batchGet("metrics", map[string]any{"metric_ids": []string{a.MetricID}}))
+			if err != nil {
+				return nil, err
+			}
+			metric, err := firstOf(raw, "metrics")
+			if err != nil {
+				return nil, err
+			}
+			if metric == nil {
+				return nil, &backend.UserError{Msg: fmt.Sprintf("tableau_pulse_insights_get: no Pulse metric %s; get one from tableau_pulse_metrics_list", a.MetricID)}
+			}
+			defID, _ := metric["definition_id"].(string)
+			raw, err = pulseCall(ctx, env, t, a, batchGet("definitions", map[string]any{"definition_ids": []string{defID}}))
+			if err != nil {
+				return nil, err
+			}
+			def, err := firstOf(raw, "definitions")
+			if err != nil || def == nil {
+				return nil, fmt.Errorf("the definition %s of metric %s could not be read: %v", defID, a.MetricID, err)
+			}
+			spec, _ := def["specification"].(map[string]any)
+			md, _ := def["metadata"].(map[string]any)
+			metricDef := map[string]any{"datasource": spec["datasource"], "basic_specification": spec["basic_specification"],
+				"is_running_total": spec["is_running_total"]}
+			if v, ok := spec["viz_state_specification"]; ok {
+				metricDef["viz_state_specification"] = v
+			}
+			m := map[string]any{"definition": metricDef, "metric_specification": metric["specification"]}
+			for _, k := range []string{"extension_options", "representation_options", "insights_options"} {
+				if v, ok := def[k]; ok {
+					m[k] = v
+				}
+			}
+			if g, ok := metric["goals"]; ok {
+				m["goals"] = g
+			}
+			bundle := a.BundleType
+			if bundle == "" {
+				bundle = "ban"
+			}
+			body := map[string]any{"bundle_request": map[string]any{
+				"version": 1,
+				"options": map[string]any{"output_format": "OUTPUT_FORMAT_TEXT", "time_zone": "UTC", "language": "LANGUAGE_EN_US", "locale": "LOCALE_EN_US"},
+				"input": map[string]any{
+					"metadata": map[string]any{"name": md["name"], "metric_id": a.MetricID, "definition_id": defID},
+					"metric":   m,
+				},
+			}}
+			raw, err = pulseCall(ctx, env, t, a, backend.Request{Method: http.MethodPost, Path: backend.Segments("insights", bundle), Body: body})
+			if err != nil {
+				return nil, err
+			}
+			return insightsResult(metric, def, raw)
+		}),
+	}
 }

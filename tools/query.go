@@ -20,27 +20,29 @@ type MetadataGetArgs struct {
 	DatasourceLUID string `json:"datasource_luid" jsonschema:"required" jsonschema_description:"From tableau_datasources_list."`
 }
 
-var queryTools = []Tool{
-	define(Tool{
-		Name: "tableau_datasource_metadata_get", Title: "Read a data source's fields", Kind: Read, Idempotent: true, Source: New, Toolset: "query",
-		Description: "List a data source's fields before querying it: caption (the name tableau_query_view takes), data type, role, default aggregation.",
-	}, func(ctx context.Context, env *Env, a *MetadataGetArgs) (*mcp.CallToolResult, error) {
-		raw, err := env.Backend.Invoke(ctx, readMetadataCall(a.DatasourceLUID))
-		if err != nil {
-			return nil, err
-		}
-		md, err := parseMetadata(raw)
-		if err != nil {
-			return nil, err
-		}
-		env.Metadata.put(metadataKey(ctx, env.Backend, a.DatasourceLUID), md)
-		return jsonValue(md.compact(a.DatasourceLUID))
-	}),
-	define(Tool{
-		Name: "tableau_query_view", Title: "Query a data source", Kind: Read, Idempotent: true, Source: Seed, Toolset: "query",
-		Description: "Query a published data source for rows, e.g. sales by region: fields [{\"fieldCaption\":\"Region\"},{\"fieldCaption\":\"Sales\",\"function\":\"SUM\"}]. " +
-			"Guide: resource tableau://docs/query.",
-	}, runQuery),
+func queryTools() []Tool {
+	return []Tool{
+		define(Tool{
+			Name: "tableau_datasource_metadata_get", Title: "Read a data source's fields", Kind: Read, Idempotent: true, Source: New, Toolset: "query",
+			Description: "List a data source's fields before querying it: caption (the name tableau_query_view takes), data type, role, default aggregation.",
+		}, func(ctx context.Context, env *Env, a *MetadataGetArgs) (*mcp.CallToolResult, error) {
+			raw, err := env.Backend.Invoke(ctx, readMetadataCall(a.DatasourceLUID))
+			if err != nil {
+				return nil, err
+			}
+			md, err := parseMetadata(raw)
+			if err != nil {
+				return nil, err
+			}
+			env.Metadata.put(metadataKey(ctx, env.Backend, a.DatasourceLUID), md)
+			return jsonValue(md.compact(a.DatasourceLUID))
+		}),
+		define(Tool{
+			Name: "tableau_query_view", Title: "Query a data source", Kind: Read, Idempotent: true, Source: Seed, Toolset: "query",
+			Description: "Query a published data source for rows, e.g. sales by region: fields [{\"fieldCaption\":\"Region\"},{\"fieldCaption\":\"Sales\",\"function\":\"SUM\"}]. " +
+				"Guide: resource tableau://docs/query.",
+		}, runQuery),
+	}
 }
 
 // runQuery checks the query, sends it and shapes the answer.

@@ -118,43 +118,45 @@ type SchedulesListArgs struct {
 	Paging
 }
 
-var scheduleTools = []Tool{
-	restTool(Tool{
-		Name: "tableau_schedules_list", Title: "List schedules", Kind: Read, Idempotent: true, Source: SK, Toolset: "schedules",
-		Description: "List server schedules (Tableau Server only): id, name, state, type, frequency, next run.",
-	}, func(a *SchedulesListArgs) backend.Request {
-		return get(backend.APIScope, "/schedules", a.Paging.query(nil))
-	}),
-	restTool(Tool{
-		Name: "tableau_schedule_create", Title: "Create a schedule", Kind: Write, Idempotent: false, Source: SK, Toolset: "schedules",
-		Description: "Create a server schedule (Tableau Server only).",
-	}, func(a *ScheduleCreateArgs) backend.Request {
-		s := map[string]any{"name": a.Name, "frequency": a.Frequency, "frequencyDetails": a.FrequencyDetails}
-		st := a.ScheduleType
-		if st == "" {
-			st = "Extract"
-		}
-		s["type"] = st
-		a.ScheduleSettings.fill(s)
-		return send(http.MethodPost, backend.APIScope, "/schedules", map[string]any{"schedule": s})
-	}),
-	restTool(Tool{
-		Name: "tableau_schedule_update", Title: "Update a schedule", Kind: Write, Idempotent: true, Source: SK, Toolset: "schedules",
-		Description: "Change a server schedule's timing, priority or order, or suspend or resume it (Tableau Server only).",
-	}, func(a *ScheduleUpdateArgs) backend.Request {
-		s := map[string]any{}
-		putIf(s, "frequency", a.Frequency)
-		putIf(s, "state", a.State)
-		if a.FrequencyDetails != nil {
-			s["frequencyDetails"] = a.FrequencyDetails
-		}
-		a.ScheduleSettings.fill(s)
-		return send(http.MethodPut, backend.APIScope, backend.Segments("schedules", a.ScheduleID), map[string]any{"schedule": s})
-	}),
-	restTool(Tool{
-		Name: "tableau_schedule_delete", Title: "Delete a schedule", Kind: Destructive, Idempotent: true, Source: SK, Toolset: "schedules",
-		Description: "Permanently delete a server schedule; its tasks stop (Tableau Server only).",
-	}, func(a *ScheduleRef) backend.Request {
-		return send(http.MethodDelete, backend.APIScope, backend.Segments("schedules", a.ScheduleID), nil)
-	}),
+func scheduleTools() []Tool {
+	return []Tool{
+		restTool(Tool{
+			Name: "tableau_schedules_list", Title: "List schedules", Kind: Read, Idempotent: true, Source: SK, Toolset: "schedules",
+			Description: "List server schedules (Tableau Server only): id, name, state, type, frequency, next run.",
+		}, func(a *SchedulesListArgs) backend.Request {
+			return get(backend.APIScope, "/schedules", a.Paging.query(nil))
+		}),
+		restTool(Tool{
+			Name: "tableau_schedule_create", Title: "Create a schedule", Kind: Write, Idempotent: false, Source: SK, Toolset: "schedules",
+			Description: "Create a server schedule (Tableau Server only).",
+		}, func(a *ScheduleCreateArgs) backend.Request {
+			s := map[string]any{"name": a.Name, "frequency": a.Frequency, "frequencyDetails": a.FrequencyDetails}
+			st := a.ScheduleType
+			if st == "" {
+				st = "Extract"
+			}
+			s["type"] = st
+			a.ScheduleSettings.fill(s)
+			return send(http.MethodPost, backend.APIScope, "/schedules", map[string]any{"schedule": s})
+		}),
+		restTool(Tool{
+			Name: "tableau_schedule_update", Title: "Update a schedule", Kind: Write, Idempotent: true, Source: SK, Toolset: "schedules",
+			Description: "Change a server schedule's timing, priority or order, or suspend or resume it (Tableau Server only).",
+		}, func(a *ScheduleUpdateArgs) backend.Request {
+			s := map[string]any{}
+			putIf(s, "frequency", a.Frequency)
+			putIf(s, "state", a.State)
+			if a.FrequencyDetails != nil {
+				s["frequencyDetails"] = a.FrequencyDetails
+			}
+			a.ScheduleSettings.fill(s)
+			return send(http.MethodPut, backend.APIScope, backend.Segments("schedules", a.ScheduleID), map[string]any{"schedule": s})
+		}),
+		restTool(Tool{
+			Name: "tableau_schedule_delete", Title: "Delete a schedule", Kind: Destructive, Idempotent: true, Source: SK, Toolset: "schedules",
+			Description: "Permanently delete a server schedule; its tasks stop (Tableau Server only).",
+		}, func(a *ScheduleRef) backend.Request {
+			return send(http.MethodDelete, backend.APIScope, backend.Segments("schedules", a.ScheduleID), nil)
+		}),
+	}
 }

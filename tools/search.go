@@ -48,11 +48,13 @@ type searchAnswer struct {
 	} `json:"hits"`
 }
 
-var searchTools = []Tool{
-	define(Tool{
-		Name: "tableau_content_search", Title: "Search content", Kind: Read, Idempotent: true, Source: New, Toolset: "site",
-		Description: "Find workbooks, views, data sources, projects and flows by words: type, id, name, owner, project, a view's workbook.",
-	}, runContentSearch).answers(&resultShape{key: "hits", item: reflect.TypeFor[hit](), list: true}),
+func searchTools() []Tool {
+	return []Tool{
+		define(Tool{
+			Name: "tableau_content_search", Title: "Search content", Kind: Read, Idempotent: true, Source: New, Toolset: "site",
+			Description: "Find workbooks, views, data sources, projects and flows by words: type, id, name, owner, project, a view's workbook.",
+		}, runContentSearch).answers(&resultShape{key: "hits", item: reflect.TypeFor[hit](), list: true}),
+	}
 }
 
 // runContentSearch calls Tableau's content search (GET /api/-/search, the

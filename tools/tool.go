@@ -80,7 +80,7 @@ type Tool struct {
 }
 
 // ArgsType is the tool's argument struct type.
-func (t Tool) ArgsType() reflect.Type { return t.args }
+func (t Tool) ArgsType() reflect.Type { return t.full().args }
 
 // define attaches a typed handler to a tool declaration.
 func define[A any](t Tool, run func(ctx context.Context, env *Env, args *A) (*mcp.CallToolResult, error)) Tool {
@@ -152,6 +152,9 @@ func (t Tool) Decode(rawArgs any) (any, error) { return t.decode(rawArgs) }
 
 // Run runs the tool on arguments Decode returned.
 func (t Tool) Run(ctx context.Context, env *Env, args any) (*mcp.CallToolResult, error) {
+	if t = t.full(); t.run == nil {
+		return nil, errNoImplementation(t)
+	}
 	if reflect.TypeOf(args) != reflect.PointerTo(t.args) {
 		return nil, fmt.Errorf("%s: arguments of type %T, not decoded by this tool", t.Name, args)
 	}
@@ -169,6 +172,9 @@ func (t Tool) Run(ctx context.Context, env *Env, args any) (*mcp.CallToolResult,
 // decode turns the client's arguments into the typed struct: unknown
 // parameters are refused by name, then every check runs.
 func (t Tool) decode(raw any) (any, error) {
+	if t = t.full(); t.args == nil {
+		return nil, errNoImplementation(t)
+	}
 	ptr := reflect.New(t.args)
 	var data []byte
 	switch v := raw.(type) {
@@ -234,6 +240,7 @@ func (t Tool) checked(ptr reflect.Value) (any, error) {
 }
 
 func decodeError(t Tool, err error) error {
+	t = t.full()
 	var ae *argError
 	if errors.As(err, &ae) {
 		return fmt.Errorf("%s: %s", t.Name, ae.msg)

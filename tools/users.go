@@ -35,41 +35,43 @@ func (a *UserUpdateArgs) Validate() error {
 	return nil
 }
 
-var userTools = []Tool{
-	listTool[ListArgs, cUser](Tool{
-		Name: "tableau_users_list", Title: "List users", Kind: Read, Idempotent: true, Source: Seed, Toolset: "users",
-		Description: "List the site's users, e.g. filter siteRole:eq:Viewer: id, name, full name, email, site role, last login.",
-	}, shape{"users", "user", "users", "id,name,fullName,email,siteRole,lastLogin"}, func(a *ListArgs) backend.Request {
-		return get(backend.SiteScope, "/users", a.query())
-	}),
-	getTool[UserRef, cUser](Tool{
-		Name: "tableau_user_get", Title: "Get a user", Kind: Read, Idempotent: true, Source: Seed, Toolset: "users",
-		Description: "Get one user: name, full name, email, site role, sign-in method, last login.",
-	}, "user", func(a *UserRef) backend.Request {
-		return get(backend.SiteScope, backend.Segments("users", a.UserID), nil)
-	}),
-	restTool(Tool{
-		Name: "tableau_user_add_to_site", Title: "Add a user to the site", Kind: Write, Idempotent: false, Source: Seed, Toolset: "users",
-		Description: "Add a user to the site with a site role (may use a license).",
-	}, func(a *UserAddArgs) backend.Request {
-		u := map[string]any{"name": a.Name, "siteRole": a.SiteRole}
-		putIf(u, "authSetting", a.AuthSetting)
-		return send(http.MethodPost, backend.SiteScope, "/users", map[string]any{"user": u})
-	}),
-	restTool(Tool{
-		Name: "tableau_user_update", Title: "Update a user", Kind: Write, Idempotent: true, Source: SK, Toolset: "users",
-		Description: "Change a user's display name, email or site role; give only what changes.",
-	}, func(a *UserUpdateArgs) backend.Request {
-		u := map[string]any{}
-		putIf(u, "fullName", a.FullName)
-		putIf(u, "email", a.Email)
-		putIf(u, "siteRole", a.SiteRole)
-		return send(http.MethodPut, backend.SiteScope, backend.Segments("users", a.UserID), map[string]any{"user": u})
-	}),
-	restTool(Tool{
-		Name: "tableau_user_remove_from_site", Title: "Remove a user from the site", Kind: Destructive, Idempotent: true, Source: Seed, Toolset: "users",
-		Description: "Remove a user from the site; they can no longer sign in to it.",
-	}, func(a *UserRef) backend.Request {
-		return send(http.MethodDelete, backend.SiteScope, backend.Segments("users", a.UserID), nil)
-	}),
+func userTools() []Tool {
+	return []Tool{
+		listTool[ListArgs, cUser](Tool{
+			Name: "tableau_users_list", Title: "List users", Kind: Read, Idempotent: true, Source: Seed, Toolset: "users",
+			Description: "List the site's users, e.g. filter siteRole:eq:Viewer: id, name, full name, email, site role, last login.",
+		}, shape{"users", "user", "users", "id,name,fullName,email,siteRole,lastLogin"}, func(a *ListArgs) backend.Request {
+			return get(backend.SiteScope, "/users", a.query())
+		}),
+		getTool[UserRef, cUser](Tool{
+			Name: "tableau_user_get", Title: "Get a user", Kind: Read, Idempotent: true, Source: Seed, Toolset: "users",
+			Description: "Get one user: name, full name, email, site role, sign-in method, last login.",
+		}, "user", func(a *UserRef) backend.Request {
+			return get(backend.SiteScope, backend.Segments("users", a.UserID), nil)
+		}),
+		restTool(Tool{
+			Name: "tableau_user_add_to_site", Title: "Add a user to the site", Kind: Write, Idempotent: false, Source: Seed, Toolset: "users",
+			Description: "Add a user to the site with a site role (may use a license).",
+		}, func(a *UserAddArgs) backend.Request {
+			u := map[string]any{"name": a.Name, "siteRole": a.SiteRole}
+			putIf(u, "authSetting", a.AuthSetting)
+			return send(http.MethodPost, backend.SiteScope, "/users", map[string]any{"user": u})
+		}),
+		restTool(Tool{
+			Name: "tableau_user_update", Title: "Update a user", Kind: Write, Idempotent: true, Source: SK, Toolset: "users",
+			Description: "Change a user's display name, email or site role; give only what changes.",
+		}, func(a *UserUpdateArgs) backend.Request {
+			u := map[string]any{}
+			putIf(u, "fullName", a.FullName)
+			putIf(u, "email", a.Email)
+			putIf(u, "siteRole", a.SiteRole)
+			return send(http.MethodPut, backend.SiteScope, backend.Segments("users", a.UserID), map[string]any{"user": u})
+		}),
+		restTool(Tool{
+			Name: "tableau_user_remove_from_site", Title: "Remove a user from the site", Kind: Destructive, Idempotent: true, Source: Seed, Toolset: "users",
+			Description: "Remove a user from the site; they can no longer sign in to it.",
+		}, func(a *UserRef) backend.Request {
+			return send(http.MethodDelete, backend.SiteScope, backend.Segments("users", a.UserID), nil)
+		}),
+	}
 }

@@ -36,23 +36,25 @@ type ViewGetArgs struct {
 	IncludeUsageStatistics bool `json:"include_usage_statistics,omitempty"`
 }
 
-var viewTools = []Tool{
-	listTool[ViewsListArgs, cView](Tool{
-		Name: "tableau_views_list", Title: "List views", Kind: Read, Idempotent: true, Source: Seed, Toolset: "views",
-		Description: "List views across the site: id, name, type, workbook, project, owner.",
-	}, shape{"views", "view", "views", "id,name,sheetType,workbook.id,workbook.name,project.id,project.name,tags"}, func(a *ViewsListArgs) backend.Request {
-		return get(backend.SiteScope, "/views", usage(a.ListArgs.query(), a.IncludeUsageStatistics))
-	}),
-	define(Tool{
-		Name: "tableau_list_views", Title: "List a workbook's views", Kind: Read, Idempotent: true, Source: Seed, Toolset: "views",
-		Description: "List the views of one workbook: id, name, type.",
-	}, listWorkbookViews).answers(&resultShape{key: "views", item: reflect.TypeFor[cView](), list: true}),
-	getTool[ViewGetArgs, cView](Tool{
-		Name: "tableau_view_get", Title: "Get a view", Kind: Read, Idempotent: true, Source: Seed, Toolset: "views",
-		Description: "Get one view: name, type, workbook, project, owner, tags.",
-	}, "view", func(a *ViewGetArgs) backend.Request {
-		return get(backend.SiteScope, backend.Segments("views", a.ViewID), usage(nil, a.IncludeUsageStatistics))
-	}),
+func viewTools() []Tool {
+	return []Tool{
+		listTool[ViewsListArgs, cView](Tool{
+			Name: "tableau_views_list", Title: "List views", Kind: Read, Idempotent: true, Source: Seed, Toolset: "views",
+			Description: "List views across the site: id, name, type, workbook, project, owner.",
+		}, shape{"views", "view", "views", "id,name,sheetType,workbook.id,workbook.name,project.id,project.name,tags"}, func(a *ViewsListArgs) backend.Request {
+			return get(backend.SiteScope, "/views", usage(a.ListArgs.query(), a.IncludeUsageStatistics))
+		}),
+		define(Tool{
+			Name: "tableau_list_views", Title: "List a workbook's views", Kind: Read, Idempotent: true, Source: Seed, Toolset: "views",
+			Description: "List the views of one workbook: id, name, type.",
+		}, listWorkbookViews).answers(&resultShape{key: "views", item: reflect.TypeFor[cView](), list: true}),
+		getTool[ViewGetArgs, cView](Tool{
+			Name: "tableau_view_get", Title: "Get a view", Kind: Read, Idempotent: true, Source: Seed, Toolset: "views",
+			Description: "Get one view: name, type, workbook, project, owner, tags.",
+		}, "view", func(a *ViewGetArgs) backend.Request {
+			return get(backend.SiteScope, backend.Segments("views", a.ViewID), usage(nil, a.IncludeUsageStatistics))
+		}),
+	}
 }
 
 // Tableau's Query Views for Workbook answers every view of the workbook and

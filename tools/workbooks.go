@@ -88,53 +88,55 @@ func workbookPath(id string, rest ...string) string {
 	return backend.Segments(append([]string{"workbooks", id}, rest...)...)
 }
 
-var workbookTools = []Tool{
-	listTool[ListArgs, cWorkbook](Tool{
-		Name: "tableau_workbooks_list", Title: "List workbooks", Kind: Read, Idempotent: true, Source: Seed, Toolset: "workbooks",
-		Description: "List workbooks: id, name, project, owner, tags, updated.",
-	}, shape{"workbooks", "workbook", "workbooks", "id,name,description,updatedAt,project.id,project.name,owner.name,tags"}, func(a *ListArgs) backend.Request {
-		return get(backend.SiteScope, "/workbooks", a.query())
-	}),
-	listTool[WorkbookSearchArgs, cWorkbook](Tool{
-		Name: "tableau_workbook_search", Title: "Find workbooks by name", Kind: Read, Idempotent: true, Source: Seed, Toolset: "workbooks",
-		Description: "Find workbooks by exact name; if none, filter tableau_workbooks_list with name:has:<part>.",
-	}, shape{"workbooks", "workbook", "workbooks", "id,name,description,updatedAt,project.id,project.name,owner.name,tags"}, func(a *WorkbookSearchArgs) backend.Request {
-		q := a.Paging.query(url.Values{})
-		q.Set("filter", "name:eq:"+a.Name)
-		return get(backend.SiteScope, "/workbooks", q)
-	}),
-	getTool[WorkbookGetArgs, cWorkbook](Tool{
-		Name: "tableau_workbook_get", Title: "Get a workbook", Kind: Read, Idempotent: true, Source: Seed, Toolset: "workbooks",
-		Description: "Get one workbook with its project, owner, tags and views.",
-	}, "workbook", func(a *WorkbookGetArgs) backend.Request {
-		return get(backend.SiteScope, workbookPath(a.WorkbookID), usage(nil, a.IncludeUsageStatistics))
-	}),
-	restTool(Tool{
-		Name: "tableau_workbook_update", Title: "Update a workbook", Kind: Write, Idempotent: true, Source: SK, Toolset: "workbooks",
-		Description: "Change a workbook's description, owner, project or tabs; give only what changes.",
-	}, func(a *WorkbookUpdateArgs) backend.Request {
-		wb := map[string]any{}
-		putIf(wb, "description", a.Description)
-		putIf(wb, "showTabs", a.ShowTabs)
-		a.Relocation.fill(wb)
-		return send(http.MethodPut, backend.SiteScope, workbookPath(a.WorkbookID), map[string]any{"workbook": wb})
-	}),
-	restTool(Tool{
-		Name: "tableau_workbook_delete", Title: "Delete a workbook", Kind: Destructive, Idempotent: true, Source: Seed, Toolset: "workbooks",
-		Description: "Permanently delete a workbook and its views.",
-	}, func(a *WorkbookRef) backend.Request {
-		return send(http.MethodDelete, backend.SiteScope, workbookPath(a.WorkbookID), nil)
-	}),
-	restTool(Tool{
-		Name: "tableau_workbook_refresh", Title: "Refresh a workbook's extracts", Kind: Write, Idempotent: false, Source: SK, Toolset: "workbooks",
-		Description: "Refresh a workbook's extracts now. Returns the job; follow it with tableau_job_get.",
-	}, func(a *WorkbookRefreshArgs) backend.Request {
-		return send(http.MethodPost, backend.SiteScope, workbookPath(a.WorkbookID, "refresh"), refreshBody(a.IncrementalExtract))
-	}),
-	restTool(Tool{
-		Name: "tableau_workbook_connections_list", Title: "List a workbook's connections", Kind: Read, Idempotent: true, Source: Seed, Toolset: "workbooks",
-		Description: "List a workbook's data connections and their data sources.",
-	}, func(a *WorkbookRef) backend.Request {
-		return get(backend.SiteScope, workbookPath(a.WorkbookID, "connections"), nil)
-	}),
+func workbookTools() []Tool {
+	return []Tool{
+		listTool[ListArgs, cWorkbook](Tool{
+			Name: "tableau_workbooks_list", Title: "List workbooks", Kind: Read, Idempotent: true, Source: Seed, Toolset: "workbooks",
+			Description: "List workbooks: id, name, project, owner, tags, updated.",
+		}, shape{"workbooks", "workbook", "workbooks", "id,name,description,updatedAt,project.id,project.name,owner.name,tags"}, func(a *ListArgs) backend.Request {
+			return get(backend.SiteScope, "/workbooks", a.query())
+		}),
+		listTool[WorkbookSearchArgs, cWorkbook](Tool{
+			Name: "tableau_workbook_search", Title: "Find workbooks by name", Kind: Read, Idempotent: true, Source: Seed, Toolset: "workbooks",
+			Description: "Find workbooks by exact name; if none, filter tableau_workbooks_list with name:has:<part>.",
+		}, shape{"workbooks", "workbook", "workbooks", "id,name,description,updatedAt,project.id,project.name,owner.name,tags"}, func(a *WorkbookSearchArgs) backend.Request {
+			q := a.Paging.query(url.Values{})
+			q.Set("filter", "name:eq:"+a.Name)
+			return get(backend.SiteScope, "/workbooks", q)
+		}),
+		getTool[WorkbookGetArgs, cWorkbook](Tool{
+			Name: "tableau_workbook_get", Title: "Get a workbook", Kind: Read, Idempotent: true, Source: Seed, Toolset: "workbooks",
+			Description: "Get one workbook with its project, owner, tags and views.",
+		}, "workbook", func(a *WorkbookGetArgs) backend.Request {
+			return get(backend.SiteScope, workbookPath(a.WorkbookID), usage(nil, a.IncludeUsageStatistics))
+		}),
+		restTool(Tool{
+			Name: "tableau_workbook_update", Title: "Update a workbook", Kind: Write, Idempotent: true, Source: SK, Toolset: "workbooks",
+			Description: "Change a workbook's description, owner, project or tabs; give only what changes.",
+		}, func(a *WorkbookUpdateArgs) backend.Request {
+			wb := map[string]any{}
+			putIf(wb, "description", a.Description)
+			putIf(wb, "showTabs", a.ShowTabs)
+			a.Relocation.fill(wb)
+			return send(http.MethodPut, backend.SiteScope, workbookPath(a.WorkbookID), map[string]any{"workbook": wb})
+		}),
+		restTool(Tool{
+			Name: "tableau_workbook_delete", Title: "Delete a workbook", Kind: Destructive, Idempotent: true, Source: Seed, Toolset: "workbooks",
+			Description: "Permanently delete a workbook and its views.",
+		}, func(a *WorkbookRef) backend.Request {
+			return send(http.MethodDelete, backend.SiteScope, workbookPath(a.WorkbookID), nil)
+		}),
+		restTool(Tool{
+			Name: "tableau_workbook_refresh", Title: "Refresh a workbook's extracts", Kind: Write, Idempotent: false, Source: SK, Toolset: "workbooks",
+			Description: "Refresh a workbook's extracts now. Returns the job; follow it with tableau_job_get.",
+		}, func(a *WorkbookRefreshArgs) backend.Request {
+			return send(http.MethodPost, backend.SiteScope, workbookPath(a.WorkbookID, "refresh"), refreshBody(a.IncrementalExtract))
+		}),
+		restTool(Tool{
+			Name: "tableau_workbook_connections_list", Title: "List a workbook's connections", Kind: Read, Idempotent: true, Source: Seed, Toolset: "workbooks",
+			Description: "List a workbook's data connections and their data sources.",
+		}, func(a *WorkbookRef) backend.Request {
+			return get(backend.SiteScope, workbookPath(a.WorkbookID, "connections"), nil)
+		}),
+	}
 }
