@@ -13,14 +13,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
-	"sync"
 	"unicode"
-
-	"golang.org/x/image/font"
-	"golang.org/x/image/font/gofont/gobold"
-	"golang.org/x/image/font/gofont/goregular"
-	"golang.org/x/image/font/opentype"
-	"golang.org/x/image/math/fixed"
 )
 
 // Layout chooses the direction of the bars.
@@ -93,84 +86,52 @@ func PNG(c Chart, width, height int) ([]byte, error) {
 
 // Image renders the chart into an RGBA image with the same size rules as PNG.
 func Image(c Chart, width, height int) (*image.RGBA, error) {
-	width, height = ClampSize(width, height)
-	fs, err := newFaces(width, height)
-	if err != nil {
-		return nil, err
+	gs := glyphFonts.Get()
+	if gs.err != nil {
+		return nil, gs.err
 	}
-	defer fs.close()
+	return drawChart(c, width, height, gs.face), nil
+}
+
+func drawChart(c Chart, width, height int, mk newFace) *image.RGBA {
+	width, height = ClampSize(width, height)
 	img := image.NewRGBA(image.Rect(0, 0, width, height))
 	fill(img, img.Bounds(), colBackground)
-	r := &renderer{img: img, f: fs}
+	r := &renderer{img: img, f: newFaces(width, height, mk)}
 	r.draw(prepare(c))
-	return img, nil
+	return img
 }
 
 // ---------------------------------------------------------------- fonts
 
-var fontCache struct {
-	once          sync.Once
-	regular, bold *opentype.Font
-	err           error
+// textFace is one font at one size: how wide a string is, how far the font
+// reaches above and below the baseline, and drawing a string on a baseline.
+type textFace interface {
+	width(s string) int
+	ascent() int
+	descent() int
+	draw(dst *image.RGBA, x, y int, s string, c color.Color)
 }
 
-func loadFonts() (*opentype.Font, *opentype.Font, error) {
-	fontCache.once.Do(func() {
-		fontCache.regular, fontCache.err = opentype.Parse(goregular.TTF)
-		if fontCache.err == nil {
-			fontCache.bold, fontCache.err = opentype.Parse(gobold.TTF)
-		}
-	})
-	return fontCache.regular, fontCache.bold, fontCache.err
-}
+// newFace makes a face of the regular or bold font of size points at 72 DPI.
+type newFace func(bold bool, size float64) textFace
 
 type faces struct {
-	title, subtitle, label, bold, small font.Face
-	all                                 []font.Face
+	title, subtitle, label, bold, small textFace
 }
 
-func newFaces(width, height int) (*faces, error) {
-	reg, bold, err := loadFonts()
-	if err != nil {
-		return nil, err
-	}
+// newFaces sizes the chart's text with the picture: the sizes below are
+// for 600 pixels on the shorter side.
+func newFaces(width, height int, mk newFace) *faces {
 	s := float64(min(width, height)) / 600
 	s = math.Max(0.4, math.Min(s, 4))
 	size := func(base, lo float64) float64 { return math.Max(lo, base*s) }
-	fs := &faces{}
-	mk := func(f *opentype.Font, sz float64) (font.Face, error) {
-		face, err := opentype.NewFace(f, &opentype.FaceOptions{Size: sz, DPI: 72, Hinting: font.HintingFull})
-		if err == nil {
-			fs.all = append(fs.all, face)
-		}
-		return face, err
-	}
-	steps := []struct {
-		dst  *font.Face
-		f    *opentype.Font
-		base float64
-		lo   float64
-	}{
-		{&fs.title, bold, 24, 10},
-		{&fs.subtitle, reg, 14, 8},
-		{&fs.label, reg, 14, 8},
-		{&fs.bold, bold, 14, 8},
-		{&fs.small, reg, 12, 7},
-	}
-	for _, st := range steps {
-		face, err := mk(st.f, size(st.base, st.lo))
-		if err != nil {
-			fs.close()
-			return nil, err
-		}
-		*st.dst = face
-	}
-	return fs, nil
-}
-
-func (fs *faces) close() {
-	for _, f := range fs.all {
-		_ = f.Close()
+	return &faces{
+		title:    mk(true, size(24, 10)),
+		subtitle: mk(false, size(14, 8)),
+		label:    mk(false, size(14, 8)),
+		bold:     mk(true, size(14, 8)),
+		small:    mk(false, size(12, 7)),
 	}
 }
 
@@ -377,16 +338,13 @@ func fill(img *image.RGBA, r image.Rectangle, c color.Color) {
 	draw.Draw(img, r.Intersect(img.Bounds()), &image.Uniform{C: c}, image.Point{}, draw.Src)
 }
 
-func textWidth(face font.Face, s string) int {
-	return font.MeasureString(face, s).Ceil()
-}
-
-func ascent(face font.Face) int  { return face.Metrics().Ascent.Ceil() }
-func descent(face font.Face) int { return face.Metrics().Descent.Ceil() }
-func lineH(face font.Face) int   { return ascent(face) + descent(face) }
+func textWidth(face textFace, s string) int { return face.width(s) }
+func ascent(face textFace) int              { return face.ascent() }
+func descent(face textFace) int             { return face.descent() }
+func lineH(face textFace) int               { return ascent(face) + descent(face) }
 
 // fit shortens s with an ellipsis until it is at most maxW pixels wide.
-func fit(face font.Face, s string, maxW int) string {
+func fit(face textFace, s string, maxW int) string {
 	if maxW <= 0 {
 		return ""
 	}
@@ -413,19 +371,18 @@ func fit(face font.Face, s string, maxW int) string {
 }
 
 // text draws s with its baseline at y, starting at x.
-func (r *renderer) text(face font.Face, x, y int, s string, c color.Color) {
+func (r *renderer) text(face textFace, x, y int, s string, c color.Color) {
 	if s == "" {
 		return
 	}
-	d := font.Drawer{Dst: r.img, Src: &image.Uniform{C: c}, Face: face, Dot: fixed.P(x, y)}
-	d.DrawString(s)
+	face.draw(r.img, x, y, s, c)
 }
 
-func (r *renderer) textCentered(face font.Face, cx, y int, s string, c color.Color) {
+func (r *renderer) textCentered(face textFace, cx, y int, s string, c color.Color) {
 	r.text(face, cx-textWidth(face, s)/2, y, s, c)
 }
 
-func (r *renderer) textRight(face font.Face, rx, y int, s string, c color.Color) {
+func (r *renderer) textRight(face textFace, rx, y int, s string, c color.Color) {
 	r.text(face, rx-textWidth(face, s), y, s, c)
 }
 
