@@ -70,6 +70,11 @@ func newAnswers(max int) *answers {
 type heldString struct {
 	n uint64
 	s string
+	// raw, when set, is JSON already encoded (the objects of a tools/list
+	// answer, written one after another with commas between them) that
+	// takes the place of the stand-in object the marker names (see
+	// toolslist.go); s is then unused.
+	raw [][]byte
 }
 
 type answersKey struct{}
@@ -162,12 +167,26 @@ func withMarker(c mcp.Content, a *answers) mcp.Content {
 // putLocked holds s and returns its marker.
 func (a *answers) putLocked(s string) string {
 	n := markerSeq.Add(1)
-	a.pending = append(a.pending, heldString{n, s})
+	a.pending = append(a.pending, heldString{n: n, s: s})
 	return markerKey + strconv.FormatUint(n, 10)
 }
 
-// take removes and returns the string of marker number n.
-func (a *answers) take(n uint64) (string, bool) {
+// putRaw holds the encoded objects of objs and returns the marker that
+// names them, or false when the table is full.
+func (a *answers) putRaw(objs [][]byte) (string, bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if len(a.pending) >= a.max {
+		return "", false
+	}
+	n := markerSeq.Add(1)
+	a.pending = append(a.pending, heldString{n: n, raw: objs})
+	a.n.Store(int32(len(a.pending)))
+	return markerKey + strconv.FormatUint(n, 10), true
+}
+
+// take removes and returns what marker number n holds.
+func (a *answers) take(n uint64) (heldString, bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	for i, h := range a.pending {
@@ -177,10 +196,10 @@ func (a *answers) take(n uint64) (string, bool) {
 			a.pending[last] = heldString{}
 			a.pending = a.pending[:last]
 			a.n.Store(int32(last))
-			return h.s, true
+			return h, true
 		}
 	}
-	return "", false
+	return heldString{}, false
 }
 
 // markerAt reads the marker starting at p[0] (its opening quote): its
@@ -199,8 +218,8 @@ func markerAt(p []byte) (n uint64, size int, ok bool) {
 }
 
 // splice returns p with each marker of this table replaced by its string
-// encoded as JSON, appended to dst; ok is false (and dst unused) when p
-// holds none.
+// encoded as JSON (or a stand-in object by the objects it holds), appended
+// to dst; ok is false (and dst unused) when p holds none.
 func (a *answers) splice(dst, p []byte) (out []byte, ok bool) {
 	if a == nil || a.n.Load() == 0 {
 		return p, false
@@ -210,19 +229,56 @@ func (a *answers) splice(dst, p []byte) (out []byte, ok bool) {
 		return p, false
 	}
 	buf := bytes.NewBuffer(dst[:0])
-	enc := json.NewEncoder(buf)
+	var enc *json.Encoder
 	for i >= 0 {
 		n, size, found := markerAt(p[i:])
-		s, held := a.take(n)
-		if !found || !held {
+		var h heldString
+		held := false
+		if found {
+			h, held = a.take(n)
+		}
+		switch {
+		case !held:
 			// Not one of ours: passed through as it is.
 			buf.Write(p[:i+len(markerQuoted)])
 			p = p[i+len(markerQuoted):]
-		} else {
+		case h.raw != nil:
+			start, end, fits := standInAround(p, i, size)
+			if !fits {
+				// Not where a stand-in's name would be: left as it is
+				// (toolsListSplices checked mcp-go's encoding, so this
+				// does not happen).
+				buf.Write(p[:i+size])
+				p = p[i+size:]
+				break
+			}
+			need := start + len(p) - end
+			for _, o := range h.raw {
+				need += len(o) + 1
+			}
+			if b := roomFor(buf, need); b != buf {
+				buf, enc = b, nil
+			}
+			buf.Write(p[:start])
+			for k, o := range h.raw {
+				if k > 0 {
+					buf.WriteByte(',')
+				}
+				buf.Write(o)
+			}
+			p = p[end:]
+			ok = true
+		default:
+			if b := roomFor(buf, len(p)-size+len(h.s)+2); b != buf {
+				buf, enc = b, nil
+			}
 			buf.Write(p[:i])
+			if enc == nil {
+				enc = json.NewEncoder(buf)
+			}
 			// As encoding/json writes a string (escaping <, > and &
 			// too), which is what mcp-go's encoding would have done.
-			enc.Encode(s)
+			enc.Encode(h.s)
 			buf.Truncate(buf.Len() - 1) // Encode's newline
 			p = p[i+size:]
 			ok = true
@@ -231,6 +287,19 @@ func (a *answers) splice(dst, p []byte) (out []byte, ok bool) {
 	}
 	buf.Write(p)
 	return buf.Bytes(), ok
+}
+
+// roomFor returns buf, or a copy of it with need bytes free (16 KB at
+// least), when buf has less: the rest of the answer's size is known (a
+// string's escapes aside), so a large answer is allocated once, at its
+// size, instead of doubling its way there.
+func roomFor(buf *bytes.Buffer, need int) *bytes.Buffer {
+	if buf.Available() >= need {
+		return buf
+	}
+	b := make([]byte, buf.Len(), max(buf.Len()+need, minSpliceBuf))
+	copy(b, buf.Bytes())
+	return bytes.NewBuffer(b)
 }
 
 // release forgets the strings of the markers in p (an answer not sent).
@@ -248,8 +317,12 @@ func (a *answers) release(p []byte) {
 	}
 }
 
-// spliceBufs are the buffers answers are put together in.
-var spliceBufs = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
+// spliceBufs are the buffers answers are put together in. A new one is
+// empty: splice allocates it at the size of the answer it first holds, and
+// minSpliceBuf at least.
+const minSpliceBuf = 16 << 10
+
+var spliceBufs = sync.Pool{New: func() any { return new([]byte) }}
 
 // maxPooled: a buffer grown beyond this (a large export) is not kept.
 const maxPooled = 1 << 20

@@ -124,6 +124,9 @@ func New(opts Options) (*mcpserver.MCPServer, error) {
 	}
 	hooks := &mcpserver.Hooks{}
 	hooks.AddAfterListResourceTemplates(d.resourceTemplates(templateTools))
+	// The tools mcp-go lists (through the filter below) go out as bytes
+	// encoded once (toolslist.go).
+	hooks.AddAfterListTools((&listedTools{}).hold)
 	hooks.AddOnRequestInitialization(unknownTool(names))
 	s := mcpserver.NewMCPServer(Name, opts.Version,
 		mcpserver.WithToolCapabilities(false),
