@@ -11,6 +11,7 @@ import (
 	"image/color"
 	"image/draw"
 	"io"
+	"slices"
 	"sort"
 
 	"github.com/tableau-mcp/tableau-mcp/internal/lazy"
@@ -51,10 +52,12 @@ const (
 	segQuad = 2
 )
 
+// outline is one glyph: its segments are ops[op0:op1] of its font, their
+// points pts[pt0:] (x, y pairs; a quadratic has two points).
 type outline struct {
-	advance int32
-	ops     []byte
-	pts     []int16 // x, y pairs; a quadratic has two points
+	advance  int32
+	op0, op1 int32
+	pt0      int32
 }
 
 type glyphFont struct {
@@ -62,6 +65,8 @@ type glyphFont struct {
 	ascent, descent int32 // font units, both positive
 	runes           []rune
 	glyphs          []outline // glyphs[0] is the missing glyph; runes[i] is glyphs[i+1]
+	ops             []byte
+	pts             []int16
 }
 
 // index returns the glyph of r, or 0 (the missing glyph) if the font has none.
@@ -123,9 +128,9 @@ func decodeGlyphs(b []byte) ([]*glyphFont, error) {
 			if d.err != nil || nseg > 1<<12 {
 				return nil, errGlyphData
 			}
-			o.ops = make([]byte, nseg)
+			o.op0, o.op1, o.pt0 = int32(len(f.ops)), int32(len(f.ops))+int32(nseg), int32(len(f.pts))
 			x, y := int64(0), int64(0)
-			for s := range o.ops {
+			for range nseg {
 				op := byte(d.uint())
 				np := 1
 				switch op {
@@ -135,17 +140,18 @@ func decodeGlyphs(b []byte) ([]*glyphFont, error) {
 				default:
 					return nil, errGlyphData
 				}
-				o.ops[s] = op
+				f.ops = append(f.ops, op)
 				for range np {
 					x += d.int()
 					y += d.int()
-					o.pts = append(o.pts, int16(x), int16(y))
+					f.pts = append(f.pts, int16(x), int16(y))
 				}
 			}
 		}
 		if d.err != nil {
 			return nil, d.err
 		}
+		f.ops, f.pts = slices.Clip(f.ops), slices.Clip(f.pts)
 		fonts[i] = f
 	}
 	if d.err != nil || len(d.b) != 0 || len(fonts) != 2 {
@@ -259,14 +265,23 @@ func (g *glyphFace) mask(i int) *glyphMask {
 		return m
 	}
 	o := &g.f.glyphs[i]
+	ops := g.f.ops[o.op0:o.op1]
 	var m *glyphMask
-	if len(o.ops) > 0 {
+	if len(ops) > 0 {
+		n := 0
+		for _, op := range ops {
+			n += 2
+			if op == segQuad {
+				n += 2
+			}
+		}
+		src := g.f.pts[o.pt0 : int(o.pt0)+n]
 		pts := g.pts[:0]
-		pts = append(pts, make([]int32, len(o.pts))...)
+		pts = append(pts, make([]int32, n)...)
 		g.pts = pts
 		minX, minY, maxX, maxY := int32(1<<31-1), int32(1<<31-1), int32(-1<<31), int32(-1<<31)
 		for j := 0; j < len(pts); j += 2 {
-			px, py := g.scale(int32(o.pts[j])), g.scale(int32(o.pts[j+1]))
+			px, py := g.scale(int32(src[j])), g.scale(int32(src[j+1]))
 			pts[j], pts[j+1] = px, py
 			minX, maxX = min(minX, px), max(maxX, px)
 			minY, maxY = min(minY, py), max(maxY, py)
@@ -280,7 +295,7 @@ func (g *glyphFace) mask(i int) *glyphMask {
 			return float32(pts[j]-bx) / 64, float32(pts[j+1]-by) / 64
 		}
 		j := 0
-		for _, op := range o.ops {
+		for _, op := range ops {
 			switch op {
 			case segMove:
 				g.cov.moveTo(p(j))

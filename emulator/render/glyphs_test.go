@@ -398,3 +398,29 @@ func BenchmarkChart(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkChartText draws only the text of that chart, with new faces each
+// time as every rendering makes them, with both paths side by side.
+func BenchmarkChartText(b *testing.B) {
+	img := image.NewRGBA(image.Rect(0, 0, 800, 600))
+	text := []string{"Sales by Region", "Region", "SUM(Sales)", "Central", "East", "South", "West",
+		"501,239.89", "678,781.24", "391,721.91", "725,457.82", "0", "200K", "400K", "600K", "800K"}
+	for _, bc := range []struct {
+		name string
+		mk   newFace
+	}{{"former", newRefFace(b, false)}, {"glyphs", newGlyphFace}} {
+		b.Run(bc.name, func(b *testing.B) {
+			for b.Loop() {
+				fs := newFaces(800, 600, bc.mk)
+				for i, s := range text {
+					f := fs.small
+					if i == 0 {
+						f = fs.title
+					}
+					f.draw(img, 10, 20+i*30, s, colText)
+					fs.label.width(s)
+				}
+			}
+		})
+	}
+}
