@@ -1,11 +1,13 @@
 package server
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"io"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -70,11 +72,10 @@ func newAnswers(max int) *answers {
 type heldString struct {
 	n uint64
 	s string
-	// raw, when set, is JSON already encoded (the objects of a tools/list
-	// answer, written one after another with commas between them) that
-	// takes the place of the stand-in object the marker names (see
-	// toolslist.go); s is then unused.
-	raw [][]byte
+	// tools, when set, are the tools of a tools/list answer: their
+	// definitions take the place of the stand-in object the marker names
+	// (see toolslist.go), and s is unused.
+	tools []mcp.Tool
 }
 
 type answersKey struct{}
@@ -171,16 +172,16 @@ func (a *answers) putLocked(s string) string {
 	return markerKey + strconv.FormatUint(n, 10)
 }
 
-// putRaw holds the encoded objects of objs and returns the marker that
-// names them, or false when the table is full.
-func (a *answers) putRaw(objs [][]byte) (string, bool) {
+// putTools holds the tools of a list and returns the marker that names
+// them, or false when the table is full.
+func (a *answers) putTools(ts []mcp.Tool) (string, bool) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if len(a.pending) >= a.max {
 		return "", false
 	}
 	n := markerSeq.Add(1)
-	a.pending = append(a.pending, heldString{n: n, raw: objs})
+	a.pending = append(a.pending, heldString{n: n, tools: ts})
 	a.n.Store(int32(len(a.pending)))
 	return markerKey + strconv.FormatUint(n, 10), true
 }
@@ -221,15 +222,36 @@ func markerAt(p []byte) (n uint64, size int, ok bool) {
 // encoded as JSON (or a stand-in object by the objects it holds), appended
 // to dst; ok is false (and dst unused) when p holds none.
 func (a *answers) splice(dst, p []byte) (out []byte, ok bool) {
-	if a == nil || a.n.Load() == 0 {
+	if a == nil || a.n.Load() == 0 || bytes.Index(p, markerQuoted) < 0 {
 		return p, false
 	}
+	buf := &spliceBuf{b: dst[:0]}
+	ok, _ = a.spliceTo(buf, p)
+	return buf.b, ok
+}
+
+// spliceWriter is where spliceTo writes an answer: reserve says how many
+// bytes at least are still to come.
+type spliceWriter interface {
+	io.Writer
+	io.StringWriter
+	reserve(n int)
+}
+
+// spliceTo writes p to w with each marker of this table replaced, as
+// splice does, when p holds a marker (nothing otherwise); ok reports
+// whether one was replaced.
+func (a *answers) spliceTo(w spliceWriter, p []byte) (ok bool, err error) {
 	i := bytes.Index(p, markerQuoted)
-	if i < 0 {
-		return p, false
+	if a == nil || i < 0 {
+		return false, nil
 	}
-	buf := bytes.NewBuffer(dst[:0])
 	var enc *json.Encoder
+	write := func(b []byte) {
+		if err == nil {
+			_, err = w.Write(b)
+		}
+	}
 	for i >= 0 {
 		n, size, found := markerAt(p[i:])
 		var h heldString
@@ -240,67 +262,100 @@ func (a *answers) splice(dst, p []byte) (out []byte, ok bool) {
 		switch {
 		case !held:
 			// Not one of ours: passed through as it is.
-			buf.Write(p[:i+len(markerQuoted)])
+			write(p[:i+len(markerQuoted)])
 			p = p[i+len(markerQuoted):]
-		case h.raw != nil:
+		case h.tools != nil:
 			start, end, fits := standInAround(p, i, size)
 			if !fits {
 				// Not where a stand-in's name would be: left as it is
 				// (toolsListSplices checked mcp-go's encoding, so this
 				// does not happen).
-				buf.Write(p[:i+size])
+				write(p[:i+size])
 				p = p[i+size:]
 				break
 			}
 			need := start + len(p) - end
-			for _, o := range h.raw {
-				need += len(o) + 1
+			for i := range h.tools {
+				need += encodedSize(&h.tools[i]) + 1
 			}
-			if b := roomFor(buf, need); b != buf {
-				buf, enc = b, nil
+			w.reserve(need)
+			write(p[:start])
+			if enc == nil {
+				enc = json.NewEncoder(newlineDropper{w})
 			}
-			buf.Write(p[:start])
-			for k, o := range h.raw {
-				if k > 0 {
-					buf.WriteByte(',')
+			for i := range h.tools {
+				if i > 0 {
+					write(comma)
 				}
-				buf.Write(o)
+				if err == nil {
+					err = encodeTool(w, enc, &h.tools[i])
+				}
 			}
 			p = p[end:]
 			ok = true
 		default:
-			if b := roomFor(buf, len(p)-size+len(h.s)+2); b != buf {
-				buf, enc = b, nil
-			}
-			buf.Write(p[:i])
+			w.reserve(len(p) - size + len(h.s) + 2)
+			write(p[:i])
 			if enc == nil {
-				enc = json.NewEncoder(buf)
+				enc = json.NewEncoder(newlineDropper{w})
 			}
 			// As encoding/json writes a string (escaping <, > and &
 			// too), which is what mcp-go's encoding would have done.
-			enc.Encode(h.s)
-			buf.Truncate(buf.Len() - 1) // Encode's newline
+			if err == nil {
+				err = enc.Encode(h.s)
+			}
 			p = p[i+size:]
 			ok = true
 		}
 		i = bytes.Index(p, markerQuoted)
 	}
-	buf.Write(p)
-	return buf.Bytes(), ok
+	write(p)
+	return ok, err
 }
 
-// roomFor returns buf, or a copy of it with need bytes free (16 KB at
-// least), when buf has less: the rest of the answer's size is known (a
+var comma = []byte{','}
+
+// newlineDropper leaves out the newline that ends what a json.Encoder
+// writes (in one Write per value).
+type newlineDropper struct{ w io.Writer }
+
+func (d newlineDropper) Write(p []byte) (int, error) {
+	if n := len(p); n > 0 && p[n-1] == '\n' {
+		_, err := d.w.Write(p[:n-1])
+		return n, err
+	}
+	return d.w.Write(p)
+}
+
+// spliceBuf is an answer put together in memory. reserve makes room for
+// the rest of the answer at once (16 KB at least): its size is known (a
 // string's escapes aside), so a large answer is allocated once, at its
 // size, instead of doubling its way there.
-func roomFor(buf *bytes.Buffer, need int) *bytes.Buffer {
-	if buf.Available() >= need {
-		return buf
-	}
-	b := make([]byte, buf.Len(), max(buf.Len()+need, minSpliceBuf))
-	copy(b, buf.Bytes())
-	return bytes.NewBuffer(b)
+type spliceBuf struct{ b []byte }
+
+func (s *spliceBuf) Write(p []byte) (int, error) {
+	s.b = append(s.b, p...)
+	return len(p), nil
 }
+
+func (s *spliceBuf) WriteString(p string) (int, error) {
+	s.b = append(s.b, p...)
+	return len(p), nil
+}
+
+func (s *spliceBuf) reserve(n int) {
+	if cap(s.b)-len(s.b) >= n {
+		return
+	}
+	b := make([]byte, len(s.b), max(len(s.b)+n, minSpliceBuf))
+	copy(b, s.b)
+	s.b = b
+}
+
+// streamed writes an answer straight to a buffered writer (stdio's).
+type streamed struct{ *bufio.Writer }
+
+func (streamed) reserve(int) {}
 
 // release forgets the strings of the markers in p (an answer not sent).
 func (a *answers) release(p []byte) {

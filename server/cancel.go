@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -219,6 +220,7 @@ func (s *stdioReader) Read(p []byte) (int, error) {
 type stdioWriter struct {
 	mu      sync.Mutex
 	w       io.Writer
+	bw      streamed // writes answers with held strings, made on the first
 	c       *cancellations
 	answers *answers
 }
@@ -228,24 +230,25 @@ func (s *stdioWriter) Write(p []byte) (int, error) {
 		s.answers.release(p)
 		return len(p), nil
 	}
-	out := p
-	if s.answers != nil && s.answers.n.Load() > 0 {
-		buf := getSpliceBuf()
-		whole, ok := s.answers.splice(*buf, p)
-		if ok {
-			out = whole
-		} else {
-			whole = *buf
-		}
-		defer putSpliceBuf(buf, whole)
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	n, err := s.w.Write(out)
-	if n == len(out) {
-		n = len(p)
+	if s.answers != nil && s.answers.n.Load() > 0 && bytes.Contains(p, markerQuoted) {
+		// Written as it is put together, through a small buffer: a
+		// stdio answer needs no copy of its own in memory.
+		if s.bw.Writer == nil {
+			s.bw = streamed{bufio.NewWriterSize(s.w, 4<<10)}
+		}
+		_, err := s.answers.spliceTo(s.bw, p)
+		if err == nil {
+			err = s.bw.Flush()
+		}
+		if err != nil {
+			s.bw.Reset(s.w)
+			return 0, err
+		}
+		return len(p), nil
 	}
-	return n, err
+	return s.w.Write(p)
 }
 
 // notify writes a notification at once. mcp-go queues a stdio session's

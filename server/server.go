@@ -124,9 +124,9 @@ func New(opts Options) (*mcpserver.MCPServer, error) {
 	}
 	hooks := &mcpserver.Hooks{}
 	hooks.AddAfterListResourceTemplates(d.resourceTemplates(templateTools))
-	// The tools mcp-go lists (through the filter below) go out as bytes
-	// encoded once (toolslist.go).
-	hooks.AddAfterListTools((&listedTools{}).hold)
+	// The tools mcp-go lists (through the filter below) are written by the
+	// transport, straight into the answer (toolslist.go).
+	hooks.AddAfterListTools(holdToolsList)
 	hooks.AddOnRequestInitialization(unknownTool(names))
 	s := mcpserver.NewMCPServer(Name, opts.Version,
 		mcpserver.WithToolCapabilities(false),

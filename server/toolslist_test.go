@@ -139,7 +139,7 @@ func TestToolsListAfterACursorIsMCPGosEncoding(t *testing.T) {
 }
 
 // A definition registered again under the same name after a list is shown
-// as it is now, not as it was encoded.
+// as it is now.
 func TestToolsListShowsADefinitionChangedSinceItWasEncoded(t *testing.T) {
 	list := selected(t, listSelections["one tool"])
 	s := listServer(t, list)
@@ -159,20 +159,19 @@ func TestToolsListShowsADefinitionChangedSinceItWasEncoded(t *testing.T) {
 	}
 }
 
-// encodeTool writes what json.Marshal writes for the same definition.
+// encodeTool writes what json.Marshal writes for the same definition, and
+// encodedSize says how long that is.
 func TestEncodeToolIsMCPGosEncoding(t *testing.T) {
 	yes, no := mcp.ToBoolPtr(true), mcp.ToBoolPtr(false)
 	schema := json.RawMessage("{\n  \"type\": \"object\",\n  \"properties\": {\"a\": {\"type\": \"string\", \"description\": \"<b>&amp;</b> \u2028\"}}\n}")
+	compact := json.RawMessage(`{"type":"object","properties":{"a":{"description":"<b>&amp;</b> \u2028\u2029"}}}`)
 	cases := map[string]mcp.Tool{
-		"plain":                              {Name: "t", Description: "Lists things.", RawInputSchema: json.RawMessage(`{"type":"object"}`)},
-		"no description":                     {Name: "t", RawInputSchema: json.RawMessage(`{}`)},
-		"escapes":                            {Name: "t<>&", Description: "a \"b\" \\ <c> & d\u2028e\u2029f\x00\t\n \xff\xfe end", RawInputSchema: schema},
-		"title":                              {Name: "t", Title: "A <title>", Description: "d", RawInputSchema: schema},
-		"all hints":                          {Name: "t", RawInputSchema: schema, Annotations: mcp.ToolAnnotation{Title: "Delete & go", ReadOnlyHint: no, DestructiveHint: yes, IdempotentHint: no, OpenWorldHint: yes}},
-		"meta (json.Marshal)":                {Name: "t", RawInputSchema: schema, Meta: mcp.NewMetaFromMap(map[string]any{"k": "<v>"})},
-		"icons (json.Marshal)":               {Name: "t", RawInputSchema: schema, Icons: []mcp.Icon{{Src: "https://example.com/i.png"}}},
-		"input schema struct (json.Marshal)": {Name: "t", InputSchema: mcp.ToolInputSchema{Type: "object", Properties: map[string]any{"a": map[string]any{"type": "string"}}}},
-		"output schema (json.Marshal)":       {Name: "t", RawInputSchema: schema, RawOutputSchema: json.RawMessage(`{"type":"object"}`)},
+		"plain":          {Name: "t", Description: "Lists things.", RawInputSchema: json.RawMessage(`{"type":"object"}`)},
+		"no description": {Name: "t", RawInputSchema: json.RawMessage(`{}`)},
+		"escapes":        {Name: "t<>&", Description: "a \"b\" \\ <c> & d\u2028e\u2029f\x00\t\n \xff\xfe end", RawInputSchema: compact},
+		"loose schema":   {Name: "t", Description: "d", RawInputSchema: schema},
+		"title":          {Name: "t", Title: "A <title>", Description: "d", RawInputSchema: compact},
+		"all hints":      {Name: "t", RawInputSchema: compact, Annotations: mcp.ToolAnnotation{Title: "Delete & go", ReadOnlyHint: no, DestructiveHint: yes, IdempotentHint: no, OpenWorldHint: yes}},
 	}
 	for name, tool := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -180,15 +179,44 @@ func TestEncodeToolIsMCPGosEncoding(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var buf bytes.Buffer
-			if !encodeTool(&buf, json.NewEncoder(&buf), &tool) {
-				t.Fatal("not encoded")
+			var buf spliceBuf
+			if err := encodeTool(&buf, json.NewEncoder(newlineDropper{&buf}), &tool); err != nil {
+				t.Fatal(err)
 			}
-			if !bytes.Equal(buf.Bytes(), want) {
-				t.Fatalf("encoded:\n%s\njson.Marshal:\n%s", buf.Bytes(), want)
+			if !bytes.Equal(buf.b, want) {
+				t.Fatalf("encoded:\n%s\njson.Marshal:\n%s", buf.b, want)
 			}
-			if n := encodedSize(&tool); simpleTool(&tool) && n < buf.Len() {
-				t.Errorf("encodedSize %d is short of the %d bytes written", n, buf.Len())
+			n := encodedSize(&tool)
+			if name == "loose schema" && n < len(want) || name != "loose schema" && n != len(want) {
+				t.Errorf("encodedSize %d for %d bytes", n, len(want))
+			}
+		})
+	}
+}
+
+// A list with a definition encodeTool does not write (one with _meta,
+// icons, an output schema or a structured input schema) is left to mcp-go.
+func TestToolsListWithOtherDefinitionsIsLeftToMCPGo(t *testing.T) {
+	schema := json.RawMessage(`{"type":"object"}`)
+	others := map[string]mcp.Tool{
+		"meta":          {Name: "tableau_workbooks_list", RawInputSchema: schema, Meta: mcp.NewMetaFromMap(map[string]any{"k": "<v>"})},
+		"icons":         {Name: "tableau_workbooks_list", RawInputSchema: schema, Icons: []mcp.Icon{{Src: "https://example.com/i.png"}}},
+		"output schema": {Name: "tableau_workbooks_list", RawInputSchema: schema, RawOutputSchema: schema},
+	}
+	for name, def := range others {
+		t.Run(name, func(t *testing.T) {
+			s := listServer(t, selected(t, listSelections["one toolset"]))
+			s.AddTool(def, func(context.Context, mcp.CallToolRequest) (*mcp.CallToolResult, error) { return nil, nil })
+			a := newAnswers(maxHeldPerRequest)
+			b, err := json.Marshal(s.HandleMessage(withAnswers(context.Background(), a), json.RawMessage(listBody)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a.n.Load() != 0 {
+				t.Fatalf("the list was held: %.300s", b)
+			}
+			if want := mcpGoList(t, s, context.Background(), listBody); !bytes.Equal(b, want) {
+				t.Fatalf("written:\n%s\nmcp-go writes:\n%s", b, want)
 			}
 		})
 	}
@@ -197,6 +225,7 @@ func TestEncodeToolIsMCPGosEncoding(t *testing.T) {
 func FuzzEncodeTool(f *testing.F) {
 	f.Add("tableau_x", "Lists <things> & \"more\".", "Title")
 	f.Add("n", "\u2028\xff\x00", "")
+	f.Add("\b\f\x7f\u2029", "\xe2\x80", "\xed\xa0\x80")
 	f.Fuzz(func(t *testing.T, name, description, title string) {
 		tool := mcp.Tool{Name: name, Description: description, Title: title, RawInputSchema: json.RawMessage(`{"type":"object"}`),
 			Annotations: mcp.ToolAnnotation{Title: title, ReadOnlyHint: mcp.ToBoolPtr(true)}}
@@ -204,12 +233,12 @@ func FuzzEncodeTool(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var buf bytes.Buffer
-		if !encodeTool(&buf, json.NewEncoder(&buf), &tool) || !bytes.Equal(buf.Bytes(), want) {
-			t.Fatalf("encoded:\n%q\njson.Marshal:\n%q", buf.Bytes(), want)
+		var buf spliceBuf
+		if err := encodeTool(&buf, json.NewEncoder(newlineDropper{&buf}), &tool); err != nil || !bytes.Equal(buf.b, want) {
+			t.Fatalf("encoded (%v):\n%q\njson.Marshal:\n%q", err, buf.b, want)
 		}
-		if n := encodedSize(&tool); n < buf.Len() {
-			t.Fatalf("encodedSize %d is short of the %d bytes written", n, buf.Len())
+		if n := encodedSize(&tool); n != len(want) {
+			t.Fatalf("encodedSize %d, %d bytes written", n, len(want))
 		}
 	})
 }
