@@ -125,7 +125,7 @@ func (d *dispatcher) names(ctx context.Context, k contentKind) ([]named, error) 
 	req := mcp.CallToolRequest{}
 	req.Params.Name = k.tool
 	req.Params.Arguments = map[string]any{"page_size": 1000}
-	res, err := d.callTool(ctx, t, req)
+	res, err := d.callTool(ctx, *t, req)
 	if err != nil {
 		return nil, err
 	}

@@ -40,7 +40,7 @@ type dispatcher struct {
 	log     *zap.Logger
 	metrics *Metrics
 	env     *tools.Env
-	served  map[string]tools.Tool // the selection
+	served  map[string]*tools.Tool // the selection (in Options.Tools)
 	limits  *limiter
 	scope   *scoper // nil: no scope
 	confirm *confirmer
@@ -137,11 +137,11 @@ func (d *dispatcher) checkScope(ctx context.Context, t tools.Tool, args any) *re
 }
 
 // tool is the tools/call handler of t.
-func (d *dispatcher) tool(t tools.Tool) mcpserver.ToolHandlerFunc {
+func (d *dispatcher) tool(t *tools.Tool) mcpserver.ToolHandlerFunc {
 	return func(ctx context.Context, req mcp.CallToolRequest) (res *mcp.CallToolResult, err error) {
 		ctx = withProgress(ctx, req.Params.Meta)
 		d.observe(ctx, SurfaceTool, t.Name, "", func(ctx context.Context) string {
-			res, err = d.callTool(ctx, t, req)
+			res, err = d.callTool(ctx, *t, req)
 			switch {
 			case err != nil:
 				return OutcomeFailed

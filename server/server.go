@@ -27,6 +27,7 @@ type Options struct {
 	Backend backend.Backend
 	Logger  *zap.Logger
 	// Tools to register; nil means all. Choose them with tools.Select.
+	// The server keeps the slice: it must not change afterwards.
 	Tools []tools.Tool
 	// MetadataTTL is how long data source metadata is kept for the checks
 	// of tableau_query_view: 0 means tools.DefaultMetadataTTL, a negative
@@ -82,7 +83,7 @@ func New(opts Options) (*mcpserver.MCPServer, error) {
 	}
 	env := &tools.Env{Backend: opts.Backend, Log: log, Metadata: tools.NewMetadataCache(ttl), SkipQueryCheck: opts.SkipQueryCheck, Exports: opts.Exports.WithDefaults(), Results: opts.Results}
 	d := &dispatcher{
-		log: log, metrics: opts.Metrics, env: env, served: make(map[string]tools.Tool, len(list)),
+		log: log, metrics: opts.Metrics, env: env, served: make(map[string]*tools.Tool, len(list)),
 		limits: newLimiter(opts.Limits), confirm: newConfirmer(opts.AllowDestructive),
 		completions: newCompleter(),
 	}
@@ -91,8 +92,8 @@ func New(opts Options) (*mcpserver.MCPServer, error) {
 	if opts.Scope.Active() {
 		d.scope = newScoper(opts.Scope, env)
 	}
-	for _, t := range list {
-		d.served[t.Name] = t
+	for i := range list {
+		d.served[list[i].Name] = &list[i]
 	}
 	// Resource templates are offered only for the export tools served.
 	var templates []tools.Resource
@@ -112,16 +113,7 @@ func New(opts Options) (*mcpserver.MCPServer, error) {
 	pc := &promptCompleter{d: d}
 	// Each tool enters mcp-go's registry with a bare object as input
 	// schema (see registered); its own schema is kept here, for tools/list.
-	served := make([]mcpserver.ServerTool, 0, len(list))
 	inputs := make(map[string]json.RawMessage, len(list))
-	for _, t := range list {
-		def, err := t.MCPFor(names)
-		if err != nil {
-			return nil, err
-		}
-		inputs[t.Name] = def.RawInputSchema
-		served = append(served, mcpserver.ServerTool{Tool: registered(def), Handler: d.tool(t)})
-	}
 	hooks := &mcpserver.Hooks{}
 	hooks.AddAfterListResourceTemplates(d.resourceTemplates(templateTools))
 	// The tools mcp-go lists (through the filter below) are written by the
@@ -154,7 +146,25 @@ func New(opts Options) (*mcpserver.MCPServer, error) {
 		}),
 		mcpserver.WithInstructions(names.Fit(instructions(opts.Backend.Name()))),
 	)
-	s.AddTools(served...)
+	// Registered eight at a time: AddTools stages its tools in a map of
+	// their own before copying them into the registry, and a map of up to
+	// eight entries is one group of eight slots, where one of 56 has a
+	// table of 64, plus the slice of them all (60 KB in all, against 30 KB).
+	var batch [8]mcpserver.ServerTool
+	n := 0
+	for i := range list {
+		t := &list[i]
+		def, err := t.MCPFor(names)
+		if err != nil {
+			return nil, err
+		}
+		inputs[t.Name] = def.RawInputSchema
+		batch[n] = mcpserver.ServerTool{Tool: registered(def), Handler: d.tool(t)}
+		if n++; n == len(batch) || i == len(list)-1 {
+			s.AddTools(batch[:n]...)
+			n = 0
+		}
+	}
 	for _, r := range templates {
 		s.AddResourceTemplate(r.Template, d.resource(r))
 	}
