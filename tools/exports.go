@@ -679,7 +679,7 @@ var resourceDefs = []resourceDef{
 // as a query ({?options*}), which is how resource_links of tool results
 // carry non-default options such as filters.
 func Resources() []Resource {
-	var out []Resource
+	out := make([]Resource, 0, 2*len(resourceDefs))
 	for _, d := range resourceDefs {
 		base := "tableau://" + d.collection + "/{" + d.idParam + "}/" + d.kind
 		parse := func(uri string) (any, error) { return resourceArgsOf(d, uri) }

@@ -139,7 +139,7 @@ func (c *config) define(fs *pflag.FlagSet) {
 	}
 	for i := range c.settings {
 		s := &c.settings[i]
-		usage := fmt.Sprintf("%s [$%s]", s.usage, s.env)
+		usage := s.usage + " [$" + s.env + "]"
 		f := fs.VarPF(settingValue{s}, s.flag, "", usage)
 		f.DefValue = s.def
 		if s.boolean {
