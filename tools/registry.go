@@ -24,6 +24,10 @@ import (
 // ArgsType, ...) look it up by name.
 func All() []Tool { return slices.Clone(catalogueTable[:]) }
 
+// SelectFromAll is Select(All(), sel) without the copy of every tool that
+// All makes (Select only reads it).
+func SelectFromAll(sel Selection) ([]Tool, error) { return Select(catalogueTable[:], sel) }
+
 // ByName finds a tool.
 func ByName(name string) (Tool, error) {
 	for _, t := range catalogueTable {

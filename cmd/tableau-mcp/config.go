@@ -683,7 +683,7 @@ func (c *config) selectedTools() (switches, []tools.Tool, error) {
 	if err != nil {
 		return sw, nil, err
 	}
-	list, err := tools.Select(tools.All(), sw.selection)
+	list, err := tools.SelectFromAll(sw.selection)
 	return sw, list, err
 }
 
