@@ -233,4 +233,17 @@ func TestToolAnswersOnAnSSEStreamAreMCPGosEncoding(t *testing.T) {
 		}
 		break
 	}
+	// tools/list, whose definitions the stream's writer puts in.
+	list := mcpGoList(t, s, context.Background(), listBody)
+	post(listBody)
+	for {
+		data := next()
+		if !strings.HasPrefix(data, `{"jsonrpc":"2.0","id":2,`) {
+			continue
+		}
+		if data != string(list) {
+			t.Fatalf("SSE tools/list:\n%s\nwant:\n%s", data, list)
+		}
+		break
+	}
 }
