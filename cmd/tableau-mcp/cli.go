@@ -112,10 +112,7 @@ func isUsageError(err error) bool {
 // longFlags keeps the single-dash long flags (-transport http) that the
 // standard flag package accepted working: they become --transport http.
 func longFlags(args []string, settings []setting) []string {
-	known := map[string]bool{"version": true, "help": true, "out": true, "url": true}
-	for _, s := range settings {
-		known[s.flag] = true
-	}
+	var known map[string]bool // made for the first argument that needs it
 	out := make([]string, len(args))
 	for i, a := range args {
 		out[i] = a
@@ -123,8 +120,16 @@ func longFlags(args []string, settings []setting) []string {
 			copy(out[i:], args[i:])
 			break
 		}
-		name, _, _ := strings.Cut(strings.TrimPrefix(a, "-"), "=")
-		if len(a) > 2 && a[0] == '-' && a[1] != '-' && known[name] {
+		if len(a) <= 2 || a[0] != '-' || a[1] == '-' {
+			continue
+		}
+		if known == nil {
+			known = map[string]bool{"version": true, "help": true, "out": true, "url": true}
+			for _, s := range settings {
+				known[s.flag] = true
+			}
+		}
+		if name, _, _ := strings.Cut(a[1:], "="); known[name] {
 			out[i] = "-" + a
 		}
 	}

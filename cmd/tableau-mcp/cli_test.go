@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -311,5 +312,20 @@ func BenchmarkCommandLine(b *testing.B) {
 		if err := root.ParseFlags([]string{"--log-level", "error"}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// Single-dash long flags become double-dash ones; short flags, values,
+// unknown names and everything after -- are left as they are.
+func TestLongFlagsKeepsSingleDashLongFlagsWorking(t *testing.T) {
+	var c config
+	c.init()
+	in := []string{"-transport", "http", "-v", "-read-only=true", "--listen", "-x", "-nope", "-help", "--", "-transport"}
+	want := []string{"--transport", "http", "-v", "--read-only=true", "--listen", "-x", "-nope", "--help", "--", "-transport"}
+	if got := longFlags(in, c.settings); !slices.Equal(got, want) {
+		t.Errorf("longFlags(%q) = %q, want %q", in, got, want)
+	}
+	if got := longFlags(nil, c.settings); len(got) != 0 {
+		t.Errorf("longFlags(nil) = %q", got)
 	}
 }
