@@ -277,3 +277,17 @@ func TestToolsListOnTheWireIsMCPGosEncoding(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkToolsListHTTP lists the default tools over streamable HTTP, one
+// session.
+func BenchmarkToolsListHTTP(b *testing.B) {
+	s := listServer(b, nil)
+	h := newHTTPHandler(s, HTTPOptions{Transport: "http", NoAuth: true})
+	sid := openSession(b, h)
+	b.ReportAllocs()
+	for b.Loop() {
+		if rec := mcpPost(h, sid, listBody); rec.Code != http.StatusOK {
+			b.Fatal(rec.Code)
+		}
+	}
+}
