@@ -52,6 +52,14 @@ type commandSpec struct {
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	a := &app{stdin: stdin, stdout: stdout, stderr: stderr}
 	a.cfg.init()
+	if len(args) == 0 {
+		// Started with no arguments, as MCP clients start it: it serves,
+		// as the root command does, without building the commands and
+		// their help (and cobra's completion command) it will not use.
+		fs := pflag.NewFlagSet("tableau-mcp", pflag.ContinueOnError)
+		a.cfg.define(fs)
+		return a.cfg.explain(forUsage(a.serveWith(fs), "tableau-mcp"))
+	}
 	root := a.commands()
 	args = longFlags(args, a.cfg.settings)
 	a.settingFlags(root) // Find reads the root's flags to skip their values
@@ -75,10 +83,18 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 			err = unknownCommand(cmd, unknown)
 		}
 	}
-	if err != nil && cmd != nil && isUsageError(err) {
-		err = fmt.Errorf("%w\nRun '%s --help' for usage.", err, cmd.CommandPath())
+	if err != nil && cmd != nil {
+		err = forUsage(err, cmd.CommandPath())
 	}
 	return a.cfg.explain(err)
+}
+
+// forUsage points a mistake in the command line to the help of command.
+func forUsage(err error, command string) error {
+	if err != nil && isUsageError(err) {
+		return fmt.Errorf("%w\nRun '%s --help' for usage.", err, command)
+	}
+	return err
 }
 
 // unknownCommand names the commands there are, and the likely one.
@@ -340,10 +356,15 @@ func (a *app) settingFlags(cmd *cobra.Command) {
 
 // prepare reads the .env file and the settings, and makes the logger.
 func (a *app) prepare(cmd *cobra.Command) (*zap.Logger, error) {
+	return a.prepareWith(cmd.Flags())
+}
+
+// prepareWith is prepare with the flags of the command line.
+func (a *app) prepareWith(flags *pflag.FlagSet) (*zap.Logger, error) {
 	if err := a.cfg.loadDotEnv(); err != nil {
 		return nil, err
 	}
-	if err := a.cfg.resolve(cmd.Flags()); err != nil {
+	if err := a.cfg.resolve(flags); err != nil {
 		return nil, err
 	}
 	log, err := newLogger(a.cfg.LogLevel, a.stderr)
@@ -356,8 +377,10 @@ func (a *app) prepare(cmd *cobra.Command) (*zap.Logger, error) {
 	return log, nil
 }
 
-func (a *app) serve(cmd *cobra.Command) error {
-	log, err := a.prepare(cmd)
+func (a *app) serve(cmd *cobra.Command) error { return a.serveWith(cmd.Flags()) }
+
+func (a *app) serveWith(flags *pflag.FlagSet) error {
+	log, err := a.prepareWith(flags)
 	if err != nil {
 		return err
 	}

@@ -329,3 +329,25 @@ func TestLongFlagsKeepsSingleDashLongFlagsWorking(t *testing.T) {
 		t.Errorf("longFlags(nil) = %q", got)
 	}
 }
+
+// With no arguments the process serves without going through the command
+// tree; what it does with the settings is what the root command does.
+func TestNoArgumentsServeAsTheRootCommand(t *testing.T) {
+	for env, value := range map[string]string{
+		"TABLEAU_MCP_TRANSPORT":        "bogus",
+		"TABLEAU_MCP_LOG_LEVEL":        "loud",
+		"TABLEAU_MCP_UPSTREAM_TIMEOUT": "soon",
+		"TABLEAU_MCP_TOOLSETS":         "nope",
+	} {
+		t.Run(env, func(t *testing.T) {
+			t.Setenv(env, value)
+			var out, errb bytes.Buffer
+			bare := run(nil, strings.NewReader(""), &out, &errb)
+			// A flag that changes nothing here takes the command tree.
+			root := run([]string{"--listen", "127.0.0.1:8080"}, strings.NewReader(""), &out, &errb)
+			if bare == nil || root == nil || bare.Error() != root.Error() {
+				t.Errorf("no arguments: %v\nroot command: %v", bare, root)
+			}
+		})
+	}
+}
