@@ -352,6 +352,11 @@ func TestJWTScopesAreReadFromScopeScpOrPermissions(t *testing.T) {
 			{map[string]any{"scp": []any{"tableau:delete"}}, true, []string{"tableau:delete"}},
 			{map[string]any{"permissions": []any{"tableau:read"}, "aud": []string{"res_1"}}, true, []string{"tableau:read"}},
 			{nil, require, nil},
+			// A scope claim that cannot be read as scopes grants none: it
+			// never leaves the token unlimited.
+			{map[string]any{"scope": 5}, true, nil},
+			{map[string]any{"scp": json.RawMessage(`null`)}, true, nil},
+			{map[string]any{"permissions": map[string]any{"tableau:read": true}}, true, nil},
 		}
 		for _, c := range cases {
 			c.extra = maps.Clone(c.extra)

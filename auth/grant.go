@@ -51,6 +51,11 @@ func grantOf(claims map[string]any) Grant {
 					g.Scopes = append(g.Scopes, s)
 				}
 			}
+		default:
+			// A scope claim of another type (null, a number, an object)
+			// grants nothing it can be read as; it does not make the
+			// token unlimited either.
+			g.Scoped = true
 		}
 	}
 	for _, name := range []string{"scope", "scp", "permissions"} {
