@@ -319,6 +319,51 @@ func TestJWTWithAJWKSFetchesNewKeysOnce(t *testing.T) {
 	}
 }
 
+// TestJWTKeepsItsKeysWhenARefreshFails: a token with a made-up key ID
+// (anyone can send one) makes the server fetch the key set again; when
+// that fetch fails, the keys already read still verify, and tokens with
+// made-up key IDs do not make it fetch again within the minute.
+func TestJWTKeepsItsKeysWhenARefreshFails(t *testing.T) {
+	k1, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	set, _ := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &k1.PublicKey, KeyID: "k1", Use: "sig"}}})
+	var fetches atomic.Int32
+	var down atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fetches.Add(1)
+		if down.Load() {
+			http.Error(w, "unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		w.Write(set)
+	}))
+	defer srv.Close()
+	clock := now
+	v, err := NewJWT(JWTConfig{JWKSURL: srv.URL, Issuer: "https://idp.example", Audience: "tableau-mcp", Now: func() time.Time { return clock }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := func() error {
+		_, err := v.Verify(t.Context(), sign(t, signerKey{jose.ES256, k1, "k1"}, claims(map[string]any{"exp": clock.Add(time.Hour).Unix()})))
+		return err
+	}
+	if err := good(); err != nil {
+		t.Fatal(err)
+	}
+	down.Store(true)
+	clock = clock.Add(2 * time.Minute)
+	for range 3 {
+		if _, err := v.Verify(t.Context(), sign(t, signerKey{jose.ES256, k1, "made-up"}, claims(map[string]any{"exp": clock.Add(time.Hour).Unix()}))); err == nil {
+			t.Fatal("a token with an unknown kid verified")
+		}
+		if err := good(); err != nil {
+			t.Fatalf("after a failed refresh, a token signed with a known key: %v", err)
+		}
+	}
+	if n := fetches.Load(); n != 2 {
+		t.Errorf("%d fetches of the key set, want 2 (the first and one refresh)", n)
+	}
+}
+
 func TestJWTConfigErrors(t *testing.T) {
 	rk, _ := rsa.GenerateKey(rand.Reader, 2048)
 	for _, c := range []JWTConfig{

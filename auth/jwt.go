@@ -227,12 +227,17 @@ func (v *JWTVerifier) keys(ctx context.Context, kid string, alg jose.Algorithm) 
 	found := match(set, kid, alg)
 	if len(found) == 0 {
 		// A new signing key may have been published: fetch again, but not
-		// more than once a minute whatever tokens arrive.
+		// more than once a minute whatever tokens arrive, fetched or not.
+		// Anyone can send a token with a made-up key ID, so a failed
+		// fetch keeps the keys already read: it never takes them away.
 		v.mu.Lock()
 		recent := v.now().Sub(v.lastRefresh) < jwksMinRefresh
+		if !recent {
+			v.lastRefresh = v.now()
+		}
 		v.mu.Unlock()
 		if !recent {
-			if set, err = v.jwks.Renew(ctx, set); err != nil {
+			if set, err = v.jwks.Refresh(ctx, set); err != nil {
 				return nil, err
 			}
 			found = match(set, kid, alg)

@@ -68,6 +68,21 @@ func (r *Renewer[T]) Renew(ctx context.Context, stale T) (T, error) {
 	return r.join(ctx, true)
 }
 
+// Refresh fetches a newer value than seen (which is not rejected, only
+// possibly out of date: a key set without a newly published key) while
+// Get keeps returning the current one; if the fetch fails, the current
+// value stays. When another caller has already replaced seen, the newer
+// one is returned without a fetch.
+func (r *Renewer[T]) Refresh(ctx context.Context, seen T) (T, error) {
+	r.mu.Lock()
+	if r.have && r.cur != seen {
+		v := r.cur
+		r.mu.Unlock()
+		return v, nil
+	}
+	return r.join(ctx, true)
+}
+
 // Current returns the cached credential without fetching.
 func (r *Renewer[T]) Current() (T, bool) {
 	r.mu.Lock()
