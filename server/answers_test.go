@@ -5,9 +5,12 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/mark3labs/mcp-go/mcp"
@@ -219,7 +222,7 @@ func TestToolAnswersOnAnSSEStreamAreMCPGosEncoding(t *testing.T) {
 	next()
 	post(`{"jsonrpc":"2.0","method":"notifications/initialized"}`)
 	sid := endpoint[strings.Index(endpoint, "sessionId=")+len("sessionId="):]
-	if _, ok := h.sseAnswers.Load(sid); !ok {
+	if _, ok := h.sseStreams.Load(sid); !ok {
 		t.Fatal("the session's stream offers no answers table")
 	}
 	post(call)
@@ -245,5 +248,110 @@ func TestToolAnswersOnAnSSEStreamAreMCPGosEncoding(t *testing.T) {
 			t.Fatalf("SSE tools/list:\n%s\nwant:\n%s", data, list)
 		}
 		break
+	}
+}
+
+// stalledStream is the response writer of an SSE stream whose client stops
+// reading: once stalled, a write waits until release, and each event
+// written is passed to events.
+type stalledStream struct {
+	hdr     http.Header
+	stalled atomic.Bool
+	release chan struct{}
+	events  chan string
+}
+
+func (s *stalledStream) Header() http.Header { return s.hdr }
+func (s *stalledStream) WriteHeader(int)     {}
+func (s *stalledStream) Flush()              {}
+func (s *stalledStream) Write(p []byte) (int, error) {
+	if s.stalled.Load() {
+		<-s.release
+	}
+	s.events <- string(p)
+	return len(p), nil
+}
+
+// A client that posts requests to an SSE session without reading its
+// stream gets 429 once maxSSEWaiting answers wait to be written, instead
+// of the server holding an answer in memory for every request it sends;
+// once the answers are read, the session takes requests again.
+func TestSSERequestsWaitingForTheirAnswersAreBounded(t *testing.T) {
+	s := listServer(t, nil)
+	h := newHTTPHandler(s, HTTPOptions{Transport: "sse", NoAuth: true})
+	st := &stalledStream{hdr: http.Header{}, release: make(chan struct{}), events: make(chan string, 1000)}
+	ctx, cancel := context.WithCancel(context.Background())
+	streamDone := make(chan struct{})
+	go func() {
+		defer close(streamDone)
+		req := httptest.NewRequestWithContext(ctx, http.MethodGet, "http://127.0.0.1/sse", nil)
+		req.Host = "127.0.0.1"
+		h.ServeHTTP(st, req)
+	}()
+	var releaseOnce sync.Once
+	release := func() { releaseOnce.Do(func() { close(st.release) }) }
+	defer func() { release(); cancel(); <-streamDone }()
+	data := func() string {
+		for {
+			if d, ok := strings.CutPrefix(strings.TrimSpace(<-st.events), "event: "); ok {
+				if _, v, found := strings.Cut(d, "data: "); found {
+					return strings.TrimSpace(v)
+				}
+			}
+		}
+	}
+	endpoint := data()
+	post := func(body string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(http.MethodPost, "http://127.0.0.1"+endpoint, strings.NewReader(body))
+		req.Host = "127.0.0.1"
+		req.Header.Set("Content-Type", "application/json")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec
+	}
+	if rec := post(initBody); rec.Code != http.StatusAccepted {
+		t.Fatalf("initialize: %d %s", rec.Code, rec.Body)
+	}
+	data()
+	post(`{"jsonrpc":"2.0","method":"notifications/initialized"}`)
+
+	st.stalled.Store(true)
+	accepted, refused := 0, 0
+	for i := range maxSSEWaiting + 50 {
+		switch rec := post(fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"tools/list"}`, 100+i)); rec.Code {
+		case http.StatusAccepted:
+			accepted++
+		case http.StatusTooManyRequests:
+			refused++
+			if !strings.Contains(rec.Body.String(), "read the stream") {
+				t.Fatalf("429 without a hint: %s", rec.Body)
+			}
+		default:
+			t.Fatalf("POST: %d %s", rec.Code, rec.Body)
+		}
+	}
+	// One answer may have left the count as its write began.
+	if accepted < maxSSEWaiting || accepted > maxSSEWaiting+1 || refused != maxSSEWaiting+50-accepted {
+		t.Fatalf("%d requests accepted and %d refused while the stream was not read; want %d accepted", accepted, refused, maxSSEWaiting)
+	}
+	st.stalled.Store(false)
+	release()
+	for answers := 0; answers < accepted; {
+		d := data()
+		if strings.Contains(d, `"method":`) {
+			continue // a keep-alive ping
+		}
+		if !strings.Contains(d, `"tools":[{`) {
+			t.Fatalf("answer: %.200s", d)
+		}
+		answers++
+	}
+	if rec := post(`{"jsonrpc":"2.0","id":1,"method":"ping"}`); rec.Code != http.StatusAccepted {
+		t.Fatalf("after the answers were read: %d %s", rec.Code, rec.Body)
+	}
+	for d := data(); !strings.Contains(d, `"id":1,"result":{}`); d = data() {
+		if !strings.Contains(d, `"method":`) {
+			t.Fatalf("ping answer: %s", d)
+		}
 	}
 }

@@ -106,9 +106,9 @@ type httpHandler struct {
 	track    *tracker
 	cancels  *cancellations
 	draining atomic.Bool
-	// sseAnswers are the answers tables of the open SSE streams, by session:
-	// the answer to a POST /message is written on the session's stream.
-	sseAnswers sync.Map
+	// sseStreams are the open SSE streams, by session (*sseStream): the
+	// answer to a POST /message is written on the session's stream.
+	sseStreams sync.Map
 	mcp        *mcpserver.MCPServer // for the tools it serves (scope challenges)
 }
 
@@ -126,7 +126,17 @@ type sseStream struct {
 	cancel  context.CancelFunc
 	done    func()
 	answers *answers
+	// waiting counts the requests posted to the session whose answers
+	// are not on the stream yet (see maxSSEWaiting).
+	waiting atomic.Int32
 }
+
+// maxSSEWaiting bounds the requests of one SSE session waiting for their
+// answers. A POST /message is accepted at once and its answer queued for
+// the stream, so a client that posts without reading the stream would
+// otherwise hold an answer in memory for every request it sends. 100 is
+// the length of mcp-go's queue of a session's events.
+const maxSSEWaiting = 100
 
 func newHTTPHandler(s *mcpserver.MCPServer, o HTTPOptions) *httpHandler {
 	if o.MaxBodyBytes <= 0 {
@@ -159,7 +169,7 @@ func newHTTPHandler(s *mcpserver.MCPServer, o HTTPOptions) *httpHandler {
 				if p, ok := r.Context().Value(sseSessionKey{}).(*sseStream); ok {
 					p.id = id
 					p.done = h.sessions.addStream(id, p.cancel)
-					h.sseAnswers.Store(id, p.answers)
+					h.sseStreams.Store(id, p)
 				}
 				return id, nil
 			}),
@@ -331,21 +341,38 @@ func (h *httpHandler) serveMCP(w http.ResponseWriter, r *http.Request, origin st
 		rw.after = func(p []byte) { h.track.sseWritten(st.id, p) }
 		rw.drop = func(p []byte) bool {
 			m, ok := answerTo(p)
-			return ok && h.cancels.answering(st.id, m)
+			if !ok || m.Method != "" || !m.hasID() {
+				return false
+			}
+			// An answer leaves the requests waiting as it is written
+			// (or left out), before the client can read it.
+			st.waiting.Add(-1)
+			return h.cancels.answering(st.id, m)
 		}
 		h.sse.ServeHTTP(rw, r)
-		h.sseAnswers.Delete(st.id)
+		h.sseStreams.Delete(st.id)
 		st.done()
 		h.track.sseEnded(st.id)
 		h.sessions.unbind(st.id)
 	case h.sse != nil && r.URL.Path == "/message":
+		var st *sseStream
 		if head.isRequest() && r.Method == http.MethodPost {
-			h.track.sseRequest(sessionID, head.ID)
-			if a, ok := h.sseAnswers.Load(sessionID); ok {
-				r = r.WithContext(withAnswers(r.Context(), a.(*answers)))
+			if v, ok := h.sseStreams.Load(sessionID); ok {
+				st = v.(*sseStream)
+				if st.waiting.Add(1) > maxSSEWaiting {
+					st.waiting.Add(-1)
+					w.Header().Set("Retry-After", "1")
+					http.Error(w, fmt.Sprintf("Too Many Requests: this session already has %d requests waiting for their answers on its event stream; read the stream (GET /sse) before sending more", maxSSEWaiting), http.StatusTooManyRequests)
+					return
+				}
+				r = r.WithContext(withAnswers(r.Context(), st.answers))
 			}
+			h.track.sseRequest(sessionID, head.ID)
 		}
 		h.sse.ServeHTTP(rw, r)
+		if st != nil && rw.status != http.StatusAccepted {
+			st.waiting.Add(-1) // refused: no answer comes on the stream
+		}
 	default:
 		if r.Method == http.MethodPost {
 			h.track.add()

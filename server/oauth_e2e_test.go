@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -393,4 +394,46 @@ func TestNoStepUpForAToolNotServed(t *testing.T) {
 	if resp.StatusCode == http.StatusForbidden {
 		t.Errorf("a step-up challenge for a tool the server does not serve: %q", resp.Header.Get("WWW-Authenticate"))
 	}
+}
+
+// Sessions with different grants listing tools at the same time over
+// streamable HTTP each see their own grant's list, whole, every time: the
+// definitions the transport puts into one answer are never another's.
+func TestConcurrentListsOfDifferentGrantsStayApart(t *testing.T) {
+	o := serveOAuth(t, oauthemu.Config{Subject: "usr_erin"}, false)
+	sessions := []*Session{
+		signIn(t, o.mcp, "tableau:read"),
+		signIn(t, o.mcp, "tableau:write"),
+		signIn(t, o.mcp, "tableau:read", "tableau:write", "tableau:delete"),
+	}
+	want := make([]string, len(sessions))
+	for i, s := range sessions {
+		want[i] = strings.Join(toolNames(t, s), ",")
+	}
+	if want[0] == want[1] || want[1] == want[2] || want[0] == want[2] {
+		t.Fatalf("the grants list the same tools: %q", want)
+	}
+	var wg sync.WaitGroup
+	for i, s := range sessions {
+		for range 8 {
+			wg.Go(func() {
+				res, err := s.C.ListTools(context.Background(), mcp.ListToolsRequest{})
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				var names []string
+				for _, tl := range res.Tools {
+					if len(tl.RawInputSchema) == 0 && tl.InputSchema.Type == "" {
+						t.Errorf("%s listed without its input schema", tl.Name)
+					}
+					names = append(names, tl.Name)
+				}
+				if got := strings.Join(names, ","); got != want[i] {
+					t.Errorf("grant %d listed %s, want %s", i, got, want[i])
+				}
+			})
+		}
+	}
+	wg.Wait()
 }
