@@ -10,6 +10,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"maps"
+	"math/big"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -366,6 +367,15 @@ func TestJWTKeepsItsKeysWhenARefreshFails(t *testing.T) {
 
 func TestJWTConfigErrors(t *testing.T) {
 	rk, _ := rsa.GenerateKey(rand.Reader, 2048)
+	// An RSA key longer than RS256 verification takes (8192 bits) is
+	// refused at start, not by every token; its modulus need not be a
+	// product of primes for that.
+	n, _ := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 8200))
+	n.SetBit(n, 8199, 1).SetBit(n, 0, 1)
+	huge := &rsa.PublicKey{N: n, E: 65537}
+	if _, err := NewJWT(JWTConfig{PublicKeyPEM: pemOf(t, huge), Issuer: "i", Audience: "a"}); err == nil || !strings.Contains(err.Error(), "8200 bits") {
+		t.Errorf("an RSA key of 8200 bits: %v", err)
+	}
 	for _, c := range []JWTConfig{
 		{Issuer: "i", Audience: "a"},
 		{PublicKeyPEM: pemOf(t, &rk.PublicKey), JWKSURL: "https://x/jwks", Issuer: "i", Audience: "a"},

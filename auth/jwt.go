@@ -153,6 +153,9 @@ func ParsePublicKey(raw []byte) (any, error) {
 		if k.N.BitLen() < 2048 {
 			return nil, errors.New("the JWT public key is an RSA key shorter than 2048 bits")
 		}
+		if err := jose.CheckRSAPublicKey(k); err != nil {
+			return nil, fmt.Errorf("the JWT public key: %w", err)
+		}
 	case *ecdsa.PublicKey:
 		if k.Curve != elliptic.P256() {
 			return nil, errors.New("the JWT public key is an ECDSA key not on P-256 (ES256)")

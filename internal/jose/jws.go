@@ -284,6 +284,10 @@ func verify(alg Algorithm, key any, input, sig []byte) error {
 	return fmt.Errorf("%w: %q", ErrAlgorithm, alg)
 }
 
+// CheckRSAPublicKey reports whether k can verify RS256 tokens here: a
+// configured key is checked once, at start, instead of failing every token.
+func CheckRSAPublicKey(k *rsa.PublicKey) error { return checkRSA(k) }
+
 func checkRSA(k *rsa.PublicKey) error {
 	if n := k.N.BitLen(); n < minRSABits || n > maxRSABits {
 		return fmt.Errorf("%w: an RSA key of %d bits (RS256 takes %d to %d)", ErrKey, n, minRSABits, maxRSABits)
