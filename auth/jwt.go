@@ -273,6 +273,9 @@ func (v *JWTVerifier) VerifyGrant(ctx context.Context, raw string) (string, Gran
 }
 
 func (v *JWTVerifier) verify(ctx context.Context, raw string) (string, Grant, error) {
+	if len(raw) > jose.MaxTokenSize {
+		return "", Grant{}, invalid(fmt.Sprintf("JWT of %d bytes; tokens longer than %d bytes are refused", len(raw), jose.MaxTokenSize))
+	}
 	tok, err := jose.Parse(raw, jwtAlgorithms...)
 	if err != nil {
 		return "", Grant{}, invalid("malformed JWT or algorithm other than RS256/ES256")
