@@ -15,6 +15,8 @@ import (
 	"sync"
 	"time"
 
+	"go.uber.org/zap"
+
 	"github.com/tableau-mcp/tableau-mcp/internal/jose"
 )
 
@@ -44,6 +46,8 @@ type JWTConfig struct {
 	HTTPClient *http.Client
 	// Now defaults to time.Now.
 	Now func() time.Time
+	// Logger receives failed and recovered JWKS fetches (default: none).
+	Logger *zap.Logger
 }
 
 // JWTVerifier checks RS256 and ES256 tokens: signature against the
@@ -54,8 +58,11 @@ type JWTVerifier struct {
 	jwks   Renewer[*[]jose.JWK]
 
 	mu          sync.Mutex
-	lastRefresh time.Time
-	jwksURL     string // discovered from the authorization server's metadata
+	lastRefresh time.Time // the last fetch attempt, successful or not
+	fetchedAt   time.Time // when the key set held was read
+	failedSince time.Time // first failed fetch since the last success (zero: none)
+	lastErr     error     // the last failed fetch's error
+	jwksURL     string    // discovered from the authorization server's metadata
 }
 
 func checkHTTPURL(raw string) error {
@@ -70,10 +77,14 @@ func checkHTTPURL(raw string) error {
 var jwtAlgorithms = []jose.Algorithm{jose.RS256, jose.ES256}
 
 // jwksTTL is how long a fetched key set is used before fetching it again;
-// jwksMinRefresh bounds how often an unknown key ID triggers a fetch.
+// jwksMinRefresh bounds how often a fetch is attempted after the first
+// (for an unknown key ID or an expired set, failed or not). While fetches
+// fail, the last key set read keeps verifying for jwksStale past its
+// expiry: an IdP outage shorter than that does not fail every token.
 const (
 	jwksTTL        = 10 * time.Minute
 	jwksMinRefresh = time.Minute
+	jwksStale      = 24 * time.Hour
 )
 
 // NewJWT checks the configuration. It makes no network call.
@@ -111,6 +122,9 @@ func NewJWT(cfg JWTConfig) (*JWTVerifier, error) {
 		}
 	} else if err := checkHTTPURL(cfg.AuthorizationServer); err != nil {
 		return nil, fmt.Errorf("--authorization-server: %w", err)
+	}
+	if v.cfg.Logger == nil {
+		v.cfg.Logger = zap.NewNop()
 	}
 	v.jwks.Fetch = v.fetchJWKS
 	v.jwks.Now = v.now
@@ -166,7 +180,37 @@ func ParsePublicKey(raw []byte) (any, error) {
 	return key, nil
 }
 
+// fetchJWKS reads the key set. It returns no expiry: the Renewer fetches
+// only the first set, and keySet decides when to refresh it.
 func (v *JWTVerifier) fetchJWKS(ctx context.Context) (*[]jose.JWK, time.Time, error) {
+	v.mu.Lock()
+	v.lastRefresh = v.now()
+	v.mu.Unlock()
+	set, where, err := v.readJWKS(ctx)
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if err != nil {
+		if v.failedSince.IsZero() {
+			v.failedSince = v.now()
+		}
+		v.lastErr = err
+		fields := []zap.Field{zap.String("url", where), zap.Error(err), zap.Time("failing_since", v.failedSince)}
+		if !v.fetchedAt.IsZero() {
+			fields = append(fields, zap.Time("keys_read_at", v.fetchedAt), zap.Time("keys_used_until", v.fetchedAt.Add(jwksTTL+jwksStale)))
+		}
+		v.cfg.Logger.Warn("the JWKS could not be fetched", fields...)
+		return nil, time.Time{}, err
+	}
+	if !v.failedSince.IsZero() {
+		v.cfg.Logger.Info("the JWKS is fresh again", zap.String("url", where), zap.Time("failing_since", v.failedSince), zap.Int("keys", len(set)))
+	}
+	v.fetchedAt, v.failedSince, v.lastErr = v.now(), time.Time{}, nil
+	return &set, time.Time{}, nil
+}
+
+// readJWKS fetches and parses the key set; where is the URL it read (or
+// the authorization server whose metadata it could not read).
+func (v *JWTVerifier) readJWKS(ctx context.Context) (set []jose.JWK, where string, err error) {
 	jwksURL := v.cfg.JWKSURL
 	if jwksURL == "" {
 		v.mu.Lock()
@@ -175,13 +219,13 @@ func (v *JWTVerifier) fetchJWKS(ctx context.Context) (*[]jose.JWK, time.Time, er
 		if jwksURL == "" {
 			md, err := DiscoverAuthorizationServer(ctx, v.cfg.HTTPClient, v.cfg.AuthorizationServer)
 			if err != nil {
-				return nil, time.Time{}, err
+				return nil, v.cfg.AuthorizationServer, err
 			}
 			if md.JWKSURI == "" {
-				return nil, time.Time{}, fmt.Errorf("the metadata of authorization server %s names no jwks_uri; set --jwks-url", v.cfg.AuthorizationServer)
+				return nil, v.cfg.AuthorizationServer, fmt.Errorf("the metadata of authorization server %s names no jwks_uri; set --jwks-url", v.cfg.AuthorizationServer)
 			}
 			if err := checkHTTPURL(md.JWKSURI); err != nil {
-				return nil, time.Time{}, fmt.Errorf("the jwks_uri of authorization server %s: %w", v.cfg.AuthorizationServer, err)
+				return nil, v.cfg.AuthorizationServer, fmt.Errorf("the jwks_uri of authorization server %s: %w", v.cfg.AuthorizationServer, err)
 			}
 			jwksURL = md.JWKSURI
 			v.mu.Lock()
@@ -191,30 +235,26 @@ func (v *JWTVerifier) fetchJWKS(ctx context.Context) (*[]jose.JWK, time.Time, er
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, jwksURL, nil)
 	if err != nil {
-		return nil, time.Time{}, err
+		return nil, jwksURL, err
 	}
 	req.Header.Set("Accept", "application/json")
 	resp, err := v.cfg.HTTPClient.Do(req)
 	if err != nil {
-		return nil, time.Time{}, fmt.Errorf("fetching the JWKS: %w", err)
+		return nil, jwksURL, fmt.Errorf("fetching the JWKS: %w", err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return nil, time.Time{}, fmt.Errorf("fetching the JWKS: HTTP %d", resp.StatusCode)
+		return nil, jwksURL, fmt.Errorf("fetching the JWKS: HTTP %d", resp.StatusCode)
 	}
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
-		return nil, time.Time{}, fmt.Errorf("reading the JWKS: %w", err)
+		return nil, jwksURL, fmt.Errorf("reading the JWKS: %w", err)
 	}
 	// Keys of other types, curves or uses, and malformed ones, are skipped.
-	set, err := jose.ParseKeySet(raw)
-	if err != nil {
-		return nil, time.Time{}, fmt.Errorf("the JWKS is not a JSON Web Key Set: %w", err)
+	if set, err = jose.ParseKeySet(raw); err != nil {
+		return nil, jwksURL, fmt.Errorf("the JWKS is not a JSON Web Key Set: %w", err)
 	}
-	v.mu.Lock()
-	v.lastRefresh = v.now()
-	v.mu.Unlock()
-	return &set, v.now().Add(jwksTTL), nil
+	return set, jwksURL, nil
 }
 
 // keys returns the candidate verification keys for a token's key ID and
@@ -223,7 +263,7 @@ func (v *JWTVerifier) keys(ctx context.Context, kid string, alg jose.Algorithm) 
 	if v.static != nil {
 		return []any{v.static}, nil
 	}
-	set, err := v.jwks.Get(ctx)
+	set, err := v.keySet(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -247,6 +287,40 @@ func (v *JWTVerifier) keys(ctx context.Context, kid string, alg jose.Algorithm) 
 		}
 	}
 	return found, nil
+}
+
+// keySet returns the key set to verify with: the one held while it is
+// younger than jwksTTL; once older, a refreshed one, at most one attempt a
+// minute. While refreshes fail, the set held keeps serving until jwksStale
+// past its expiry; after that, tokens fail until the IdP answers.
+func (v *JWTVerifier) keySet(ctx context.Context) (*[]jose.JWK, error) {
+	set, err := v.jwks.Get(ctx) // fetches only when no set was ever read
+	if err != nil {
+		return nil, err
+	}
+	v.mu.Lock()
+	now := v.now()
+	due := now.Sub(v.fetchedAt) >= jwksTTL && now.Sub(v.lastRefresh) >= jwksMinRefresh
+	if due {
+		v.lastRefresh = now
+	}
+	v.mu.Unlock()
+	if due {
+		if fresh, err := v.jwks.Refresh(ctx, set); err == nil {
+			return fresh, nil
+		}
+		set, _ = v.jwks.Current() // another caller's refresh may have succeeded
+	}
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if now.Sub(v.fetchedAt) >= jwksTTL+jwksStale {
+		if v.lastErr == nil { // this caller gave up before the refresh under way answered
+			return nil, fmt.Errorf("the key set read at %s expired and its refresh has not answered yet", v.fetchedAt.UTC().Format(time.RFC3339))
+		}
+		return nil, fmt.Errorf("the key set could not be refreshed since %s (keys read at %s are no longer used, %s past their expiry): %v",
+			v.failedSince.UTC().Format(time.RFC3339), v.fetchedAt.UTC().Format(time.RFC3339), jwksStale, v.lastErr)
+	}
+	return set, nil
 }
 
 func match(set *[]jose.JWK, kid string, alg jose.Algorithm) []any {

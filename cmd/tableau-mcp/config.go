@@ -13,6 +13,7 @@ import (
 
 	"github.com/joho/godotenv"
 	"github.com/spf13/pflag"
+	"go.uber.org/zap"
 
 	"github.com/tableau-mcp/tableau-mcp/auth"
 	"github.com/tableau-mcp/tableau-mcp/backend"
@@ -690,7 +691,8 @@ func (c *config) selectedTools() (switches, []tools.Tool, error) {
 // authenticator builds the HTTP authentication from the settings: the
 // trusted gateway header first, then bearer tokens (static file, then JWT).
 // It returns nil when none is configured, and the token file for reloads.
-func (c *config) authenticator() (auth.Authenticator, *auth.TokenFile, error) {
+// log receives the JWT verifier's failed and recovered key set fetches.
+func (c *config) authenticator(log *zap.Logger) (auth.Authenticator, *auth.TokenFile, error) {
 	var chain []auth.Authenticator
 	if c.TrustedHeader != "" || c.TrustedHeaderSecret != "" {
 		if c.TrustedHeader == "" {
@@ -715,6 +717,7 @@ func (c *config) authenticator() (auth.Authenticator, *auth.TokenFile, error) {
 		return nil, nil, err
 	}
 	if jc != nil {
+		jc.Logger = log
 		v, err := auth.NewJWT(*jc)
 		if err != nil {
 			return nil, nil, err

@@ -192,7 +192,7 @@ func serve(ctx context.Context, cfg *config, log *zap.Logger, stdin io.Reader, s
 	var tokens *auth.TokenFile
 	var resource *server.ProtectedResource
 	if overHTTP {
-		if authn, tokens, err = cfg.authenticator(); err != nil {
+		if authn, tokens, err = cfg.authenticator(log); err != nil {
 			return err
 		}
 		if resource, err = cfg.protectedResource(); err != nil {
