@@ -347,7 +347,12 @@ func (h *httpHandler) serveMCP(w http.ResponseWriter, r *http.Request, origin st
 			// An answer leaves the requests waiting as it is written
 			// (or left out), before the client can read it.
 			st.waiting.Add(-1)
-			return h.cancels.answering(st.id, m)
+			if !h.cancels.answering(st.id, m) {
+				return false
+			}
+			// Left out: a shutdown has no answer left to wait for.
+			h.track.sseAnswered(st.id, m.ID)
+			return true
 		}
 		h.sse.ServeHTTP(rw, r)
 		h.sseStreams.Delete(st.id)
@@ -356,6 +361,7 @@ func (h *httpHandler) serveMCP(w http.ResponseWriter, r *http.Request, origin st
 		h.sessions.unbind(st.id)
 	case h.sse != nil && r.URL.Path == "/message":
 		var st *sseStream
+		tracked := false
 		if head.isRequest() && r.Method == http.MethodPost {
 			if v, ok := h.sseStreams.Load(sessionID); ok {
 				st = v.(*sseStream)
@@ -367,11 +373,17 @@ func (h *httpHandler) serveMCP(w http.ResponseWriter, r *http.Request, origin st
 				}
 				r = r.WithContext(withAnswers(r.Context(), st.answers))
 			}
-			h.track.sseRequest(sessionID, head.ID)
+			tracked = h.track.sseRequest(sessionID, head.ID)
 		}
 		h.sse.ServeHTTP(rw, r)
-		if st != nil && rw.status != http.StatusAccepted {
-			st.waiting.Add(-1) // refused: no answer comes on the stream
+		if rw.status != http.StatusAccepted {
+			// Refused: no answer comes on the stream.
+			if st != nil {
+				st.waiting.Add(-1)
+			}
+			if tracked {
+				h.track.sseAnswered(sessionID, head.ID)
+			}
 		}
 	default:
 		if r.Method == http.MethodPost {

@@ -91,7 +91,10 @@ func normID(raw json.RawMessage) string {
 	return string(b)
 }
 
-func (t *tracker) sseRequest(session string, id json.RawMessage) {
+// sseRequest tracks a request posted to an SSE session until its answer
+// is written or dropped; it says whether it did (false: one with that id
+// is tracked already).
+func (t *tracker) sseRequest(session string, id json.RawMessage) bool {
 	key := normID(id)
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -100,10 +103,12 @@ func (t *tracker) sseRequest(session string, id json.RawMessage) {
 		p = map[string]bool{}
 		t.pending[session] = p
 	}
-	if !p[key] {
-		p[key] = true
-		t.addLocked()
+	if p[key] {
+		return false
 	}
+	p[key] = true
+	t.addLocked()
+	return true
 }
 
 // sseWritten sees an event written to a session's stream; an answer to a
@@ -116,7 +121,14 @@ func (t *tracker) sseWritten(session string, p []byte) {
 	if !ok || m.Method != "" || len(m.ID) == 0 {
 		return
 	}
-	key := normID(m.ID)
+	t.sseAnswered(session, m.ID)
+}
+
+// sseAnswered ends a tracked request whose answer was written, left out
+// (its request was cancelled) or will never come (the POST was refused).
+// Only the first call for an id counts.
+func (t *tracker) sseAnswered(session string, id json.RawMessage) {
+	key := normID(id)
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if pend := t.pending[session]; pend[key] {
