@@ -272,13 +272,19 @@ func (s *stalledStream) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// A client that posts requests to an SSE session without reading its
-// stream gets 429 once maxSSEWaiting answers wait to be written, instead
-// of the server holding an answer in memory for every request it sends;
-// once the answers are read, the session takes requests again.
-func TestSSERequestsWaitingForTheirAnswersAreBounded(t *testing.T) {
-	s := listServer(t, nil)
-	h := newHTTPHandler(s, HTTPOptions{Transport: "sse", NoAuth: true})
+// sseSession is an initialized session of an SSE handler whose stream
+// writes into a stalledStream, for tests that post to it directly.
+type sseSession struct {
+	st       *stalledStream
+	h        http.Handler
+	endpoint string
+	close    func()
+}
+
+// openSSESession opens the stream, reads the endpoint and initializes the
+// session; close ends the stream.
+func openSSESession(t *testing.T, h http.Handler) *sseSession {
+	t.Helper()
 	st := &stalledStream{hdr: http.Header{}, release: make(chan struct{}), events: make(chan string, 1000)}
 	ctx, cancel := context.WithCancel(context.Background())
 	streamDone := make(chan struct{})
@@ -288,32 +294,50 @@ func TestSSERequestsWaitingForTheirAnswersAreBounded(t *testing.T) {
 		req.Host = "127.0.0.1"
 		h.ServeHTTP(st, req)
 	}()
-	var releaseOnce sync.Once
-	release := func() { releaseOnce.Do(func() { close(st.release) }) }
-	defer func() { release(); cancel(); <-streamDone }()
-	data := func() string {
-		for {
-			if d, ok := strings.CutPrefix(strings.TrimSpace(<-st.events), "event: "); ok {
-				if _, v, found := strings.Cut(d, "data: "); found {
-					return strings.TrimSpace(v)
-				}
+	sess := &sseSession{st: st, h: h, close: func() { cancel(); <-streamDone }}
+	sess.endpoint = sess.data()
+	if rec := sess.post(initBody); rec.Code != http.StatusAccepted {
+		sess.close()
+		t.Fatalf("initialize: %d %s", rec.Code, rec.Body)
+	}
+	sess.data()
+	sess.post(`{"jsonrpc":"2.0","method":"notifications/initialized"}`)
+	return sess
+}
+
+// data reads the stream's events until one carries data, and returns it.
+func (s *sseSession) data() string {
+	for {
+		if d, ok := strings.CutPrefix(strings.TrimSpace(<-s.st.events), "event: "); ok {
+			if _, v, found := strings.Cut(d, "data: "); found {
+				return strings.TrimSpace(v)
 			}
 		}
 	}
-	endpoint := data()
-	post := func(body string) *httptest.ResponseRecorder {
-		req := httptest.NewRequest(http.MethodPost, "http://127.0.0.1"+endpoint, strings.NewReader(body))
-		req.Host = "127.0.0.1"
-		req.Header.Set("Content-Type", "application/json")
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		return rec
-	}
-	if rec := post(initBody); rec.Code != http.StatusAccepted {
-		t.Fatalf("initialize: %d %s", rec.Code, rec.Body)
-	}
-	data()
-	post(`{"jsonrpc":"2.0","method":"notifications/initialized"}`)
+}
+
+// post sends one JSON-RPC message to the session's endpoint.
+func (s *sseSession) post(body string) *httptest.ResponseRecorder {
+	req := httptest.NewRequest(http.MethodPost, "http://127.0.0.1"+s.endpoint, strings.NewReader(body))
+	req.Host = "127.0.0.1"
+	req.Header.Set("Content-Type", "application/json")
+	rec := httptest.NewRecorder()
+	s.h.ServeHTTP(rec, req)
+	return rec
+}
+
+// A client that posts requests to an SSE session without reading its
+// stream gets 429 once maxSSEWaiting answers wait to be written, instead
+// of the server holding an answer in memory for every request it sends;
+// once the answers are read, the session takes requests again.
+func TestSSERequestsWaitingForTheirAnswersAreBounded(t *testing.T) {
+	s := listServer(t, nil)
+	h := newHTTPHandler(s, HTTPOptions{Transport: "sse", NoAuth: true})
+	sess := openSSESession(t, h)
+	st, post, data := sess.st, sess.post, sess.data
+	var releaseOnce sync.Once
+	release := func() { releaseOnce.Do(func() { close(st.release) }) }
+	defer func() { release(); sess.close() }()
 
 	st.stalled.Store(true)
 	accepted, refused := 0, 0

@@ -275,6 +275,27 @@ func TestProgressOfAQuery(t *testing.T) {
 	}
 }
 
+// cancelHeldImage starts an image export of view that the upstream holds,
+// cancels the call once the upstream has it, and waits until the upstream
+// request is aborted. It returns the call's request ID.
+func cancelHeldImage(t *testing.T, c *rawClient, u *upstream, view string) int {
+	t.Helper()
+	u.hold("/image")
+	id := c.call("tools/call", map[string]any{"name": "tableau_view_image_get", "arguments": map[string]any{"view_id": view}})
+	select {
+	case <-u.entered:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the image export never reached the upstream")
+	}
+	c.notify("notifications/cancelled", map[string]any{"requestId": id, "reason": "the user changed their mind"})
+	select {
+	case <-u.aborted:
+	case <-time.After(30 * time.Second):
+		t.Fatal("the upstream request went on after the call was cancelled")
+	}
+	return id
+}
+
 func TestCancelledCallAbortsItsUpstreamRequest(t *testing.T) {
 	for _, tr := range append(transports, "sse") {
 		t.Run(tr, func(t *testing.T) {
@@ -283,19 +304,7 @@ func TestCancelledCallAbortsItsUpstreamRequest(t *testing.T) {
 			c := rawOver(t, server.Options{Backend: u.backend(t), Metrics: metrics}, tr)
 			view := c.idOf("tableau_views_list", "views", "view", "Sales by Region")
 
-			u.hold("/image")
-			id := c.call("tools/call", map[string]any{"name": "tableau_view_image_get", "arguments": map[string]any{"view_id": view}})
-			select {
-			case <-u.entered:
-			case <-time.After(30 * time.Second):
-				t.Fatal("the image export never reached the upstream")
-			}
-			c.notify("notifications/cancelled", map[string]any{"requestId": id, "reason": "the user changed their mind"})
-			select {
-			case <-u.aborted:
-			case <-time.After(30 * time.Second):
-				t.Fatal("the upstream request went on after the call was cancelled")
-			}
+			id := cancelHeldImage(t, c, u, view)
 
 			// The call ends as cancelled in the metrics, and gets no answer.
 			counted := func() float64 { return callsCounted(t, metrics, "tableau_view_image_get", server.OutcomeCancelled) }

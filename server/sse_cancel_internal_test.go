@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -27,39 +26,9 @@ func TestCancelledSSERequestsAreReleased(t *testing.T) {
 		return nil, ctx.Err()
 	})
 	h := newHTTPHandler(s, HTTPOptions{Transport: "sse", NoAuth: true})
-	st := &stalledStream{hdr: http.Header{}, release: make(chan struct{}), events: make(chan string, 1000)}
-	ctx, cancel := context.WithCancel(context.Background())
-	streamDone := make(chan struct{})
-	go func() {
-		defer close(streamDone)
-		req := httptest.NewRequestWithContext(ctx, http.MethodGet, "http://127.0.0.1/sse", nil)
-		req.Host = "127.0.0.1"
-		h.ServeHTTP(st, req)
-	}()
-	defer func() { cancel(); <-streamDone }()
-	data := func() string {
-		for {
-			if d, ok := strings.CutPrefix(strings.TrimSpace(<-st.events), "event: "); ok {
-				if _, v, found := strings.Cut(d, "data: "); found {
-					return strings.TrimSpace(v)
-				}
-			}
-		}
-	}
-	endpoint := data()
-	post := func(body string) int {
-		req := httptest.NewRequest(http.MethodPost, "http://127.0.0.1"+endpoint, strings.NewReader(body))
-		req.Host = "127.0.0.1"
-		req.Header.Set("Content-Type", "application/json")
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		return rec.Code
-	}
-	if code := post(initBody); code != http.StatusAccepted {
-		t.Fatalf("initialize: %d", code)
-	}
-	data()
-	post(`{"jsonrpc":"2.0","method":"notifications/initialized"}`)
+	sess := openSSESession(t, h)
+	defer sess.close()
+	post := func(body string) int { return sess.post(body).Code }
 
 	call := func(id int) string {
 		return fmt.Sprintf(`{"jsonrpc":"2.0","id":%d,"method":"tools/call","params":{"name":"hold","arguments":{}}}`, id)
@@ -94,13 +63,12 @@ func TestCancelledSSERequestsAreReleased(t *testing.T) {
 	if code := post(`{"jsonrpc":"2.0","id":1000,"method":"ping"}`); code != http.StatusAccepted {
 		t.Fatalf("after the cancelled calls: %d, want 202", code)
 	}
-	for d := data(); !strings.Contains(d, `"id":1000`); d = data() {
+	for d := sess.data(); !strings.Contains(d, `"id":1000`); d = sess.data() {
 		if strings.Contains(d, `"id":1`) && !strings.Contains(d, `"method"`) {
 			t.Fatalf("a cancelled call was answered: %s", d)
 		}
 	}
-	cancel()
-	<-streamDone
+	sess.close()
 	if n := h.track.count(); n != 0 {
 		t.Errorf("%d requests tracked after the session ended, want 0", n)
 	}

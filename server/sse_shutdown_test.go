@@ -19,19 +19,7 @@ func TestShutdownDoesNotWaitForACancelledSSECall(t *testing.T) {
 	c := rawConnectSSE(t, srv.URL)
 	view := c.idOf("tableau_views_list", "views", "view", "Sales by Region")
 
-	u.hold("/image")
-	id := c.call("tools/call", map[string]any{"name": "tableau_view_image_get", "arguments": map[string]any{"view_id": view}})
-	select {
-	case <-u.entered:
-	case <-time.After(30 * time.Second):
-		t.Fatal("the image export never reached the upstream")
-	}
-	c.notify("notifications/cancelled", map[string]any{"requestId": id, "reason": "the user changed their mind"})
-	select {
-	case <-u.aborted:
-	case <-time.After(30 * time.Second):
-		t.Fatal("the upstream request went on after the call was cancelled")
-	}
+	id := cancelHeldImage(t, c, u, view)
 
 	stopped := make(chan error, 1)
 	go func() { stopped <- srv.stop() }()
