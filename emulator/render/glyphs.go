@@ -167,24 +167,30 @@ type varintReader struct {
 
 func (d *varintReader) uint() uint64 {
 	v, n := binary.Uvarint(d.b)
-	if n <= 0 {
-		d.err = errGlyphData
-		d.b = nil
+	if !d.advance(n) {
 		return 0
 	}
-	d.b = d.b[n:]
 	return v
 }
 
 func (d *varintReader) int() int64 {
 	v, n := binary.Varint(d.b)
+	if !d.advance(n) {
+		return 0
+	}
+	return v
+}
+
+// advance drops the n bytes a varint took; n <= 0 (no varint there) fails
+// the reader for good.
+func (d *varintReader) advance(n int) bool {
 	if n <= 0 {
 		d.err = errGlyphData
 		d.b = nil
-		return 0
+		return false
 	}
 	d.b = d.b[n:]
-	return v
+	return true
 }
 
 // glyphFace is one font at one size. It keeps the glyphs it has filled, so
