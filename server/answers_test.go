@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/mark3labs/mcp-go/mcp"
+	mcpserver "github.com/mark3labs/mcp-go/server"
 	"go.uber.org/zap"
 
 	"github.com/tableau-mcp/tableau-mcp/demo"
@@ -107,22 +108,28 @@ func TestAFullAnswersTableHoldsNothing(t *testing.T) {
 	}
 }
 
-// Over streamable HTTP and stdio, a tools/call answer is byte for byte what
-// mcp-go writes for the same result when it encodes it whole.
-func TestToolAnswersOnTheWireAreMCPGosEncoding(t *testing.T) {
+// workbooksListAnswer is a server on the demo site, a tools/call of
+// tableau_workbooks_list, and mcp-go's own encoding of its answer, whole.
+func workbooksListAnswer(t *testing.T) (s *mcpserver.MCPServer, call string, whole []byte) {
+	t.Helper()
 	be, _, err := demo.New(nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	s, err := New(Options{Version: "test", Backend: be})
-	if err != nil {
+	if s, err = New(Options{Version: "test", Backend: be}); err != nil {
 		t.Fatal(err)
 	}
-	call := `{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"tableau_workbooks_list","arguments":{}}}`
-	whole, err := json.Marshal(s.HandleMessage(context.Background(), json.RawMessage(call)))
-	if err != nil {
+	call = `{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"tableau_workbooks_list","arguments":{}}}`
+	if whole, err = json.Marshal(s.HandleMessage(context.Background(), json.RawMessage(call))); err != nil {
 		t.Fatal(err)
 	}
+	return s, call, whole
+}
+
+// Over streamable HTTP and stdio, a tools/call answer is byte for byte what
+// mcp-go writes for the same result when it encodes it whole.
+func TestToolAnswersOnTheWireAreMCPGosEncoding(t *testing.T) {
+	s, call, whole := workbooksListAnswer(t)
 	if len(whole) < 2*minHeld || !bytes.Contains(whole, []byte(`Superstore`)) {
 		t.Fatalf("unexpected answer: %s", whole)
 	}
@@ -172,19 +179,7 @@ func TestADroppedStdioAnswerReleasesItsStrings(t *testing.T) {
 // where its held strings are put back: the event's data is mcp-go's own
 // encoding of the answer.
 func TestToolAnswersOnAnSSEStreamAreMCPGosEncoding(t *testing.T) {
-	be, _, err := demo.New(nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := New(Options{Version: "test", Backend: be})
-	if err != nil {
-		t.Fatal(err)
-	}
-	call := `{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"tableau_workbooks_list","arguments":{}}}`
-	whole, err := json.Marshal(s.HandleMessage(context.Background(), json.RawMessage(call)))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, call, whole := workbooksListAnswer(t)
 	h := newHTTPHandler(s, HTTPOptions{Transport: "sse", NoAuth: true})
 	srv := httptest.NewServer(h)
 	defer srv.Close()
