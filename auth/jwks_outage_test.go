@@ -162,3 +162,53 @@ func TestJWTOutlivesAJWKSOutage(t *testing.T) {
 		})
 	}
 }
+
+// A start while the key set endpoint fails: the first request fetches and
+// fails; the requests of the next five seconds fail with that error without
+// fetching again; then one fetch is tried, and once the endpoint answers,
+// tokens verify.
+func TestJWTFirstKeySetFetchIsNotRepeatedPerRequest(t *testing.T) {
+	k1, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	set, _ := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &k1.PublicKey, KeyID: "k1", Use: "sig"}}})
+	var fetches atomic.Int32
+	var up atomic.Bool
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fetches.Add(1)
+		if !up.Load() {
+			http.Error(w, "internal error", http.StatusInternalServerError)
+			return
+		}
+		w.Write(set)
+	}))
+	defer srv.Close()
+	clock := &testClock{t: now}
+	v, err := NewJWT(JWTConfig{JWKSURL: srv.URL, Issuer: "https://idp.example", Audience: "tableau-mcp", Now: clock.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	verify := func() error {
+		tok := sign(t, signerKey{jose.ES256, k1, "k1"}, claims(map[string]any{"exp": clock.Now().Add(time.Hour).Unix()}))
+		_, err := v.Verify(t.Context(), tok)
+		return err
+	}
+	if err := verify(); err == nil {
+		t.Fatal("a token verified with no key set readable")
+	}
+	for range 20 {
+		err := verify()
+		if err == nil || !strings.Contains(err.Error(), "500") || !strings.Contains(err.Error(), "next attempt") {
+			t.Fatalf("a request within the retry bound: %v, want the failed fetch's error and when it is tried again", err)
+		}
+	}
+	if n := fetches.Load(); n != 1 {
+		t.Fatalf("%d fetches for 21 requests within five seconds, want 1", n)
+	}
+	up.Store(true)
+	clock.set(now.Add(jwksFirstRetry))
+	if err := verify(); err != nil {
+		t.Fatalf("after the retry bound, the endpoint answering: %v", err)
+	}
+	if n := fetches.Load(); n != 2 {
+		t.Fatalf("%d fetches, want 2", n)
+	}
+}

@@ -81,10 +81,16 @@ var jwtAlgorithms = []jose.Algorithm{jose.RS256, jose.ES256}
 // (for an unknown key ID or an expired set, failed or not). While fetches
 // fail, the last key set read keeps verifying for jwksStale past its
 // expiry: an IdP outage shorter than that does not fail every token.
+//
+// Before any key set has been read (a start during an IdP outage), a failed
+// fetch is tried again at most once every jwksFirstRetry: the requests in
+// between fail at once with its error, so that a stream of requests does not
+// become a stream of fetches against the IdP.
 const (
 	jwksTTL        = 10 * time.Minute
 	jwksMinRefresh = time.Minute
 	jwksStale      = 24 * time.Hour
+	jwksFirstRetry = 5 * time.Second
 )
 
 // NewJWT checks the configuration. It makes no network call.
@@ -294,6 +300,14 @@ func (v *JWTVerifier) keys(ctx context.Context, kid string, alg jose.Algorithm) 
 // minute. While refreshes fail, the set held keeps serving until jwksStale
 // past its expiry; after that, tokens fail until the IdP answers.
 func (v *JWTVerifier) keySet(ctx context.Context) (*[]jose.JWK, error) {
+	if _, have := v.jwks.Current(); !have {
+		v.mu.Lock()
+		lastErr, wait := v.lastErr, v.lastRefresh.Add(jwksFirstRetry).Sub(v.now())
+		v.mu.Unlock()
+		if lastErr != nil && wait > 0 {
+			return nil, fmt.Errorf("no key set read yet, the next attempt in %s: %w", wait.Round(time.Second), lastErr)
+		}
+	}
 	set, err := v.jwks.Get(ctx) // fetches only when no set was ever read
 	if err != nil {
 		return nil, err
