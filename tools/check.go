@@ -185,9 +185,18 @@ func contains(list []string, s string) bool {
 	return false
 }
 
+// clip shortens s for an error message: at most 80 characters as %q shows
+// them (an escaped byte or rune counts as its escape), cut between runes,
+// invalid UTF-8 shown as U+FFFD. Cutting at 80 bytes let escapes quadruple a
+// quoted value, and could split a rune.
 func clip(s string) string {
-	if len(s) > 80 {
-		return s[:80] + "…"
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	var buf [16]byte
+	n := 0
+	for i, r := range s {
+		if n += len(strconv.AppendQuoteRune(buf[:0], r)) - 2; n > 80 {
+			return s[:i] + "…"
+		}
 	}
 	return s
 }
