@@ -325,19 +325,8 @@ func TestJWTWithAJWKSFetchesNewKeysOnce(t *testing.T) {
 // that fetch fails, the keys already read still verify, and tokens with
 // made-up key IDs do not make it fetch again within the minute.
 func TestJWTKeepsItsKeysWhenARefreshFails(t *testing.T) {
-	k1, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	set, _ := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &k1.PublicKey, KeyID: "k1", Use: "sig"}}})
-	var fetches atomic.Int32
-	var down atomic.Bool
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fetches.Add(1)
-		if down.Load() {
-			http.Error(w, "unavailable", http.StatusServiceUnavailable)
-			return
-		}
-		w.Write(set)
-	}))
-	defer srv.Close()
+	idp := newFlakyJWKS(t, http.StatusServiceUnavailable)
+	k1, srv, fetches, down := idp.key, idp.srv, &idp.fetches, &idp.down
 	clock := now
 	v, err := NewJWT(JWTConfig{JWKSURL: srv.URL, Issuer: "https://idp.example", Audience: "tableau-mcp", Now: func() time.Time { return clock }})
 	if err != nil {

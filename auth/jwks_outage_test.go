@@ -168,19 +168,9 @@ func TestJWTOutlivesAJWKSOutage(t *testing.T) {
 // fetching again; then one fetch is tried, and once the endpoint answers,
 // tokens verify.
 func TestJWTFirstKeySetFetchIsNotRepeatedPerRequest(t *testing.T) {
-	k1, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	set, _ := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &k1.PublicKey, KeyID: "k1", Use: "sig"}}})
-	var fetches atomic.Int32
-	var up atomic.Bool
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		fetches.Add(1)
-		if !up.Load() {
-			http.Error(w, "internal error", http.StatusInternalServerError)
-			return
-		}
-		w.Write(set)
-	}))
-	defer srv.Close()
+	idp := newFlakyJWKS(t, http.StatusInternalServerError)
+	idp.down.Store(true)
+	k1, srv, fetches := idp.key, idp.srv, &idp.fetches
 	clock := &testClock{t: now}
 	v, err := NewJWT(JWTConfig{JWKSURL: srv.URL, Issuer: "https://idp.example", Audience: "tableau-mcp", Now: clock.Now})
 	if err != nil {
@@ -203,7 +193,7 @@ func TestJWTFirstKeySetFetchIsNotRepeatedPerRequest(t *testing.T) {
 	if n := fetches.Load(); n != 1 {
 		t.Fatalf("%d fetches for 21 requests within five seconds, want 1", n)
 	}
-	up.Store(true)
+	idp.down.Store(false)
 	clock.set(now.Add(jwksFirstRetry))
 	if err := verify(); err != nil {
 		t.Fatalf("after the retry bound, the endpoint answering: %v", err)
@@ -211,4 +201,30 @@ func TestJWTFirstKeySetFetchIsNotRepeatedPerRequest(t *testing.T) {
 	if n := fetches.Load(); n != 2 {
 		t.Fatalf("%d fetches, want 2", n)
 	}
+}
+
+// flakyJWKS is an identity provider's key set endpoint serving one P-256
+// key, "k1", or the status it was made with while down is set.
+type flakyJWKS struct {
+	key     *ecdsa.PrivateKey
+	srv     *httptest.Server
+	fetches atomic.Int32
+	down    atomic.Bool
+}
+
+func newFlakyJWKS(t *testing.T, status int) *flakyJWKS {
+	t.Helper()
+	f := &flakyJWKS{}
+	f.key, _ = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	set, _ := json.Marshal(jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &f.key.PublicKey, KeyID: "k1", Use: "sig"}}})
+	f.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f.fetches.Add(1)
+		if f.down.Load() {
+			http.Error(w, http.StatusText(status), status)
+			return
+		}
+		w.Write(set)
+	}))
+	t.Cleanup(f.srv.Close)
+	return f
 }
