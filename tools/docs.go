@@ -21,23 +21,6 @@ type Doc struct {
 // Text is the guide.
 func (d Doc) Text() string { return d.text() }
 
-// Docs returns the guides, each for one tool.
-func Docs() []Doc {
-	return []Doc{{
-		Resource: mcp.NewResource("tableau://docs/query", "query_guide",
-			mcp.WithResourceDescription("How to write tableau_query_view queries: fields, functions, filters, sorting, row limits and the answer."),
-			mcp.WithMIMEType("text/markdown")),
-		Tool: "tableau_query_view",
-		text: func() string { return queryGuide },
-	}, {
-		Resource: mcp.NewResource("tableau://docs/filters", "list_filter_guide",
-			mcp.WithResourceDescription("The filter and sort grammar of the list tools, with the fields each collection filters and sorts on."),
-			mcp.WithMIMEType("text/markdown")),
-		Tool: "tableau_workbooks_list",
-		text: filterGuide,
-	}}
-}
-
 // Read answers a read of the guide.
 func (d Doc) Read(_ context.Context, _ mcp.ReadResourceRequest) ([]mcp.ResourceContents, error) {
 	return []mcp.ResourceContents{mcp.TextResourceContents{URI: d.Resource.URI, MIMEType: d.Resource.MIMEType, Text: d.text()}}, nil

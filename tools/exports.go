@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"github.com/tableau-mcp/tableau-mcp/internal/lazy"
 	"image/png"
 	"io"
 	"net/url"
@@ -18,6 +17,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/tableau-mcp/tableau-mcp/internal/lazy"
 
 	"github.com/mark3labs/mcp-go/mcp"
 
@@ -672,31 +673,6 @@ var resourceDefs = []resourceDef{
 		"A workbook's file, as tableau_workbook_download fetches it; refused over the inline size limit."},
 	{"datasources", "content", "datasource_id", "tableau_datasource_download", "", "Data source file (.tdsx or .tds)",
 		"A published data source's file, as tableau_datasource_download fetches it; refused over the inline size limit."},
-}
-
-// Resources returns the export resource templates: for each, the plain form
-// (tableau://views/{view_id}/image) and the same with the export's options
-// as a query ({?options*}), which is how resource_links of tool results
-// carry non-default options such as filters.
-func Resources() []Resource {
-	out := make([]Resource, 0, 2*len(resourceDefs))
-	for _, d := range resourceDefs {
-		base := "tableau://" + d.collection + "/{" + d.idParam + "}/" + d.kind
-		parse := func(uri string) (any, error) { return resourceArgsOf(d, uri) }
-		fetch := func(ctx context.Context, env *Env, uri string, args any) ([]mcp.ResourceContents, error) {
-			return fetchResource(ctx, env, d, uri, args)
-		}
-		opts := []mcp.ResourceTemplateOption{mcp.WithTemplateTitle(d.title)}
-		if d.mime != "" {
-			opts = append(opts, mcp.WithTemplateMIMEType(d.mime))
-		}
-		name := strings.TrimSuffix(d.collection, "s") + "_" + d.kind
-		out = append(out,
-			Resource{Template: mcp.NewResourceTemplate(base, name, append(opts, mcp.WithTemplateDescription(d.description))...), Tool: d.tool, Args: parse, Fetch: fetch},
-			Resource{Template: mcp.NewResourceTemplate(base+"{?options*}", name+"_with_options",
-				append(opts, mcp.WithTemplateDescription(d.description+" Options are the tool's parameters as a query, view filters as vf_<field>=value."))...), Tool: d.tool, Args: parse, Fetch: fetch})
-	}
-	return out
 }
 
 // resourceArgsOf parses a tableau:// URI into the arguments of the

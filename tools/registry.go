@@ -18,6 +18,14 @@ import (
 // needs none of it. Start-up, the selection and tools/list read the
 // metadata table of catalogue_gen.go instead, generated from the built
 // catalogue by TestCatalogueTable, which fails when the two differ.
+//
+// What every start runs besides (the selection, each definition fitted to
+// the served set, the guides and resource templates listed) is kept in the
+// files named catalogue_*.go. The linker lays a package's functions out in
+// the order of its files, and the kernel maps a binary's pages 64 KB at a
+// time: kept together, that code is resident in one such window of the
+// package's text, where, spread over docs.go, exports.go, select.go,
+// served.go and tool.go, it took four (docs/benchmarks.md).
 
 // All returns every tool the server offers, sorted by name: its metadata
 // only. The methods that need a tool's implementation (Decode, Run,

@@ -17,7 +17,6 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/tableau-mcp/tableau-mcp/backend"
-	"github.com/tableau-mcp/tableau-mcp/schemas"
 )
 
 // Kind is the catalogue's R/W/D column.
@@ -95,42 +94,6 @@ func define[A any](t Tool, run func(ctx context.Context, env *Env, args *A) (*mc
 // generic ones (required, LUIDs, enums, paging, filter and sort grammar).
 type Validator interface {
 	Validate() error
-}
-
-// MCP returns the tool definition clients see. Its input schema is the one
-// recorded for the tool by the snapshot test of package schemas, which
-// generates it from the argument struct, so that the server neither
-// reflects over the argument types nor links the generator.
-func (t Tool) MCP() (mcp.Tool, error) {
-	schema, ok := schemas.Snapshot(t.Name)
-	if !ok {
-		return mcp.Tool{}, fmt.Errorf("%s has no recorded input schema; run UPDATE_TOOLSNAPS=true go test ./schemas/", t.Name)
-	}
-	return t.Definition(schema), nil
-}
-
-// Definition is the tool's definition with this input schema.
-func (t Tool) Definition(schema json.RawMessage) mcp.Tool {
-	def := mcp.NewToolWithRawSchema(t.Name, t.Description, schema)
-	// Only hints that differ from the protocol's defaults are sent: every
-	// tool reaches Tableau, so openWorldHint keeps its default true; a
-	// read-only tool's destructive and idempotent hints mean nothing;
-	// idempotentHint defaults to false. destructiveHint (default true) is
-	// said either way, and destructive tools, whose calls a client asks a
-	// person to approve, carry their title for that prompt. This spares
-	// each tools/list some four thousand bytes.
-	switch t.Kind {
-	case Read:
-		def.Annotations = mcp.ToolAnnotation{ReadOnlyHint: mcp.ToBoolPtr(true)}
-	case Write:
-		def.Annotations = mcp.ToolAnnotation{DestructiveHint: mcp.ToBoolPtr(false)}
-	case Destructive:
-		def.Annotations = mcp.ToolAnnotation{Title: t.Title, DestructiveHint: mcp.ToBoolPtr(true)}
-	}
-	if t.Kind != Read && t.Idempotent {
-		def.Annotations.IdempotentHint = mcp.ToBoolPtr(true)
-	}
-	return def
 }
 
 // Handle decodes and checks the arguments, runs the tool and turns every

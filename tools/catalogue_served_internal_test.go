@@ -24,8 +24,8 @@ func checkMissing(t *testing.T, s Served, text string) {
 	if got := s.missing(text); got != want {
 		t.Errorf("missing(%q) = %v, the regexp says %v", text, got, want)
 	}
-	if got := missingIn(s, []byte(text)); got != want {
-		t.Errorf("missingIn([]byte(%q)) = %v, the regexp says %v", text, got, want)
+	if got := missingIn(s, readOnlyString([]byte(text))); got != want {
+		t.Errorf("missingIn(readOnlyString(%q)) = %v, the regexp says %v", text, got, want)
 	}
 }
 

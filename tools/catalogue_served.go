@@ -3,9 +3,13 @@ package tools
 import (
 	"bytes"
 	"encoding/json"
-	"github.com/tableau-mcp/tableau-mcp/internal/lazy"
+	"fmt"
 	"regexp"
 	"strings"
+	"unsafe"
+
+	"github.com/tableau-mcp/tableau-mcp/internal/lazy"
+	"github.com/tableau-mcp/tableau-mcp/schemas"
 
 	"github.com/mark3labs/mcp-go/mcp"
 )
@@ -37,10 +41,9 @@ func ServedSet(list []Tool) Served {
 func (s Served) missing(text string) bool { return missingIn(s, text) }
 
 // missingIn finds what the regexp tableau_[a-z_]+[a-z] matches, by hand:
-// every server start fits each tool's description and input schema (read
-// in place, not copied), and the regexp's matching cost more than all the
-// rest of that work.
-func missingIn[T string | []byte](s Served, text T) bool {
+// every server start fits each tool's description and input schema, and the
+// regexp's matching cost more than all the rest of that work.
+func missingIn(s Served, text string) bool {
 	const prefix = "tableau_"
 	for i := 0; i+len(prefix) <= len(text); i++ {
 		if string(text[i:i+len(prefix)]) != prefix {
@@ -135,7 +138,7 @@ func (t Tool) MCPFor(s Served) (mcp.Tool, error) {
 		return def, err
 	}
 	def.Description = s.Fit(def.Description)
-	if missingIn(s, []byte(def.RawInputSchema)) {
+	if missingIn(s, readOnlyString(def.RawInputSchema)) {
 		var schema map[string]any
 		if json.Unmarshal(def.RawInputSchema, &schema) == nil {
 			fitDescriptions(schema, s)
@@ -169,4 +172,53 @@ func fitDescriptions(node any, s Served) {
 			fitDescriptions(v, s)
 		}
 	}
+}
+
+// MCP returns the tool definition clients see. Its input schema is the one
+// recorded for the tool by the snapshot test of package schemas, which
+// generates it from the argument struct, so that the server neither
+// reflects over the argument types nor links the generator.
+func (t Tool) MCP() (mcp.Tool, error) {
+	schema, ok := schemas.Snapshot(t.Name)
+	if !ok {
+		return mcp.Tool{}, fmt.Errorf("%s has no recorded input schema; run UPDATE_TOOLSNAPS=true go test ./schemas/", t.Name)
+	}
+	return t.Definition(schema), nil
+}
+
+// Definition is the tool's definition with this input schema.
+func (t Tool) Definition(schema json.RawMessage) mcp.Tool {
+	def := mcp.NewToolWithRawSchema(t.Name, t.Description, schema)
+	// Only hints that differ from the protocol's defaults are sent: every
+	// tool reaches Tableau, so openWorldHint keeps its default true; a
+	// read-only tool's destructive and idempotent hints mean nothing;
+	// idempotentHint defaults to false. destructiveHint (default true) is
+	// said either way, and destructive tools, whose calls a client asks a
+	// person to approve, carry their title for that prompt. This spares
+	// each tools/list some four thousand bytes.
+	switch t.Kind {
+	case Read:
+		def.Annotations = mcp.ToolAnnotation{ReadOnlyHint: mcp.ToBoolPtr(true)}
+	case Write:
+		def.Annotations = mcp.ToolAnnotation{DestructiveHint: mcp.ToBoolPtr(false)}
+	case Destructive:
+		def.Annotations = mcp.ToolAnnotation{Title: t.Title, DestructiveHint: mcp.ToBoolPtr(true)}
+	}
+	if t.Kind != Read && t.Idempotent {
+		def.Annotations.IdempotentHint = mcp.ToBoolPtr(true)
+	}
+	return def
+}
+
+// readOnlyString views b as a string without copying it, for a reader that
+// neither keeps the string nor runs while b changes. The recorded input
+// schemas are read this way at every start: copying them allocated some
+// 20 KB, and a generic missingIn, which read them in place too, was laid
+// out with the package's other instantiations, pages away from the rest
+// of the start-up path.
+func readOnlyString(b []byte) string {
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
 }
