@@ -55,10 +55,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		// Started with no arguments, as MCP clients start it: it serves,
 		// as the root command does, without building the commands and
-		// their help (and cobra's completion command) it will not use.
-		fs := pflag.NewFlagSet("tableau-mcp", pflag.ContinueOnError)
-		a.cfg.define(fs)
-		return a.cfg.explain(forUsage(a.serveWith(fs), "tableau-mcp"))
+		// their help (and cobra's completion command) it will not use, nor
+		// a set of flags none of which can have been given.
+		return a.cfg.explain(forUsage(a.serveWith(nil), "tableau-mcp"))
 	}
 	root := a.commands()
 	args = longFlags(args, a.cfg.settings)
@@ -359,7 +358,7 @@ func (a *app) prepare(cmd *cobra.Command) (*zap.Logger, error) {
 	return a.prepareWith(cmd.Flags())
 }
 
-// prepareWith is prepare with the flags of the command line.
+// prepareWith is prepare with the flags of the command line (nil: none).
 func (a *app) prepareWith(flags *pflag.FlagSet) (*zap.Logger, error) {
 	if err := a.cfg.loadDotEnv(); err != nil {
 		return nil, err

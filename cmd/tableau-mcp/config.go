@@ -251,10 +251,12 @@ func (c *config) dotenvProvided() []string {
 }
 
 // resolve fills unset flags from the environment, then defaults, and
-// parses the typed settings.
+// parses the typed settings. fs is nil when no flag was given.
 func (c *config) resolve(fs *pflag.FlagSet) error {
 	set := map[string]bool{}
-	fs.Visit(func(f *pflag.Flag) { set[f.Name] = true })
+	if fs != nil {
+		fs.Visit(func(f *pflag.Flag) { set[f.Name] = true })
+	}
 	c.origins = map[string]origin{}
 	for _, s := range c.settings {
 		if set[s.flag] {
