@@ -334,7 +334,7 @@ func startupRuns(bins []string, dir string, runs int) (map[string]startup, error
 
 func startOnce(bin, dir string, env []string) (d, cpu time.Duration, rssKB int64, listBytes int, err error) {
 	t0 := time.Now()
-	s, err := startStdio(bin, dir, env, argsFor(bin)...)
+	s, err := startStdio(bin, dir, quietEnv(bin, env))
 	if err != nil {
 		return 0, 0, 0, 0, err
 	}
@@ -361,18 +361,21 @@ func startOnce(bin, dir string, env []string) (d, cpu time.Duration, rssKB int64
 	return d, 0, procStatus(s.cmd.Process.Pid, "VmRSS"), len(list), nil
 }
 
-// argsFor: tableau-mcp logs only errors (a desktop client shows stderr).
-func argsFor(bin string) []string {
+// quietEnv: tableau-mcp logs only errors (a desktop client shows stderr).
+// It is said in the environment, as the README's client configurations
+// give every setting, so that the process starts with no arguments, as
+// MCP clients start it.
+func quietEnv(bin string, env []string) []string {
 	if strings.Contains(filepath.Base(bin), "tableau-mcp") {
-		return []string{"--log-level", "error"}
+		return append(env[:len(env):len(env)], "TABLEAU_MCP_LOG_LEVEL=error")
 	}
-	return nil
+	return env
 }
 
 // stdioCalls times calls over stdio on one session of each server, in turn.
 func stdioCalls(b *binaries, dir string, n int) (a, bare []time.Duration, err error) {
 	env := childEnv()
-	sa, err := startStdio(b.mcp, dir, env, argsFor(b.mcp)...)
+	sa, err := startStdio(b.mcp, dir, quietEnv(b.mcp, env))
 	if err != nil {
 		return nil, nil, err
 	}
