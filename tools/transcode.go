@@ -16,17 +16,19 @@ import (
 
 // A list whose item type is plain (its members are strings, counts,
 // booleans, tags, and objects or a workbook's views of such members) is
-// written straight from Tableau's answer: each item's members are read from
-// the answer's decoder and written, in the compact type's order, as they
-// would be encoded, with no Go value in between. The decoding into typed
+// written straight from Tableau's answer: each item's members are read
+// where they lie in the answer (scan, which checks the JSON as it goes) and
+// written, in the compact type's order, as they would be encoded, with no
+// Go value in between. The decoding into typed
 // values and their encoding (answers.go) cost about twice as much time for
 // the same text, and six times the allocations (BenchmarkWorkbooksList:
 // 130 allocations a call against 21). The bytes are
 // the same (TestTranscodeMatchesDecoding compares both ways on every list
 // tool's answers and on generated ones); anything the transcoder does not
 // take as it is (a member named twice, a value of another type than the
-// member's) makes it give up, and the answer goes the typed way, which
-// words the error or reads the oddity as it always did.
+// member's, text that is not JSON) makes it give up, and the answer goes
+// the typed way, which words the error or reads the oddity as it always
+// did.
 
 type tKind uint8
 
@@ -40,6 +42,7 @@ const (
 )
 
 type tField struct {
+	name      string
 	key       []byte // `"name":`
 	omitempty bool
 	kind      tKind
@@ -49,7 +52,6 @@ type tField struct {
 // tPlan is how one plain struct type is written.
 type tPlan struct {
 	fields []tField
-	exact  map[string]int // JSON name -> field
 	folded map[string]int // folded name -> field, for names in another case
 }
 
@@ -84,7 +86,7 @@ func makePlan(t reflect.Type, depth int) *tPlan {
 		reflect.PointerTo(t).Implements(reflect.TypeFor[jsonv2.UnmarshalerFrom]()) {
 		return nil
 	}
-	p := &tPlan{exact: map[string]int{}, folded: map[string]int{}}
+	p := &tPlan{folded: map[string]int{}}
 	for i := 0; i < t.NumField(); i++ {
 		sf := t.Field(i)
 		tag := sf.Tag.Get("json")
@@ -92,7 +94,7 @@ func makePlan(t reflect.Type, depth int) *tPlan {
 		if sf.Anonymous || !sf.IsExported() || name == "" || name == "-" || (opts != "" && opts != "omitempty") {
 			return nil
 		}
-		f := tField{key: []byte(strconv.Quote(name) + ":"), omitempty: opts == "omitempty"}
+		f := tField{name: name, key: []byte(strconv.Quote(name) + ":"), omitempty: opts == "omitempty"}
 		switch {
 		case sf.Type == stringType:
 			f.kind = tString
@@ -115,7 +117,6 @@ func makePlan(t reflect.Type, depth int) *tPlan {
 		if _, dup := p.folded[string(foldName([]byte(name)))]; dup {
 			return nil
 		}
-		p.exact[name] = len(p.fields)
 		p.folded[string(foldName([]byte(name)))] = len(p.fields)
 		p.fields = append(p.fields, f)
 	}
@@ -159,14 +160,282 @@ func appendFolded(out, in []byte) []byte {
 // errTranscode says the transcoder leaves this answer to the typed way.
 var errTranscode = errors.New("not transcoded")
 
-// lookup finds a member's field: its exact name first, then folded.
-func (p *tPlan) lookup(raw []byte) int {
-	name := raw[1 : len(raw)-1]
-	if bytes.IndexByte(name, '\\') >= 0 {
-		return -2 // an escaped name: left to the typed way
+// scan reads an answer's JSON where it lies, as the transcoder needs it:
+// member names and values as written, each value checked as jsontext
+// checks it (with invalid UTF-8 allowed, as readOpts allow it), anything
+// else skipped. bad is set on the first text that is not JSON or that the
+// transcoder leaves to the typed way (an escaped member name it reads,
+// nesting deeper than maxScanDepth); from then on every read fails.
+// jsontext's decoder did this job before at about three times the cost:
+// a token at a time through its state machine, with the names of every
+// open object kept for error messages.
+type scan struct {
+	b     []byte
+	i     int
+	depth int
+	bad   bool
+}
+
+// maxScanDepth bounds the nesting the scanner follows (jsontext's bound is
+// 10000); deeper answers go the typed way.
+const maxScanDepth = 512
+
+func (s *scan) fail() {
+	s.bad = true
+	s.i = len(s.b)
+}
+
+func (s *scan) ws() {
+	for s.i < len(s.b) {
+		switch s.b[s.i] {
+		case ' ', '\t', '\n', '\r':
+			s.i++
+		default:
+			return
+		}
 	}
-	if i, ok := p.exact[string(name)]; ok {
-		return i
+}
+
+// peek returns the first byte of the next value (0 at the end).
+func (s *scan) peek() byte {
+	s.ws()
+	if s.i < len(s.b) {
+		return s.b[s.i]
+	}
+	return 0
+}
+
+// end reports whether only whitespace is left.
+func (s *scan) end() bool {
+	s.ws()
+	return s.i == len(s.b)
+}
+
+// member moves to the next member of the object being read (its '{'
+// consumed; first: no member read yet) and returns its name, without
+// quotes, and whether it holds an escape; false at the object's end (its
+// '}' consumed) or on bad text. The member's value must be read next.
+func (s *scan) member(first bool) (name []byte, esc, ok bool) {
+	if s.bad {
+		return nil, false, false
+	}
+	s.ws()
+	if s.i < len(s.b) && s.b[s.i] == '}' {
+		s.i++
+		return nil, false, false
+	}
+	if !first {
+		if s.i >= len(s.b) || s.b[s.i] != ',' {
+			s.fail()
+			return nil, false, false
+		}
+		s.i++
+		s.ws()
+	}
+	v, flags := s.str()
+	s.ws()
+	if s.bad || s.i >= len(s.b) || s.b[s.i] != ':' {
+		s.fail()
+		return nil, false, false
+	}
+	s.i++
+	return v[1 : len(v)-1], flags&strEscaped != 0, true
+}
+
+// element reports whether another element of the array being read (its
+// '[' consumed; first: none read yet) comes next; false at its end (its
+// ']' consumed) or on bad text.
+func (s *scan) element(first bool) bool {
+	if s.bad {
+		return false
+	}
+	s.ws()
+	if s.i < len(s.b) && s.b[s.i] == ']' {
+		s.i++
+		return false
+	}
+	if !first {
+		if s.i >= len(s.b) || s.b[s.i] != ',' {
+			s.fail()
+			return false
+		}
+		s.i++
+	}
+	return true
+}
+
+// A string's flags: it holds an escape, or a byte beyond ASCII.
+const (
+	strEscaped = 1 << iota
+	strHigh
+)
+
+// str reads the string at s and returns it as written, with its quotes,
+// and its flags.
+func (s *scan) str() (v []byte, flags uint8) {
+	b := s.b
+	if s.i >= len(b) || b[s.i] != '"' {
+		s.fail()
+		return nil, 0
+	}
+	i := s.i + 1
+	for i < len(b) {
+		c := b[i]
+		switch {
+		case c == '"':
+			v, s.i = b[s.i:i+1], i+1
+			return v, flags
+		case c >= utf8.RuneSelf:
+			flags |= strHigh
+			i++
+		case c == '\\':
+			flags |= strEscaped
+			if i+1 >= len(b) {
+				s.fail()
+				return nil, 0
+			}
+			switch b[i+1] {
+			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+				i += 2
+			case 'u':
+				if i+6 > len(b) || !isHex(b[i+2]) || !isHex(b[i+3]) || !isHex(b[i+4]) || !isHex(b[i+5]) {
+					s.fail()
+					return nil, 0
+				}
+				i += 6
+			default:
+				s.fail()
+				return nil, 0
+			}
+		case c < ' ':
+			s.fail()
+			return nil, 0
+		default:
+			i++
+		}
+	}
+	s.fail()
+	return nil, 0
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+// null reads the literal null.
+func (s *scan) null() bool {
+	s.literal("null")
+	return !s.bad
+}
+
+func (s *scan) literal(lit string) {
+	if len(s.b)-s.i < len(lit) || string(s.b[s.i:s.i+len(lit)]) != lit {
+		s.fail()
+		return
+	}
+	s.i += len(lit)
+}
+
+// number reads a number as JSON writes them.
+func (s *scan) number() {
+	b, i := s.b, s.i
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	digits := func() bool {
+		from := i
+		for i < len(b) && '0' <= b[i] && b[i] <= '9' {
+			i++
+		}
+		return i > from
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case !digits():
+		s.fail()
+		return
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		if !digits() {
+			s.fail()
+			return
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		if !digits() {
+			s.fail()
+			return
+		}
+	}
+	s.i = i
+}
+
+// skip reads the next value, whatever it is.
+func (s *scan) skip() {
+	switch s.peek() {
+	case '{':
+		if s.depth++; s.depth > maxScanDepth {
+			s.fail()
+			return
+		}
+		s.i++
+		for first := true; ; first = false {
+			if _, _, ok := s.member(first); !ok {
+				break
+			}
+			s.skip()
+		}
+		s.depth--
+	case '[':
+		if s.depth++; s.depth > maxScanDepth {
+			s.fail()
+			return
+		}
+		s.i++
+		for first := true; s.element(first); first = false {
+			s.skip()
+		}
+		s.depth--
+	case '"':
+		s.str()
+	case 't':
+		s.literal("true")
+	case 'f':
+		s.literal("false")
+	case 'n':
+		s.literal("null")
+	case '-', '0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+		s.number()
+	default:
+		s.fail()
+	}
+}
+
+// value reads the next value and returns it as written (nil on bad text).
+func (s *scan) value() []byte {
+	s.ws()
+	from := s.i
+	s.skip()
+	if s.bad {
+		return nil
+	}
+	return s.b[from:s.i]
+}
+
+// lookup finds a member's field by its name as written (without quotes
+// or escapes): its exact name first (a plan has a few fields: comparing
+// them costs less than hashing the name), then folded.
+func (p *tPlan) lookup(name []byte) int {
+	for i := range p.fields {
+		if string(name) == p.fields[i].name {
+			return i
+		}
 	}
 	var buf [64]byte
 	if i, ok := p.folded[string(appendFolded(buf[:0], name))]; ok {
@@ -177,113 +446,116 @@ func (p *tPlan) lookup(raw []byte) int {
 
 type span struct{ from, to int }
 
-// object reads the object (or null) at dec and appends its compact form to
-// *s, returning where it is.
-func (p *tPlan) object(dec *jsontext.Decoder, s *[]byte) (span, error) {
+// object reads the object (or null) at s and appends its compact form to
+// *out, returning where it is; false: left to the typed way.
+func (p *tPlan) object(s *scan, out *[]byte) (span, bool) {
 	var spans [maxPlanFields]span
 	var set [maxPlanFields]bool
-	switch dec.PeekKind() {
+	switch s.peek() {
 	case 'n':
-		if _, err := dec.ReadToken(); err != nil {
-			return span{}, err
+		if !s.null() {
+			return span{}, false
 		}
-		return p.assemble(s, &spans, &set), nil
+		return p.assemble(out, &spans, &set), true
 	case '{':
+		s.i++
 	default:
-		return span{}, errTranscode
+		return span{}, false
 	}
-	if _, err := dec.ReadToken(); err != nil {
-		return span{}, err
-	}
-	for dec.PeekKind() != '}' {
-		name, err := dec.ReadValue()
-		if err != nil {
-			return span{}, err
+	for first := true; ; first = false {
+		name, esc, ok := s.member(first)
+		if !ok {
+			break
+		}
+		if esc {
+			return span{}, false // an escaped name: left to the typed way
 		}
 		i := p.lookup(name)
-		if i == -2 {
-			return span{}, errTranscode
-		}
 		if i < 0 {
-			if err := dec.SkipValue(); err != nil {
-				return span{}, err
-			}
+			s.skip()
 			continue
 		}
 		if set[i] {
-			return span{}, errTranscode // named twice
+			return span{}, false // named twice
 		}
 		f := &p.fields[i]
-		from := len(*s)
+		from := len(*out)
 		switch f.kind {
 		case tString:
-			v, err := dec.ReadValue()
-			if err != nil {
-				return span{}, err
-			}
-			switch v.Kind() {
+			switch s.peek() {
 			case '"':
-				if *s, err = appendString(*s, v); err != nil {
-					return span{}, err
+				v, flags := s.str()
+				if s.bad {
+					return span{}, false
+				}
+				if flags == 0 { // nothing to write otherwise
+					*out = append(*out, v...)
+					break
+				}
+				var err error
+				if *out, err = appendString(*out, v); err != nil {
+					return span{}, false
 				}
 			case 'n':
+				if !s.null() {
+					return span{}, false
+				}
 				continue
 			default:
-				return span{}, errTranscode
+				return span{}, false
 			}
 		case tCount:
-			v, err := dec.ReadValue()
-			if err != nil {
-				return span{}, err
-			}
+			v := s.value()
 			n, err := strconv.Atoi(string(bytes.Trim(v, `"`)))
 			if err != nil {
 				continue // a count that is not one is left at zero
 			}
-			*s = strconv.AppendInt(*s, int64(n), 10)
+			*out = strconv.AppendInt(*out, int64(n), 10)
 		case tBool:
-			v, err := dec.ReadValue()
-			if err != nil {
-				return span{}, err
-			}
-			switch v.Kind() {
+			switch s.peek() {
 			case 't', 'f':
-				*s = append(*s, v...)
+				*out = append(*out, s.value()...)
 			case 'n':
+				if !s.null() {
+					return span{}, false
+				}
 				continue
 			default:
-				return span{}, errTranscode
+				return span{}, false
 			}
 		case tTags:
-			if err := appendTags(dec, s); err != nil {
-				return span{}, err
+			if !appendTags(s, out) {
+				return span{}, false
 			}
 		case tObject, tViews:
-			if dec.PeekKind() == 'n' { // a nil pointer, as if left out
-				if _, err := dec.ReadToken(); err != nil {
-					return span{}, err
+			if s.peek() == 'n' { // a nil pointer, as if left out
+				if !s.null() {
+					return span{}, false
 				}
 				continue
 			}
 			if f.kind == tViews {
-				if err := f.sub.views(dec, s); err != nil {
-					return span{}, err
+				if !f.sub.views(s, out) {
+					return span{}, false
 				}
 				break
 			}
-			sp, err := f.sub.object(dec, s)
-			if err != nil {
-				return span{}, err
+			sp, ok := f.sub.object(s, out)
+			if !ok {
+				return span{}, false
 			}
 			spans[i], set[i] = sp, true
 			continue
 		}
-		spans[i], set[i] = span{from, len(*s)}, true
+		if s.bad {
+			return span{}, false
+		}
+		spans[i], set[i] = span{from, len(*out)}, true
 	}
-	if _, err := dec.ReadToken(); err != nil {
-		return span{}, err
+	if s.bad {
+		return span{}, false
 	}
-	return p.assemble(s, &spans, &set), nil
+	return p.assemble(out, &spans, &set), true
 }
 
 // assemble appends the object made of the members read, in the type's
@@ -339,129 +611,162 @@ func (f *tField) empty(v []byte) bool {
 
 // views reads a workbook's views ({"view": an item or a list}) and
 // appends them as a list.
-func (p *tPlan) views(dec *jsontext.Decoder, s *[]byte) error {
-	if dec.PeekKind() != '{' {
-		return errTranscode
+func (p *tPlan) views(s *scan, out *[]byte) bool {
+	if s.peek() != '{' {
+		return false
 	}
-	if _, err := dec.ReadToken(); err != nil {
-		return err
-	}
-	from := len(*s)
-	*s = append(*s, '[')
+	s.i++
+	from := len(*out)
+	*out = append(*out, '[')
 	seen, null := false, false
-	for dec.PeekKind() != '}' {
-		name, err := dec.ReadToken()
-		if err != nil {
-			return err
+	for first := true; ; first = false {
+		name, esc, ok := s.member(first)
+		if !ok {
+			break
 		}
-		if name.String() != "view" {
-			if err := dec.SkipValue(); err != nil {
-				return err
-			}
+		if esc {
+			return false
+		}
+		if string(name) != "view" {
+			s.skip()
 			continue
 		}
 		if seen {
-			return errTranscode
+			return false
 		}
-		seen, null = true, dec.PeekKind() == 'n'
-		if err := p.items(dec, s); err != nil {
-			return err
+		seen, null = true, s.peek() == 'n'
+		if !p.items(s, out) {
+			return false
 		}
+	}
+	if s.bad {
+		return false
 	}
 	if null { // "view":null leaves the list nil
-		*s = append((*s)[:from], "null"...)
+		*out = append((*out)[:from], "null"...)
 	} else {
-		*s = append(*s, ']')
+		*out = append(*out, ']')
 	}
-	_, err := dec.ReadToken()
-	return err
+	return true
 }
 
 // items reads one item or a list of them (null: none) and appends them,
 // separated by commas, each assembled then moved down over its pieces.
-func (p *tPlan) items(dec *jsontext.Decoder, s *[]byte) error {
-	one := func(sep bool) error {
+func (p *tPlan) items(s *scan, out *[]byte) bool {
+	one := func(sep bool) bool {
 		if sep {
-			*s = append(*s, ',')
+			*out = append(*out, ',')
 		}
-		at := len(*s)
-		sp, err := p.object(dec, s)
-		if err != nil {
-			return err
+		at := len(*out)
+		sp, ok := p.object(s, out)
+		if !ok {
+			return false
 		}
-		n := copy((*s)[at:], (*s)[sp.from:sp.to])
-		*s = (*s)[:at+n]
-		return nil
+		n := copy((*out)[at:], (*out)[sp.from:sp.to])
+		*out = (*out)[:at+n]
+		return true
 	}
-	switch dec.PeekKind() {
+	switch s.peek() {
 	case 'n':
-		_, err := dec.ReadToken()
-		return err
+		return s.null()
 	case '{':
 		return one(false)
 	case '[':
+		s.i++
 	default:
-		return errTranscode
+		return false
 	}
-	if _, err := dec.ReadToken(); err != nil {
-		return err
-	}
-	for i := 0; dec.PeekKind() != ']'; i++ {
-		if err := one(i > 0); err != nil {
-			return err
+	for i := 0; s.element(i == 0); i++ {
+		if !one(i > 0) {
+			return false
 		}
 	}
-	_, err := dec.ReadToken()
-	return err
+	return !s.bad
 }
 
 // appendTags reads Tableau's tags (as tagList does) and appends the labels
 // as a list, or null when there are none.
-func appendTags(dec *jsontext.Decoder, s *[]byte) error {
-	from := len(*s)
-	*s = append(*s, '[')
+func appendTags(s *scan, out *[]byte) bool {
+	from := len(*out)
+	*out = append(*out, '[')
 	n := 0
-	tag := func() error {
-		return eachMember(dec, func(name jsontext.Token) error {
-			if name.String() != "label" || dec.PeekKind() != '"' {
-				return dec.SkipValue()
+	// tag reads {"label":"x"}; anything but an object is skipped.
+	tag := func() bool {
+		if s.peek() != '{' {
+			s.skip()
+			return !s.bad
+		}
+		s.i++
+		for first := true; ; first = false {
+			name, esc, ok := s.member(first)
+			if !ok {
+				break
 			}
-			v, err := dec.ReadValue()
-			if err != nil {
-				return err
+			if esc {
+				return false
+			}
+			if string(name) != "label" || s.peek() != '"' {
+				s.skip()
+				continue
+			}
+			v, flags := s.str()
+			if s.bad {
+				return false
 			}
 			if n > 0 {
-				*s = append(*s, ',')
+				*out = append(*out, ',')
 			}
 			n++
-			*s, err = appendString(*s, v)
-			return err
-		})
-	}
-	err := eachMember(dec, func(name jsontext.Token) error {
-		if name.String() != "tag" {
-			return dec.SkipValue()
-		}
-		if dec.PeekKind() != '[' {
-			return tag()
-		}
-		if _, err := dec.ReadToken(); err != nil {
-			return err
-		}
-		for dec.PeekKind() != ']' {
-			if err := tag(); err != nil {
-				return err
+			if flags == 0 {
+				*out = append(*out, v...)
+				continue
+			}
+			var err error
+			if *out, err = appendString(*out, v); err != nil {
+				return false
 			}
 		}
-		_, err := dec.ReadToken()
-		return err
-	})
-	if n == 0 {
-		*s = append((*s)[:from], "null"...)
-	} else {
-		*s = append(*s, ']')
+		return !s.bad
 	}
-	return err
+	if s.peek() != '{' {
+		s.skip()
+	} else {
+		s.i++
+		for first := true; ; first = false {
+			name, esc, ok := s.member(first)
+			if !ok {
+				break
+			}
+			if esc {
+				return false
+			}
+			if string(name) != "tag" {
+				s.skip()
+				continue
+			}
+			if s.peek() != '[' {
+				if !tag() {
+					return false
+				}
+				continue
+			}
+			s.i++
+			for i := 0; s.element(i == 0); i++ {
+				if !tag() {
+					return false
+				}
+			}
+		}
+	}
+	if s.bad {
+		return false
+	}
+	if n == 0 {
+		*out = append((*out)[:from], "null"...)
+	} else {
+		*out = append(*out, ']')
+	}
+	return true
 }
 
 // appendString appends a JSON string read from the answer as the encoder
@@ -510,49 +815,72 @@ type listTranscoder struct {
 	pg  *page
 }
 
-func (l *listTranscoder) UnmarshalJSONFrom(dec *jsontext.Decoder) error {
-	if dec.PeekKind() != '{' {
-		return errTranscode
+// read reads the whole answer: an object and nothing after it but
+// whitespace. Its members are read as listMembers reads them.
+func (l *listTranscoder) read(s *scan) bool {
+	if s.peek() != '{' {
+		return false
 	}
-	if _, err := dec.ReadToken(); err != nil {
-		return err
-	}
+	s.i++
 	head := len(l.out)
-	return listMembers(dec, l.sh.plural, &l.pg, func() error { return l.collection(dec, head) })
+	for first := true; ; first = false {
+		name, esc, ok := s.member(first)
+		if !ok {
+			break
+		}
+		if esc {
+			return false
+		}
+		switch string(name) {
+		case "pagination":
+			v := s.value()
+			if s.bad {
+				return false
+			}
+			l.pg = &page{}
+			if jsonv2.Unmarshal(v, l.pg, readOpts) != nil {
+				return false
+			}
+		case l.sh.plural:
+			if !l.collection(s, head) {
+				return false
+			}
+		default:
+			s.skip()
+		}
+	}
+	return !s.bad && s.end()
 }
 
 // collection reads {"<singular>": items}; each time the items come they
 // replace those before, as in the typed way.
-func (l *listTranscoder) collection(dec *jsontext.Decoder, head int) error {
-	switch dec.PeekKind() {
+func (l *listTranscoder) collection(s *scan, head int) bool {
+	switch s.peek() {
 	case 'n':
-		_, err := dec.ReadToken()
-		return err
+		return s.null()
 	case '{':
+		s.i++
 	default:
-		return errTranscode
+		return false
 	}
-	if _, err := dec.ReadToken(); err != nil {
-		return err
-	}
-	for dec.PeekKind() != '}' {
-		key, err := dec.ReadToken()
-		if err != nil {
-			return err
+	for first := true; ; first = false {
+		name, esc, ok := s.member(first)
+		if !ok {
+			break
 		}
-		if key.String() != l.sh.singular {
-			if err := dec.SkipValue(); err != nil {
-				return err
-			}
+		if esc {
+			return false
+		}
+		if string(name) != l.sh.singular {
+			s.skip()
 			continue
 		}
 		l.out = l.out[:head]
-		if err := l.p.items(dec, &l.out); err != nil {
-			return err
+		if !l.p.items(s, &l.out) {
+			return false
 		}
 	}
-	_, err := dec.ReadToken()
-	return err
+	return !s.bad
 }
 
 // transcodeBufs hold the buffers compact lists are written in.
@@ -572,7 +900,7 @@ func transcodeList(raw []byte, sh shape, p *tPlan) (string, bool) {
 	l.out = append(l.out, `{"`...)
 	l.out = append(l.out, sh.out...)
 	l.out = append(l.out, `":[`...)
-	if err := jsonv2.Unmarshal(raw, l, readOpts); err != nil {
+	if !l.read(&scan{b: raw}) {
 		return "", false
 	}
 	l.out = append(l.out, ']')

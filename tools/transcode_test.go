@@ -223,3 +223,51 @@ func FuzzTranscode(f *testing.F) {
 		})
 	})
 }
+
+// TestTranscodeRefusesWhatIsNotJSON: the transcoder reads the answer where
+// it lies, so it checks the JSON itself. An answer that is not JSON, in a
+// member it skips, a value it copies or the envelope, is left to the typed
+// way (which refuses it); the same answer made valid is taken, and written
+// as the typed way writes it.
+func TestTranscodeRefusesWhatIsNotJSON(t *testing.T) {
+	sh := shape{"workbooks", "workbook", "workbooks", ""}
+	const item = `{"id":"w1","name":%s,"x":%s,"tags":{"tag":[{"label":%s}]}}`
+	answer := func(name, x, label string) []byte {
+		return []byte(`{"pagination":{"pageNumber":"1","pageSize":"100","totalAvailable":"1"},"workbooks":{"workbook":[` +
+			fmt.Sprintf(item, name, x, label) + `]}}`)
+	}
+	valid := []string{`0`, `-1.5e+3`, `1E9`, `"a\"b\\c\/\b\f\n\r\t\u00e9\uD83D\uDE00"`, `true`, `false`, `null`,
+		`[]`, `{}`, `[1,{"a":[null]}]`, ` { "a" : [ 1 , 2 ] } `, `"\ud800"`, "\"\xff\""}
+	invalid := []string{`01`, `-`, `1.`, `.5`, `1e`, `+1`, `tru`, `nul`, `True`, `"a`, `"\x"`, `"\u12"`, `"\u12G4"`,
+		"\"a\x01\"", `[1,]`, `[,1]`, `{"a":1,}`, `{"a"}`, `{"a":}`, `{1:2}`, `{"a" 1}`, `[1 2]`, `}`, `]`, ``, `'a'`,
+		strings.Repeat("[", 600) + strings.Repeat("]", 600)}
+	for _, x := range valid {
+		raw := answer(`"n"`, x, `"l"`)
+		if !json.Valid(raw) {
+			t.Fatalf("test answer is not JSON: %s", raw)
+		}
+		if !sameBothWays[cWorkbook](t, raw, sh) {
+			t.Errorf("a skipped member %s: not transcoded", x)
+		}
+	}
+	p := planOf(reflect.TypeFor[cWorkbook]())
+	for _, x := range invalid {
+		for _, raw := range [][]byte{answer(`"n"`, x, `"l"`), answer(x, `1`, `"l"`), answer(`"n"`, `1`, x)} {
+			if json.Valid(raw) && !strings.HasPrefix(x, "[[[") {
+				continue // the value is one where it was put (a string among strings)
+			}
+			if got, ok := transcodeList(raw, sh, p); ok {
+				t.Errorf("answer %s is not JSON, but was transcoded to %s", raw, got)
+			}
+		}
+	}
+	// Around the answer: whitespace only.
+	for _, raw := range []string{`{"workbooks":{}} x`, `{"workbooks":{}}{}`, `[]`, `{"workbooks":{}`, `{"workbooks"}`} {
+		if _, ok := transcodeList([]byte(raw), sh, p); ok {
+			t.Errorf("%s was transcoded", raw)
+		}
+	}
+	if !sameBothWays[cWorkbook](t, []byte(" \t\r\n{\"workbooks\":{}} \n"), sh) {
+		t.Error("an answer in whitespace was not transcoded")
+	}
+}
