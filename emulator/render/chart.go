@@ -5,11 +5,6 @@
 package render
 
 import (
-	"bytes"
-	"image"
-	"image/color"
-	"image/draw"
-	"image/png"
 	"math"
 	"strconv"
 	"strings"
@@ -47,13 +42,13 @@ const (
 )
 
 var (
-	colBackground = color.RGBA{0xff, 0xff, 0xff, 0xff}
-	colText       = color.RGBA{0x33, 0x33, 0x33, 0xff}
-	colMuted      = color.RGBA{0x6e, 0x6e, 0x6e, 0xff}
-	colGrid       = color.RGBA{0xe6, 0xe6, 0xe6, 0xff}
-	colAxis       = color.RGBA{0x99, 0x99, 0x99, 0xff}
-	colBar        = color.RGBA{0x4e, 0x79, 0xa7, 0xff}
-	colBarNeg     = color.RGBA{0xe1, 0x57, 0x59, 0xff}
+	colBackground = colour{0xff, 0xff, 0xff}
+	colText       = colour{0x33, 0x33, 0x33}
+	colMuted      = colour{0x6e, 0x6e, 0x6e}
+	colGrid       = colour{0xe6, 0xe6, 0xe6}
+	colAxis       = colour{0x99, 0x99, 0x99}
+	colBar        = colour{0x4e, 0x79, 0xa7}
+	colBarNeg     = colour{0xe1, 0x57, 0x59}
 )
 
 // ClampSize applies the default size to zero or negative values and keeps
@@ -72,20 +67,16 @@ func clampSide(v, def int) int {
 // PNG renders the chart as a PNG image of width x height pixels (800x600 when
 // zero, each side clamped to 100..4000).
 func PNG(c Chart, width, height int) ([]byte, error) {
-	img, err := Image(c, width, height)
+	img, err := chartCanvas(c, width, height)
 	if err != nil {
 		return nil, err
 	}
-	var buf bytes.Buffer
-	enc := png.Encoder{CompressionLevel: png.DefaultCompression}
-	if err := enc.Encode(&buf, img); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
+	return encodePNG(img)
 }
 
-// Image renders the chart into an RGBA image with the same size rules as PNG.
-func Image(c Chart, width, height int) (*image.RGBA, error) {
+// chartCanvas draws the chart with the recorded fonts, with the same size
+// rules as PNG.
+func chartCanvas(c Chart, width, height int) (*canvas, error) {
 	gs := glyphFonts.Get()
 	if gs.err != nil {
 		return nil, gs.err
@@ -93,10 +84,9 @@ func Image(c Chart, width, height int) (*image.RGBA, error) {
 	return drawChart(c, width, height, gs.face), nil
 }
 
-func drawChart(c Chart, width, height int, mk newFace) *image.RGBA {
+func drawChart(c Chart, width, height int, mk newFace) *canvas {
 	width, height = ClampSize(width, height)
-	img := image.NewRGBA(image.Rect(0, 0, width, height))
-	fill(img, img.Bounds(), colBackground)
+	img := newCanvas(width, height, colBackground)
 	r := &renderer{img: img, f: newFaces(width, height, mk)}
 	r.draw(prepare(c))
 	return img
@@ -110,7 +100,7 @@ type textFace interface {
 	width(s string) int
 	ascent() int
 	descent() int
-	draw(dst *image.RGBA, x, y int, s string, c color.Color)
+	draw(dst *canvas, x, y int, s string, c colour)
 }
 
 // newFace makes a face of the regular or bold font of size points at 72 DPI.
@@ -330,13 +320,11 @@ func niceTicks(lo, hi float64, want int) []float64 {
 // ---------------------------------------------------------------- drawing
 
 type renderer struct {
-	img *image.RGBA
+	img *canvas
 	f   *faces
 }
 
-func fill(img *image.RGBA, r image.Rectangle, c color.Color) {
-	draw.Draw(img, r.Intersect(img.Bounds()), &image.Uniform{C: c}, image.Point{}, draw.Src)
-}
+func fill(img *canvas, r rect, c colour) { img.fill(r, c) }
 
 func textWidth(face textFace, s string) int { return face.width(s) }
 func ascent(face textFace) int              { return face.ascent() }
@@ -371,24 +359,23 @@ func fit(face textFace, s string, maxW int) string {
 }
 
 // text draws s with its baseline at y, starting at x.
-func (r *renderer) text(face textFace, x, y int, s string, c color.Color) {
+func (r *renderer) text(face textFace, x, y int, s string, c colour) {
 	if s == "" {
 		return
 	}
 	face.draw(r.img, x, y, s, c)
 }
 
-func (r *renderer) textCentered(face textFace, cx, y int, s string, c color.Color) {
+func (r *renderer) textCentered(face textFace, cx, y int, s string, c colour) {
 	r.text(face, cx-textWidth(face, s)/2, y, s, c)
 }
 
-func (r *renderer) textRight(face textFace, rx, y int, s string, c color.Color) {
+func (r *renderer) textRight(face textFace, rx, y int, s string, c colour) {
 	r.text(face, rx-textWidth(face, s), y, s, c)
 }
 
 func (r *renderer) draw(p prepared) {
-	b := r.img.Bounds()
-	w, h := b.Dx(), b.Dy()
+	w, h := r.img.w, r.img.h
 	m := max(6, min(w, h)/30)
 	f := r.f
 
@@ -401,7 +388,7 @@ func (r *renderer) draw(p prepared) {
 	if p.subtitle != "" {
 		top += lineH(f.subtitle)
 	}
-	area := image.Rect(m, top+m/2, w-m, h-m)
+	area := mkRect(m, top+m/2, w-m, h-m)
 
 	if len(p.bars) == 0 || !anyValue(p.bars) {
 		r.subtitle(p, y, shown)
@@ -423,8 +410,8 @@ func (r *renderer) draw(p prepared) {
 
 func (r *renderer) subtitle(p prepared, y, shown int) {
 	f := r.f
-	w := r.img.Bounds().Dx()
-	m := max(6, min(w, r.img.Bounds().Dy())/30)
+	w := r.img.w
+	m := max(6, min(w, r.img.h)/30)
 	s := p.subtitle
 	if shown < len(p.bars) {
 		note := "showing " + strconv.Itoa(shown) + " of " + strconv.Itoa(len(p.bars))
@@ -458,7 +445,7 @@ func valueRange(bs []bar) (lo, hi float64) {
 	return lo, hi
 }
 
-func (r *renderer) chooseLayout(p prepared, area image.Rectangle) Layout {
+func (r *renderer) chooseLayout(p prepared, area rect) Layout {
 	n := len(p.bars)
 	if n > 12 {
 		return LayoutHorizontal
@@ -492,7 +479,7 @@ func (s axisScale) at(v float64) int {
 }
 
 // horizontal draws one row per bar and returns how many bars it drew.
-func (r *renderer) horizontal(p prepared, area image.Rectangle) int {
+func (r *renderer) horizontal(p prepared, area rect) int {
 	f := r.f
 	pad := max(3, lineH(f.small)/3)
 
@@ -549,7 +536,7 @@ func (r *renderer) horizontal(p prepared, area image.Rectangle) int {
 	// Gridlines and tick labels.
 	for _, t := range ticks {
 		x := sc.at(t)
-		fill(r.img, image.Rect(x, rowTop, x+1, rowBot), colGrid)
+		fill(r.img, mkRect(x, rowTop, x+1, rowBot), colGrid)
 		r.textCentered(f.small, x, rowBot+pad+ascent(f.small), compact(t), colMuted)
 	}
 	zero := sc.at(0)
@@ -572,7 +559,7 @@ func (r *renderer) horizontal(p prepared, area image.Rectangle) int {
 		if x1 == x0 && b.value != 0 {
 			x1 = x0 + 1
 		}
-		fill(r.img, image.Rect(x0, y0, x1, y0+thick), col)
+		fill(r.img, mkRect(x0, y0, x1, y0+thick), col)
 		vs := FormatValue(b.value)
 		ty := cy + (ascent(f.small)-descent(f.small))/2
 		if b.value < 0 {
@@ -582,8 +569,8 @@ func (r *renderer) horizontal(p prepared, area image.Rectangle) int {
 		}
 	}
 	// Zero axis and measure title.
-	fill(r.img, image.Rect(zero, rowTop, zero+1, rowBot), colAxis)
-	fill(r.img, image.Rect(left, rowBot, plotX1+1, rowBot+1), colAxis)
+	fill(r.img, mkRect(zero, rowTop, zero+1, rowBot), colAxis)
+	fill(r.img, mkRect(left, rowBot, plotX1+1, rowBot+1), colAxis)
 	ty := rowBot + pad + lineH(f.small) + pad + ascent(f.bold)
 	r.textCentered(f.bold, (left+plotX1)/2, ty, fit(f.bold, p.measure, plotX1-left), colText)
 	return shown
@@ -599,7 +586,7 @@ func hasSign(bs []bar, sign int) bool {
 }
 
 // vertical draws one column per bar and returns how many bars it drew.
-func (r *renderer) vertical(p prepared, area image.Rectangle) int {
+func (r *renderer) vertical(p prepared, area rect) int {
 	f := r.f
 	pad := max(3, lineH(f.small)/3)
 	bars := p.bars
@@ -636,7 +623,7 @@ func (r *renderer) vertical(p prepared, area image.Rectangle) int {
 	r.text(f.bold, area.Min.X, area.Min.Y+ascent(f.bold), fit(f.bold, p.measure, area.Dx()), colText)
 	for _, t := range ticks {
 		y := sc.at(t)
-		fill(r.img, image.Rect(plotX0, y, plotX1, y+1), colGrid)
+		fill(r.img, mkRect(plotX0, y, plotX1, y+1), colGrid)
 		r.textRight(f.small, plotX0-pad, y+(ascent(f.small)-descent(f.small))/2, compact(t), colMuted)
 	}
 	zero := sc.at(0)
@@ -659,7 +646,7 @@ func (r *renderer) vertical(p prepared, area image.Rectangle) int {
 		if y0 == y1 && b.value != 0 {
 			y0 = y1 - 1
 		}
-		fill(r.img, image.Rect(cx-thick/2, y0, cx-thick/2+thick, y1), col)
+		fill(r.img, mkRect(cx-thick/2, y0, cx-thick/2+thick, y1), col)
 		vs := fit(f.small, FormatValue(b.value), int(slot))
 		if vs != FormatValue(b.value) {
 			vs = fit(f.small, compact(b.value), int(slot))
@@ -670,8 +657,8 @@ func (r *renderer) vertical(p prepared, area image.Rectangle) int {
 			r.textCentered(f.small, cx, y0-pad-descent(f.small), vs, colText)
 		}
 	}
-	fill(r.img, image.Rect(plotX0, zero, plotX1, zero+1), colAxis)
-	fill(r.img, image.Rect(plotX0, plotY0, plotX0+1, plotY1), colAxis)
+	fill(r.img, mkRect(plotX0, zero, plotX1, zero+1), colAxis)
+	fill(r.img, mkRect(plotX0, plotY0, plotX0+1, plotY1), colAxis)
 	r.textCentered(f.bold, (plotX0+plotX1)/2, area.Max.Y-descent(f.bold), fit(f.bold, p.dimension, plotX1-plotX0), colText)
 	return n
 }

@@ -28,7 +28,7 @@ func rgb(c color.Color) [3]uint8 {
 	return [3]uint8{uint8(r >> 8), uint8(g >> 8), uint8(b >> 8)}
 }
 
-func countColour(img image.Image, want color.RGBA) int {
+func countColour(img image.Image, want colour) int {
 	n := 0
 	b := img.Bounds()
 	w := [3]uint8{want.R, want.G, want.B}
@@ -110,7 +110,7 @@ func TestPNGIsNotBlank(t *testing.T) {
 
 // barRuns finds bars of colour want along rows (horizontal chart) and returns
 // their lengths in pixels, top to bottom.
-func barLengths(img image.Image, want color.RGBA) []int {
+func barLengths(img image.Image, want colour) []int {
 	b := img.Bounds()
 	w := [3]uint8{want.R, want.G, want.B}
 	var lengths []int

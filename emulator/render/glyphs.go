@@ -7,9 +7,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"image"
-	"image/color"
-	"image/draw"
 	"io"
 	"slices"
 	"sort"
@@ -204,8 +201,8 @@ type glyphFace struct {
 }
 
 type glyphMask struct {
-	at    image.Point // top-left corner relative to the glyph origin
-	alpha *image.Alpha
+	at    point // top-left corner relative to the glyph origin
+	alpha *alphaMask
 }
 
 // face sizes a font the way a 72 DPI face of size points is: one point is
@@ -251,14 +248,12 @@ func (g *glyphFace) width(s string) int {
 // draw writes s in colour c with its baseline at y, starting at x. Every
 // advance is a whole number of pixels, so a glyph's pixels do not depend
 // on where it stands and each glyph is filled once per face.
-func (g *glyphFace) draw(dst *image.RGBA, x, y int, s string, c color.Color) {
-	src := &image.Uniform{C: c}
+func (g *glyphFace) draw(dst *canvas, x, y int, s string, c colour) {
 	dot := int32(x) << 6
 	for _, r := range s {
 		i := g.f.index(r)
 		if m := g.mask(i); m != nil {
-			dr := image.Rectangle{Min: m.at, Max: m.at.Add(m.alpha.Rect.Size())}.Add(image.Pt(int(dot>>6), y))
-			draw.DrawMask(dst, dr, src, image.Point{}, m.alpha, image.Point{}, draw.Over)
+			dst.drawMask(int(dot>>6)+m.at.X, y+m.at.Y, m.alpha, c)
 		}
 		dot += g.advance(i)
 	}
@@ -317,7 +312,7 @@ func (g *glyphFace) mask(i int) *glyphMask {
 			}
 		}
 		if w > 0 && h > 0 {
-			m = &glyphMask{at: image.Pt(int(x0), int(y0)), alpha: g.cov.alpha()}
+			m = &glyphMask{at: point{int(x0), int(y0)}, alpha: g.cov.alpha()}
 		}
 	}
 	g.masks[i] = m

@@ -74,27 +74,20 @@ func PDF(c Chart, pageType, orientation string) ([]byte, error) {
 	iw, ih := pw-2*margin, ph-2*margin
 	px := int(math.Round(iw * pdfPixelsPerPoint))
 	py := int(math.Round(ih * pdfPixelsPerPoint))
-	img, err := Image(c, px, py)
+	img, err := chartCanvas(c, px, py)
 	if err != nil {
 		return nil, err
 	}
-	w, h := img.Bounds().Dx(), img.Bounds().Dy()
+	w, h := img.w, img.h
 
-	// Raw RGB rows, deflated.
+	// The canvas's pixels are the image's RGB samples, row by row; deflated.
 	var pix bytes.Buffer
 	zw, err := zlib.NewWriterLevel(&pix, zlib.DefaultCompression)
 	if err != nil {
 		return nil, err
 	}
-	row := make([]byte, 3*w)
-	for y := range h {
-		src := img.Pix[y*img.Stride : y*img.Stride+4*w]
-		for x := range w {
-			copy(row[3*x:3*x+3], src[4*x:4*x+3])
-		}
-		if _, err := zw.Write(row); err != nil {
-			return nil, err
-		}
+	if _, err := zw.Write(img.pix); err != nil {
+		return nil, err
 	}
 	if err := zw.Close(); err != nil {
 		return nil, err

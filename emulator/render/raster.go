@@ -1,9 +1,6 @@
 package render
 
-import (
-	"image"
-	"math"
-)
+import "math"
 
 // coverage fills closed outlines made of straight and quadratic segments
 // into an alpha mask, non-zero winding, each pixel's alpha being the area
@@ -129,14 +126,14 @@ func (c *coverage) lineTo(x, y float32) {
 
 // alpha closes the current outline and writes the covered area of each
 // pixel into a new mask, 0..255 (rounded down from a 16-bit value).
-func (c *coverage) alpha() *image.Alpha {
+func (c *coverage) alpha() *alphaMask {
 	c.closePath()
-	m := image.NewAlpha(image.Rect(0, 0, c.w, c.h))
+	m := &alphaMask{w: c.w, h: c.h, pix: make([]byte, c.w*c.h)}
 	sum := 0.0
-	for i := range m.Pix {
+	for i := range m.pix {
 		sum += c.acc[i]
 		a := math.Min(math.Abs(sum), 1)
-		m.Pix[i] = uint8(uint32(a*0xffff) >> 8)
+		m.pix[i] = uint8(uint32(a*0xffff) >> 8)
 	}
 	return m
 }
