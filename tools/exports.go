@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"image/png"
 	"io"
 	"net/url"
 	"reflect"
@@ -502,8 +501,8 @@ func present(opts ExportOptions, x exportSpec, f *fetched) *mcp.CallToolResult {
 	var content []mcp.Content
 	summary := fmt.Sprintf("%s (%s", capitalize(x.what), f.name)
 	if x.kind == kindImage && f.data != nil {
-		if cfg, err := png.DecodeConfig(bytes.NewReader(f.data)); err == nil {
-			summary += fmt.Sprintf(", %d×%d px", cfg.Width, cfg.Height)
+		if w, h, err := pngSize(f.data); err == nil {
+			summary += fmt.Sprintf(", %d×%d px", w, h)
 		}
 	}
 	if x.kind == kindPDF && f.data != nil {

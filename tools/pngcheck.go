@@ -2,6 +2,7 @@ package tools
 
 import (
 	"bufio"
+	"bytes"
 	"compress/zlib"
 	"encoding/binary"
 	"errors"
@@ -223,4 +224,24 @@ func pngLayout(ihdr []byte) ([]rowRun, error) {
 		}
 	}
 	return out, nil
+}
+
+// pngSize reads a PNG's width and height from its header, the IHDR chunk
+// that must follow the signature, without decoding anything else.
+func pngSize(b []byte) (width, height int, err error) {
+	const headerEnd = 8 + 8 + 13 // signature, chunk length and type, IHDR data
+	if !bytes.HasPrefix(b, pngMagic) {
+		return 0, 0, errors.New("it has no PNG signature")
+	}
+	if len(b) < headerEnd {
+		return 0, 0, fmt.Errorf("it ends after %d bytes, before the end of its IHDR chunk", len(b))
+	}
+	if binary.BigEndian.Uint32(b[8:12]) != 13 || string(b[12:16]) != "IHDR" {
+		return 0, 0, errors.New("it does not start with an IHDR chunk")
+	}
+	ihdr := b[16:headerEnd]
+	if _, err := pngLayout(ihdr); err != nil {
+		return 0, 0, err
+	}
+	return int(binary.BigEndian.Uint32(ihdr[0:4])), int(binary.BigEndian.Uint32(ihdr[4:8])), nil
 }

@@ -11,6 +11,8 @@ import (
 	"image/png"
 	"strings"
 	"testing"
+
+	"github.com/tableau-mcp/tableau-mcp/emulator/render"
 )
 
 // samplePNGs are images of every colour model image/png writes.
@@ -208,5 +210,64 @@ func TestPNGsWhoseChecksumsHoldButWhosePixelsDoNotAreRefused(t *testing.T) {
 		if _, derr := png.Decode(bytes.NewReader(c.b)); derr == nil {
 			t.Errorf("%s: image/png decodes it, so the case does not test damage", name)
 		}
+	}
+}
+
+// The emulated site's charts, written by the renderer's own encoder, pass
+// the whole-file check, and pngSize reads the size they were asked for.
+func TestRenderedChartsPassTheCheck(t *testing.T) {
+	c := render.Chart{Title: "Sales by Region", Dimension: "Region", Measure: "SUM(Sales)",
+		Labels: []string{"Central", "East", "South", "West"}, Values: []float64{501239.89, 678781.24, -391721.91, 725457.82}}
+	for _, s := range [][2]int{{100, 100}, {800, 600}, {4000, 100}, {333, 999}} {
+		b, err := render.PNG(c, s[0], s[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := checkPNG(bytes.NewReader(b)); err != nil {
+			t.Errorf("%dx%d chart: %v", s[0], s[1], err)
+		}
+		if w, h, err := pngSize(b); err != nil || w != s[0] || h != s[1] {
+			t.Errorf("pngSize of a %dx%d chart: %dx%d, %v", s[0], s[1], w, h, err)
+		}
+	}
+}
+
+// pngSize agrees with image/png's DecodeConfig on every kind of image, and
+// says what is wrong with anything else.
+func TestPNGSizeFromTheHeader(t *testing.T) {
+	for name, b := range samplePNGs(t) {
+		cfg, err := png.DecodeConfig(bytes.NewReader(b))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if w, h, err := pngSize(b); err != nil || w != cfg.Width || h != cfg.Height {
+			t.Errorf("%s: pngSize %dx%d, %v; DecodeConfig %dx%d", name, w, h, err, cfg.Width, cfg.Height)
+		}
+	}
+	good := handPNG(2, 3, 8, 0, []byte{0, 1, 2, 0, 3, 4, 0, 5, 6})
+	notIHDR := bytes.Clone(good)
+	copy(notIHDR[12:16], "tEXt")
+	zeroWide := handPNG(0, 3, 8, 0, nil)
+	badDepth := handPNG(2, 3, 7, 2, nil)
+	for _, tc := range []struct {
+		name string
+		b    []byte
+		want string
+	}{
+		{"empty", nil, "no PNG signature"},
+		{"GIF", []byte("GIF89a\x01\x00\x01\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"), "no PNG signature"},
+		{"signature only", pngMagic, "ends after 8 bytes"},
+		{"cut in the header", good[:28], "ends after 28 bytes"},
+		{"other first chunk", notIHDR, "does not start with an IHDR chunk"},
+		{"zero width", zeroWide, "not one of a valid image (0×3"},
+		{"bad depth", badDepth, "depth 7"},
+	} {
+		w, h, err := pngSize(tc.b)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %dx%d, error %v; want one saying %q", tc.name, w, h, err, tc.want)
+		}
+	}
+	if w, h, err := pngSize(good[:29]); err != nil || w != 2 || h != 3 {
+		t.Errorf("header alone: %dx%d, %v; want 2x3 (nothing past the header is read)", w, h, err)
 	}
 }
