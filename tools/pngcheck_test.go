@@ -120,17 +120,23 @@ func TestTruncatedOrDamagedPNGsAreRefused(t *testing.T) {
 }
 
 // FuzzCheckPNG holds checkPNG to image/png: what it accepts, the standard
-// decoder decodes.
+// decoder decodes, and pngSize reads the size image/png reads. pngSize
+// never panics, whatever the bytes.
 func FuzzCheckPNG(f *testing.F) {
 	for _, b := range samplePNGs(f) {
 		f.Add(b)
 	}
 	f.Fuzz(func(t *testing.T, b []byte) {
+		w, h, sizeErr := pngSize(b)
 		if checkPNG(bytes.NewReader(b)) != nil {
 			return
 		}
-		if _, err := png.Decode(bytes.NewReader(b)); err != nil {
+		img, err := png.Decode(bytes.NewReader(b))
+		if err != nil {
 			t.Fatalf("checkPNG accepted what image/png refuses: %v", err)
+		}
+		if sz := img.Bounds().Size(); sizeErr != nil || w != sz.X || h != sz.Y {
+			t.Fatalf("pngSize %dx%d, %v; image/png decodes %v", w, h, sizeErr, sz)
 		}
 	})
 }

@@ -227,3 +227,38 @@ func BenchmarkEncodePNG(b *testing.B) {
 		}
 	})
 }
+
+// FuzzEncodePNG holds the encoder to image/png on pictures made of the
+// fuzzer's bytes: the same file, and it decodes to the canvas.
+func FuzzEncodePNG(f *testing.F) {
+	f.Add(uint8(1), uint8(1), []byte{0, 0, 0})
+	f.Add(uint8(5), uint8(3), []byte("\xff\x00\x80 gradients and noise \x01\x02\x03"))
+	f.Add(uint8(40), uint8(9), bytes.Repeat([]byte{0x4e, 0x79, 0xa7, 0xff, 0xff, 0xff}, 7))
+	f.Fuzz(func(t *testing.T, w, h uint8, data []byte) {
+		if w == 0 || h == 0 || len(data) == 0 {
+			return
+		}
+		c := newCanvas(int(w), int(h), colour{})
+		for i := range c.pix {
+			c.pix[i] = data[i%len(data)] + uint8(i/len(data))
+		}
+		got, err := encodePNG(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want bytes.Buffer
+		if err := png.Encode(&want, rgbaOf(c)); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want.Bytes()) {
+			t.Fatalf("%dx%d: bytes differ from image/png's at %d", w, h, firstDiff(got, want.Bytes()))
+		}
+		img, err := png.Decode(bytes.NewReader(got))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := sameAsRGBA(c, img.(*image.RGBA)); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
