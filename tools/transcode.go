@@ -833,12 +833,7 @@ func (l *listTranscoder) read(s *scan) bool {
 		}
 		switch string(name) {
 		case "pagination":
-			v := s.value()
-			if s.bad {
-				return false
-			}
-			l.pg = &page{}
-			if jsonv2.Unmarshal(v, l.pg, readOpts) != nil {
+			if l.pg, ok = readPage(s); !ok {
 				return false
 			}
 		case l.sh.plural:
@@ -850,6 +845,49 @@ func (l *listTranscoder) read(s *scan) bool {
 		}
 	}
 	return !s.bad && s.end()
+}
+
+// readPage reads the pagination as the typed way decodes it into a page:
+// an object (or null) whose members are matched by name as a plain
+// struct's are, each a count.
+func readPage(s *scan) (*page, bool) {
+	pg := &page{}
+	switch s.peek() {
+	case 'n':
+		return pg, s.null()
+	case '{':
+		s.i++
+	default:
+		return nil, false
+	}
+	p := planOf(reflect.TypeFor[page]())
+	if p == nil {
+		return nil, false
+	}
+	for first := true; ; first = false {
+		name, esc, ok := s.member(first)
+		if !ok {
+			break
+		}
+		if esc {
+			return nil, false
+		}
+		i := p.lookup(name)
+		v := s.value()
+		n, err := strconv.Atoi(string(bytes.Trim(v, `"`)))
+		if i < 0 || err != nil {
+			continue // a count that is not one leaves the member as it was
+		}
+		switch i { // the fields of page, in their order
+		case 0:
+			pg.PageNumber = count(n)
+		case 1:
+			pg.PageSize = count(n)
+		case 2:
+			pg.TotalAvailable = count(n)
+		}
+	}
+	return pg, !s.bad
 }
 
 // collection reads {"<singular>": items}; each time the items come they

@@ -271,3 +271,27 @@ func TestTranscodeRefusesWhatIsNotJSON(t *testing.T) {
 		t.Error("an answer in whitespace was not transcoded")
 	}
 }
+
+// TestTranscodePagination: the pagination is read as the typed way decodes
+// it into a page: names in another case, counts that are not (the member
+// keeps what it had), members named twice, null; anything but an object
+// or null is left to the typed way.
+func TestTranscodePagination(t *testing.T) {
+	sh := shape{"workbooks", "workbook", "workbooks", ""}
+	for _, pg := range []string{
+		`{"PAGENUMBER":"3","page_size":"x","pageSize":"7","totalAvailable":{},"totalAvailable":"9","other":[1]}`,
+		`{"pageNumber":2,"pageNumber":"x","pageSize":-1,"totalavailable":"12"}`,
+		`null`, `{}`,
+	} {
+		raw := []byte(`{"workbooks":{"workbook":{"id":"w"}},"pagination":` + pg + `}`)
+		if !sameBothWays[cWorkbook](t, raw, sh) {
+			t.Errorf("pagination %s: not transcoded", pg)
+		}
+	}
+	p := planOf(reflect.TypeFor[cWorkbook]())
+	for _, pg := range []string{`"x"`, `[]`, `{"pageNumber":01}`} {
+		if got, ok := transcodeList([]byte(`{"workbooks":{},"pagination":`+pg+`}`), sh, p); ok {
+			t.Errorf("pagination %s transcoded to %s", pg, got)
+		}
+	}
+}
