@@ -237,6 +237,19 @@ type rpcHead struct {
 	Method string          `json:"method"`
 }
 
+// postedMessage is what serveMCP reads of a posted message: rpcMessage,
+// and the name of a tool called. Its members that can fail to decode
+// (method, params, name) are calledMessage's, so that it decodes without
+// an error exactly when calledMessage does.
+type postedMessage struct {
+	ID     json.RawMessage `json:"id"`
+	Method string          `json:"method"`
+	Params struct {
+		RequestID json.RawMessage `json:"requestId"`
+		Name      string          `json:"name"`
+	} `json:"params"`
+}
+
 // isRequest: a JSON-RPC request (it expects an answer), not a notification
 // nor a client's answer to the server.
 func (m rpcHead) isRequest() bool {
@@ -253,6 +266,7 @@ func (h *httpHandler) serveMCP(w http.ResponseWriter, r *http.Request, origin st
 	// Bodies are bounded and read here, to see which message they carry.
 	var head rpcHead
 	var msg rpcMessage
+	var called *calledTool
 	if r.Method == http.MethodPost {
 		if r.ContentLength > h.o.MaxBodyBytes {
 			http.Error(w, fmt.Sprintf("Request body larger than %d bytes", h.o.MaxBodyBytes), http.StatusRequestEntityTooLarge)
@@ -268,9 +282,15 @@ func (h *httpHandler) serveMCP(w http.ResponseWriter, r *http.Request, origin st
 			}
 			return
 		}
-		// One parse: the head is the id and method of the message.
-		_ = json.Unmarshal(body, &msg)
+		// One parse: the head is the id and method of the message, and a
+		// tool call's name.
+		var posted postedMessage
+		err = json.Unmarshal(body, &posted)
+		msg.ID, msg.Method, msg.Params.RequestID = posted.ID, posted.Method, posted.Params.RequestID
 		head = rpcHead{ID: msg.ID, Method: msg.Method}
+		if head.Method == "tools/call" {
+			called = &calledTool{body: body, name: posted.Params.Name, ok: err == nil}
+		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		if head.Method == "tools/call" && h.stepUp(w, r, body) {
 			return
@@ -392,7 +412,11 @@ func (h *httpHandler) serveMCP(w http.ResponseWriter, r *http.Request, origin st
 			ps := &postStream{w: rw}
 			// A POST carries one request, so its answers table is its own.
 			rw.answers = newAnswers(maxHeldPerRequest)
-			r = r.WithContext(withAnswers(context.WithValue(r.Context(), notifierKey{}, notifier(ps.notify)), rw.answers))
+			ctx := r.Context()
+			if called != nil {
+				ctx = context.WithValue(ctx, calledToolKey{}, called)
+			}
+			r = r.WithContext(withAnswers(context.WithValue(ctx, notifierKey{}, notifier(ps.notify)), rw.answers))
 			if sessionID != "" && head.isRequest() {
 				// A request the client cancels gets no answer: a plain JSON
 				// answer becomes 202 Accepted with no body, an answer on an

@@ -346,3 +346,35 @@ func callsCounted(t *testing.T, m *server.Metrics, tool, outcome string) float64
 	}
 	return 0
 }
+
+// TestUnknownToolSameOnEveryTransport: a call of a tool the server does not
+// serve is answered with the closest tool it serves, and odd calls (a name
+// that is not a string, params that are not an object) get the same answer
+// over streamable HTTP, where the transport's reading of the message is
+// reused, as over stdio, where it is not.
+func TestUnknownToolSameOnEveryTransport(t *testing.T) {
+	calls := []map[string]any{
+		{"name": "tableau_workbook_list", "arguments": map[string]any{}},
+		{"name": 5},
+		{"name": "tableau_workbook_list", "arguments": "x"},
+		{"name": ""},
+	}
+	answers := map[string][]string{}
+	for _, tr := range []string{"stdio", "http"} {
+		u := newUpstream(t)
+		c := rawOver(t, server.Options{Backend: u.backend(t)}, tr)
+		for _, params := range calls {
+			m := c.answer(c.call("tools/call", params))
+			b, _ := json.Marshal(m["error"])
+			answers[tr] = append(answers[tr], string(b))
+		}
+		if a := answers[tr][0]; !strings.Contains(a, "did you mean tableau_workbooks_list") {
+			t.Errorf("%s: unknown tool answered %s", tr, a)
+		}
+	}
+	for i := range calls {
+		if answers["stdio"][i] != answers["http"][i] {
+			t.Errorf("call %v: over stdio %s, over HTTP %s", calls[i], answers["stdio"][i], answers["http"][i])
+		}
+	}
+}

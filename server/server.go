@@ -3,6 +3,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -210,24 +211,52 @@ func unknownTool(served tools.Served) mcpserver.OnRequestInitializationFunc {
 		names = append(names, n)
 	}
 	sort.Strings(names)
-	return func(_ context.Context, _ any, message any) error {
+	return func(ctx context.Context, _ any, message any) error {
 		raw, ok := message.(json.RawMessage)
 		if !ok {
 			return nil
 		}
-		var m struct {
-			Method string `json:"method"`
-			Params struct {
-				Name string `json:"name"`
-			} `json:"params"`
+		var name string
+		if c, _ := ctx.Value(calledToolKey{}).(*calledTool); c != nil && bytes.Equal(c.body, raw) {
+			// The transport read this message already (a tools/call).
+			if !c.ok {
+				return nil
+			}
+			name = c.name
+		} else {
+			var m calledMessage
+			if json.Unmarshal(raw, &m) != nil || m.Method != string(mcp.MethodToolsCall) {
+				return nil
+			}
+			name = m.Params.Name
 		}
-		if json.Unmarshal(raw, &m) != nil || m.Method != string(mcp.MethodToolsCall) || served[m.Params.Name] {
+		if served[name] {
 			return nil
 		}
-		msg := fmt.Sprintf("tool '%s' not found", m.Params.Name)
-		if near := tools.Closest(m.Params.Name, names); near != "" {
+		msg := fmt.Sprintf("tool '%s' not found", name)
+		if near := tools.Closest(name, names); near != "" {
 			msg += fmt.Sprintf("; did you mean %s?", near)
 		}
 		return errors.New(msg + " The tools this server serves are listed by tools/list.")
 	}
 }
+
+// calledMessage is what unknownTool reads of a message.
+type calledMessage struct {
+	Method string `json:"method"`
+	Params struct {
+		Name string `json:"name"`
+	} `json:"params"`
+}
+
+// calledTool is what the streamable HTTP transport read of a posted
+// tools/call (see postedMessage): the body, the tool's name, and whether
+// the body decoded as calledMessage decodes it; unknownTool takes it
+// instead of decoding the same body again.
+type calledTool struct {
+	body []byte
+	name string
+	ok   bool
+}
+
+type calledToolKey struct{}
