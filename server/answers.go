@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"unicode/utf8"
 
 	"github.com/mark3labs/mcp-go/mcp"
 )
@@ -296,6 +297,13 @@ func (a *answers) spliceTo(w spliceWriter, p []byte) (ok bool, err error) {
 		default:
 			w.reserve(len(p) - size + len(h.s) + 2)
 			write(p[:i])
+			if sb, direct := w.(*spliceBuf); direct {
+				// Escaped straight into the answer.
+				sb.b = appendJSONString(sb.b, h.s)
+				p = p[i+size:]
+				ok = true
+				break
+			}
 			if enc == nil {
 				enc = json.NewEncoder(newlineDropper{w})
 			}
@@ -314,6 +322,62 @@ func (a *answers) spliceTo(w spliceWriter, p []byte) (ok bool, err error) {
 }
 
 var comma = []byte{','}
+
+// appendJSONString appends s quoted as encoding/json writes a string with
+// HTML escaping on (as mcp-go's encoder does): <, > and & as \u003c and
+// the like, control characters escaped, invalid UTF-8 as \ufffd, U+2028
+// and U+2029 escaped. Written here so that a held string is escaped
+// straight into the answer, instead of into an Encoder's buffer first and
+// copied (TestAppendJSONString compares it with encoding/json).
+func appendJSONString(dst []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	dst = append(dst, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if b := s[i]; b < utf8.RuneSelf {
+			if b >= ' ' && b != '"' && b != '\\' && b != '<' && b != '>' && b != '&' {
+				i++
+				continue
+			}
+			dst = append(dst, s[start:i]...)
+			switch b {
+			case '\\', '"':
+				dst = append(dst, '\\', b)
+			case '\b':
+				dst = append(dst, '\\', 'b')
+			case '\f':
+				dst = append(dst, '\\', 'f')
+			case '\n':
+				dst = append(dst, '\\', 'n')
+			case '\r':
+				dst = append(dst, '\\', 'r')
+			case '\t':
+				dst = append(dst, '\\', 't')
+			default:
+				dst = append(dst, '\\', 'u', '0', '0', hex[b>>4], hex[b&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		c, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case c == utf8.RuneError && size == 1:
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, `\ufffd`...)
+		case c == '\u2028' || c == '\u2029':
+			dst = append(dst, s[start:i]...)
+			dst = append(dst, '\\', 'u', '2', '0', '2', hex[c&0xF])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	dst = append(dst, s[start:]...)
+	return append(dst, '"')
+}
 
 // newlineDropper leaves out the newline that ends what a json.Encoder
 // writes (in one Write per value).

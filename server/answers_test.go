@@ -374,3 +374,33 @@ func TestSSERequestsWaitingForTheirAnswersAreBounded(t *testing.T) {
 		}
 	}
 }
+
+// TestAppendJSONString: a held string is escaped as encoding/json (HTML
+// escaping on, as mcp-go's encoder has it) writes it, on every character
+// class: quotes, backslashes, control characters, <, > and &, other
+// scripts, emoji, the line separators and invalid UTF-8.
+func TestAppendJSONString(t *testing.T) {
+	for _, s := range []string{
+		"", "plain", `q"uo\te`, "\b\f\n\r\t\x00\x01\x1f\x7f", "<a href='x'>&amp;</a>", "café – 売上 😀",
+		"\u2028 and \u2029", "bad \xff\xfe utf-8 \xe2\x82", "\xed\xa0\x80 surrogate", `{"workbooks":[{"id":"x"}]}`,
+		strings.Repeat("abc\"<", 1000),
+	} {
+		checkJSONString(t, s)
+	}
+}
+
+func FuzzAppendJSONString(f *testing.F) {
+	f.Add("<x>\u2028\xff\"")
+	f.Fuzz(func(t *testing.T, s string) { checkJSONString(t, s) })
+}
+
+func checkJSONString(t *testing.T, s string) {
+	t.Helper()
+	want, err := json.Marshal(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := appendJSONString([]byte("x"), s); string(got) != "x"+string(want) {
+		t.Errorf("%q: got %s, encoding/json writes %s", s, got[1:], want)
+	}
+}
