@@ -209,6 +209,14 @@ func run(o options) error {
 		for _, v := range []struct{ label, a, b string }{{"go build", bins.mcp, bins.bare}, {"release build", bins.mcpSW, bins.bareSW}} {
 			rssA, rssB := quantile(st[v.a].rss, 0.5), quantile(st[v.b].rss, 0.5)
 			t.add("resident memory after tools/list, "+v.label+" (median)", mb(rssA), mb(rssB), ratio(float64(rssA), float64(rssB)))
+			if v.label != "release build" {
+				// The bare server had 10.7 MB: the static release
+				// build's figure. A go build binary links the C library
+				// dynamically, and so does the bare server's (about 1.4 MB
+				// more); it is shown for reference, without a verdict.
+				t.verdicts = append(t.verdicts, fmt.Sprintf("resident memory after tools/list, %s: %s against the bare server's %s (for reference: the bound is set on the static release build, whose bare figure is the issue's 10.7 MB)", v.label, mb(rssA), mb(rssB)))
+				continue
+			}
 			t.verdicts = append(t.verdicts, verdict(rssA <= 14*1024, "resident memory after tools/list, %s: %s (bound 14 MB)", v.label, mb(rssA)))
 		}
 		t.add("tools/list answer", fmt.Sprintf("%d bytes", st[bins.mcp].listBytes), fmt.Sprintf("%d bytes", st[bins.bare].listBytes), "")
