@@ -13,6 +13,7 @@
 package main
 
 import (
+	_ "github.com/tableau-mcp/tableau-mcp/internal/stackstart"
 	"context"
 	"encoding/json"
 	"errors"
