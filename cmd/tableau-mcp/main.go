@@ -13,7 +13,6 @@
 package main
 
 import (
-	_ "github.com/tableau-mcp/tableau-mcp/internal/stackstart"
 	"context"
 	"encoding/json"
 	"errors"
@@ -31,6 +30,9 @@ import (
 	"github.com/mark3labs/mcp-go/mcp"
 	"go.uber.org/zap"
 	"go.uber.org/zap/zapcore"
+
+	// Grows the main goroutine's stack before the other packages initialise.
+	_ "github.com/tableau-mcp/tableau-mcp/internal/stackstart"
 
 	"github.com/tableau-mcp/tableau-mcp/auth"
 	"github.com/tableau-mcp/tableau-mcp/backend"
