@@ -82,6 +82,10 @@ func TestRefusals(t *testing.T) {
 		{"RSA key under 2048 bits", handSign(t, RS256, k.rsa1k, `{"alg":"RS256"}`, body), &k.rsa1k.PublicKey, all, ErrKey},
 		{"unknown crit", handSign(t, RS256, k.rsa, `{"alg":"RS256","crit":["exp"],"exp":1}`, body), rsaPub, all, ErrMalformed},
 		{"b64 crit", handSign(t, RS256, k.rsa, `{"alg":"RS256","crit":["b64"],"b64":true}`, body), rsaPub, all, ErrMalformed},
+		// Signed over the encoded payload, as this package reads it; go-jose
+		// honours b64 without crit and checks the raw payload instead.
+		{"b64 false, not critical", handSign(t, RS256, k.rsa, `{"alg":"RS256","b64":false}`, body), rsaPub, all, ErrMalformed},
+		{"b64 true, not critical", handSign(t, RS256, k.rsa, `{"alg":"RS256","b64":true}`, body), rsaPub, all, ErrMalformed},
 		{"embedded jwk", handSign(t, RS256, k.rsa, `{"alg":"RS256","jwk":{"kty":"oct","k":"AAAA"}}`, body), rsaPub, all, ErrMalformed},
 		{"alg twice", handSign(t, RS256, k.rsa, `{"alg":"RS256","alg":"RS256"}`, body), rsaPub, all, ErrMalformed},
 		{"ALG in capitals", handSign(t, RS256, k.rsa, `{"ALG":"RS256"}`, body), rsaPub, all, ErrAlgorithm},

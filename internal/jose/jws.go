@@ -182,8 +182,11 @@ func parseHeader(raw []byte) (Header, error) {
 	}
 	// No extension is understood, so any critical one is unknown (RFC 7515
 	// §4.1.11). A key the token carries itself is never trusted: refuse it
-	// rather than ignore it.
-	for _, name := range []string{"crit", "jwk", "x5c"} {
+	// rather than ignore it. "b64" (RFC 7797) says whether the payload is
+	// signed base64url-encoded or as it is: a reader that honours it checks
+	// the signature over other bytes than this one does, so a token that
+	// says it at all is refused rather than read one way of two.
+	for _, name := range []string{"crit", "jwk", "x5c", "b64"} {
 		if _, present := h.Members[name]; present {
 			return Header{}, fmt.Errorf("%w: header %q is not supported", ErrMalformed, name)
 		}
