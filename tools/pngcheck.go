@@ -18,10 +18,13 @@ import (
 const maxPNGPixels = 1 << 28
 
 // checkPNG reads a whole PNG and fails unless every byte is where it should
-// be: the signature, every chunk with a correct CRC, a header first, the
-// image data inflating to exactly the size the header implies (with a
-// correct zlib checksum), and the end chunk last. Unlike image/png.Decode it
-// never holds the decoded pixels, so a large image costs no memory.
+// be: the signature, every chunk with a correct CRC, a header first, a
+// palette (PLTE) and transparency (tRNS) of the size and in the place the
+// PNG specification gives them, the palette before the image data of an
+// image that needs one, the image data inflating to exactly the size the
+// header implies (with a correct zlib checksum), and an empty end chunk
+// last. Unlike image/png.Decode it never holds the decoded pixels, so a
+// large image costs no memory.
 func checkPNG(r io.Reader) error {
 	br := bufio.NewReaderSize(r, 64<<10)
 	sig := make([]byte, len(pngMagic))
@@ -34,6 +37,9 @@ func checkPNG(r io.Reader) error {
 		inflated chan error
 		sawIHDR  bool
 		idatDone bool
+		// From the header: the colour type and bit depth.
+		colour, depth    byte
+		sawPLTE, sawTRNS bool
 	)
 	defer func() {
 		if pipeW != nil {
@@ -59,6 +65,9 @@ func checkPNG(r io.Reader) error {
 		case kind == "IDAT":
 			if !sawIHDR || idatDone {
 				return errors.New("its image data is out of place")
+			}
+			if colour == 3 && !sawPLTE {
+				return errors.New("its image data comes before the palette (PLTE chunk) its colour type needs")
 			}
 			if pipeW == nil {
 				var pr *io.PipeReader
@@ -116,9 +125,39 @@ func checkPNG(r io.Reader) error {
 				return err
 			}
 			sawIHDR = true
+			depth, colour = data[8], data[9]
+		case kind == "PLTE":
+			// After the header, once, before tRNS and the image data; 1
+			// to 256 entries of 3 bytes, no more than the bit depth can
+			// index; for palette and truecolour images only.
+			if pipeW != nil || sawPLTE || sawTRNS {
+				return errors.New("its palette (PLTE chunk) is out of place")
+			}
+			entries := length / 3
+			if length%3 != 0 || entries == 0 || entries > 256 || (depth < 8 && entries > 1<<depth) {
+				return fmt.Errorf("its palette (PLTE chunk) of %d bytes is not one of 1 to %d entries of 3 bytes", length, min(256, 1<<min(depth, 8)))
+			}
+			if colour != 2 && colour != 3 && colour != 6 {
+				return fmt.Errorf("it has a palette (PLTE chunk), which colour type %d does not take", colour)
+			}
+			sawPLTE = true
+		case kind == "tRNS":
+			// Once, before the image data and after the palette of a
+			// palette image; a grey (2 bytes), an RGB colour (6 bytes) or
+			// up to 256 palette alphas; never with an alpha channel.
+			if pipeW != nil || sawTRNS || (colour == 3 && !sawPLTE) {
+				return errors.New("its transparency (tRNS chunk) is out of place")
+			}
+			if want, ok := map[byte]uint32{0: 2, 2: 6, 3: length}[colour]; !ok || length != want || length > 256 {
+				return fmt.Errorf("its transparency (tRNS chunk) of %d bytes does not fit colour type %d", length, colour)
+			}
+			sawTRNS = true
 		case kind == "IEND":
 			if pipeW == nil {
 				return errors.New("it holds no image data")
+			}
+			if length != 0 {
+				return errors.New("its IEND chunk is not empty")
 			}
 			pipeW.Close()
 			err := <-inflated

@@ -126,6 +126,9 @@ func FuzzCheckPNG(f *testing.F) {
 	for _, b := range samplePNGs(f) {
 		f.Add(b)
 	}
+	for _, c := range chunkRuleCases() {
+		f.Add(c.b)
+	}
 	f.Fuzz(func(t *testing.T, b []byte) {
 		w, h, sizeErr := pngSize(b)
 		if checkPNG(bytes.NewReader(b)) != nil {
@@ -275,5 +278,110 @@ func TestPNGSizeFromTheHeader(t *testing.T) {
 	}
 	if w, h, err := pngSize(good[:29]); err != nil || w != 2 || h != 3 {
 		t.Errorf("header alone: %dx%d, %v; want 2x3 (nothing past the header is read)", w, h, err)
+	}
+}
+
+// pngOf writes a PNG of the given chunks (kind and data), with correct
+// checksums.
+func pngOf(chunks ...[2]string) []byte {
+	out := bytes.NewBuffer(bytes.Clone(pngMagic))
+	for _, c := range chunks {
+		binary.Write(out, binary.BigEndian, uint32(len(c[1])))
+		out.WriteString(c[0] + c[1])
+		binary.Write(out, binary.BigEndian, crc32.ChecksumIEEE([]byte(c[0]+c[1])))
+	}
+	return out.Bytes()
+}
+
+func ihdrChunk(w, h uint32, depth, colour byte) [2]string {
+	b := make([]byte, 13)
+	binary.BigEndian.PutUint32(b, w)
+	binary.BigEndian.PutUint32(b[4:], h)
+	b[8], b[9] = depth, colour
+	return [2]string{"IHDR", string(b)}
+}
+
+func idatChunk(raw ...byte) [2]string {
+	var z bytes.Buffer
+	zw := zlib.NewWriter(&z)
+	zw.Write(raw)
+	zw.Close()
+	return [2]string{"IDAT", z.String()}
+}
+
+// chunkRuleCases are PNGs whose checksums and pixel data hold but whose
+// palette, transparency or end chunk breaks a rule of the PNG
+// specification that image/png enforces (it refuses every one), with what
+// checkPNG's error must say.
+func chunkRuleCases() []struct {
+	name string
+	b    []byte
+	want string
+} {
+	grey, pal, rgb, rgba := ihdrChunk(2, 2, 8, 0), ihdrChunk(2, 2, 8, 3), ihdrChunk(2, 2, 8, 2), ihdrChunk(1, 1, 8, 6)
+	pix := idatChunk(0, 0, 1, 0, 1, 0)
+	rgbPix := idatChunk(0, 1, 2, 3, 4, 5, 6, 0, 1, 2, 3, 4, 5, 6)
+	plte := [2]string{"PLTE", "\x01\x02\x03\x04\x05\x06"}
+	end := [2]string{"IEND", ""}
+	return []struct {
+		name string
+		b    []byte
+		want string
+	}{
+		{"palette image without PLTE", pngOf(pal, pix, end), "before the palette"},
+		{"PLTE after the image data", pngOf(pal, pix, plte, end), "before the palette"},
+		{"PLTE after the image data of an RGB image", pngOf(rgb, rgbPix, plte, end), "PLTE chunk) is out of place"},
+		{"two PLTE", pngOf(pal, plte, plte, pix, end), "PLTE chunk) is out of place"},
+		{"PLTE in a grey image", pngOf(grey, [2]string{"PLTE", "\x01\x02\x03"}, pix, end), "colour type 0 does not take"},
+		{"PLTE of 4 bytes", pngOf(pal, [2]string{"PLTE", "\x01\x02\x03\x04"}, pix, end), "PLTE chunk) of 4 bytes"},
+		{"empty PLTE", pngOf(pal, [2]string{"PLTE", ""}, pix, end), "PLTE chunk) of 0 bytes"},
+		{"PLTE of 257 entries", pngOf(pal, [2]string{"PLTE", strings.Repeat("abc", 257)}, pix, end), "1 to 256 entries"},
+		{"3 entries for depth 1", pngOf(ihdrChunk(2, 2, 1, 3), [2]string{"PLTE", "abcdefghi"}, idatChunk(0, 0, 0, 0), end), "1 to 2 entries"},
+		{"tRNS before PLTE", pngOf(pal, [2]string{"tRNS", "\x00"}, plte, pix, end), "tRNS chunk) is out of place"},
+		{"tRNS after the image data", pngOf(grey, pix, [2]string{"tRNS", "\x00\x01"}, end), "tRNS chunk) is out of place"},
+		{"two tRNS", pngOf(grey, [2]string{"tRNS", "\x00\x01"}, [2]string{"tRNS", "\x00\x01"}, pix, end), "tRNS chunk) is out of place"},
+		{"PLTE after tRNS", pngOf(rgb, [2]string{"tRNS", "\x00\x01\x00\x01\x00\x01"}, plte, rgbPix, end), "PLTE chunk) is out of place"},
+		{"grey tRNS of 1 byte", pngOf(grey, [2]string{"tRNS", "\x01"}, pix, end), "tRNS chunk) of 1 bytes does not fit colour type 0"},
+		{"RGB tRNS of 3 bytes", pngOf(rgb, [2]string{"tRNS", "\x01\x02\x03"}, rgbPix, end), "does not fit colour type 2"},
+		{"tRNS with an alpha channel", pngOf(rgba, [2]string{"tRNS", "\x00\x01\x00\x01\x00\x01"}, idatChunk(0, 1, 2, 3, 4), end), "does not fit colour type 6"},
+		{"empty tRNS with an alpha channel", pngOf(rgba, [2]string{"tRNS", ""}, idatChunk(0, 1, 2, 3, 4), end), "does not fit colour type 6"},
+		{"257 palette alphas", pngOf(pal, plte, [2]string{"tRNS", strings.Repeat("a", 257)}, pix, end), "257 bytes"},
+		{"IEND with data", pngOf(grey, pix, [2]string{"IEND", "x"}), "IEND chunk is not empty"},
+	}
+}
+
+// Where the PNG specification puts the palette and transparency chunks,
+// and how large it lets them be, is checked as image/png checks it: a file
+// the check passes must decode.
+func TestPNGChunkRules(t *testing.T) {
+	for _, c := range chunkRuleCases() {
+		err := checkPNG(bytes.NewReader(c.b))
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want an error saying %q", c.name, err, c.want)
+		}
+		if _, derr := png.Decode(bytes.NewReader(c.b)); derr == nil {
+			t.Errorf("%s: image/png decodes it, so the case does not test a broken rule", c.name)
+		}
+	}
+	pal, rgb := ihdrChunk(2, 2, 8, 3), ihdrChunk(2, 2, 8, 2)
+	pix := idatChunk(0, 0, 1, 0, 1, 0)
+	rgbPix := idatChunk(0, 1, 2, 3, 4, 5, 6, 0, 1, 2, 3, 4, 5, 6)
+	plte := [2]string{"PLTE", "\x01\x02\x03\x04\x05\x06"}
+	end := [2]string{"IEND", ""}
+	for name, b := range map[string][]byte{
+		"palette":                   pngOf(pal, plte, pix, end),
+		"palette and alphas":        pngOf(pal, plte, [2]string{"tRNS", "\x00\x80"}, [2]string{"tEXt", "k\x00v"}, pix, end),
+		"256 entries":               pngOf(pal, [2]string{"PLTE", strings.Repeat("abc", 256)}, [2]string{"tRNS", strings.Repeat("a", 256)}, pix, end),
+		"2 entries for depth 1":     pngOf(ihdrChunk(2, 2, 1, 3), [2]string{"PLTE", "abcdef"}, idatChunk(0, 0, 0, 0), end),
+		"RGB with a suggested PLTE": pngOf(rgb, plte, [2]string{"tRNS", "\x00\x01\x00\x01\x00\x01"}, rgbPix, end),
+		"grey with a transparent":   pngOf(ihdrChunk(2, 2, 8, 0), [2]string{"tRNS", "\x00\x01"}, pix, end),
+		"RGB16 with a transparent":  pngOf(ihdrChunk(1, 1, 16, 2), [2]string{"tRNS", "\x00\x01\x00\x01\x00\x01"}, idatChunk(0, 1, 2, 3, 4, 5, 6), end),
+	} {
+		if err := checkPNG(bytes.NewReader(b)); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+		if _, err := png.Decode(bytes.NewReader(b)); err != nil {
+			t.Errorf("%s: image/png refuses it too (%v), so the case is not a valid file", name, err)
+		}
 	}
 }
