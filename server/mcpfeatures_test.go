@@ -371,10 +371,71 @@ func TestUnknownToolSameOnEveryTransport(t *testing.T) {
 		if a := answers[tr][0]; !strings.Contains(a, "did you mean tableau_workbooks_list") {
 			t.Errorf("%s: unknown tool answered %s", tr, a)
 		}
+		if a := answers[tr][3]; !strings.Contains(a, "names no tool (params.name). The tools") {
+			t.Errorf("%s: a call with no name answered %s", tr, a)
+		}
 	}
 	for i := range calls {
 		if answers["stdio"][i] != answers["http"][i] {
 			t.Errorf("call %v: over stdio %s, over HTTP %s", calls[i], answers["stdio"][i], answers["http"][i])
+		}
+	}
+}
+
+// TestUnknownToolSameNameAsDispatched: the unknown-tool check reads the
+// name mcp-go dispatches, whatever the body's spelling: a name given twice
+// (the last counts), in another case or escaped, params that are null or
+// not an object, a method given twice. Over streamable HTTP the check
+// reuses the transport's reading of the body; over stdio it reads the
+// body itself: both answer alike, and a served tool is never refused.
+func TestUnknownToolSameNameAsDispatched(t *testing.T) {
+	const served, unknown = `"tableau_workbooks_list"`, `"tableau_nope_list"`
+	type body struct {
+		params  string
+		method  string // the method, when not tools/call, after a member "Method": "tools/call"
+		refused bool   // answered as an unknown tool
+	}
+	bodies := []body{
+		{params: `{"name":` + served + `,"name":` + unknown + `}`, refused: true},
+		{params: `{"name":` + unknown + `,"name":` + served + `}`},
+		{params: `{"NAME":` + unknown + `}`, refused: true},
+		{params: `{"name":` + unknown + `,"Name":` + served + `}`},
+		{params: `{"n\u0061me":` + unknown + `}`, refused: true},
+		{params: `{"name":"tableau_w\u006frkbooks_list"}`},
+		{params: `{"name":"tableau_workbooks_list\u0000"}`, refused: true},
+		{params: `{"name":` + unknown + `,"name":5}`},
+		{params: `null`, refused: true},
+		{params: `[]`},
+		{params: `"x"`},
+		{params: `{"name":` + unknown + `}`, method: "ping"},
+		{params: `{"name":` + unknown + `}`, method: "tools/call", refused: true},
+	}
+	answers := map[string][]string{}
+	for _, tr := range []string{"stdio", "http"} {
+		u := newUpstream(t)
+		c := rawOver(t, server.Options{Backend: u.backend(t)}, tr)
+		for _, b := range bodies {
+			c.mu.Lock()
+			c.nextID++
+			id := c.nextID
+			c.mu.Unlock()
+			msg := map[string]any{"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": json.RawMessage(b.params)}
+			if b.method != "" {
+				// "Method" is written before "method": the last one counts.
+				msg["Method"], msg["method"] = msg["method"], b.method
+			}
+			c.send(msg, id)
+			m := c.answer(id)
+			e, _ := json.Marshal(m["error"])
+			answers[tr] = append(answers[tr], string(e))
+			if refused := strings.Contains(string(e), "not found") || strings.Contains(string(e), "names no tool"); refused != b.refused {
+				t.Errorf("%s: params %s (Method %q): answered %s, refused as unknown: %v, want %v", tr, b.params, b.method, e, refused, b.refused)
+			}
+		}
+	}
+	for i, b := range bodies {
+		if answers["stdio"][i] != answers["http"][i] {
+			t.Errorf("params %s: over stdio %s, over HTTP %s", b.params, answers["stdio"][i], answers["http"][i])
 		}
 	}
 }

@@ -234,8 +234,12 @@ func unknownTool(served tools.Served) mcpserver.OnRequestInitializationFunc {
 			return nil
 		}
 		msg := fmt.Sprintf("tool '%s' not found", name)
-		if near := tools.Closest(name, names); near != "" {
+		if name == "" {
+			msg = "tools/call names no tool (params.name)."
+		} else if near := tools.Closest(name, names); near != "" {
 			msg += fmt.Sprintf("; did you mean %s?", near)
+		} else {
+			msg += "."
 		}
 		return errors.New(msg + " The tools this server serves are listed by tools/list.")
 	}
