@@ -290,6 +290,8 @@ func TestWrongAnswersWithStatus200BecomeClearErrors(t *testing.T) {
 		{"empty", "", "tableau_view_crosstab_get", []string{"empty body", "Excel workbook"}, nil},
 		{"text for a png", "hello", "tableau_view_image_get", []string{"not PNG image", `"hello"`}, nil},
 		{"broken png", "\x89PNG\r\n\x1a\nnonsense", "tableau_view_image_get", []string{"not a valid PNG image", "does not decode"}, nil},
+		// Its header is whole (a size could be read from it) but its palette is missing.
+		{"png without its palette", string(chunkRuleCases()[0].b), "tableau_view_image_get", []string{"not a valid PNG image", "palette (PLTE chunk)"}, nil},
 		{"cut pdf", "%PDF-1.4\n1 0 obj", "tableau_view_pdf_get", []string{"not a valid PDF", "cut short"}, nil},
 		{"broken zip", "PK\x03\x04garbage", "tableau_datasource_download", []string{"not a valid packaged data source", "does not open"}, nil},
 		{"zip without a workbook", string(testZip(t, "readme.txt")), "tableau_workbook_download", []string{"no .twb"}, nil},
