@@ -262,3 +262,50 @@ func FuzzEncodePNG(f *testing.F) {
 		}
 	})
 }
+
+// TestIDATSplitAtExactly32KiB encodes two noise pictures whose compressed
+// data is exactly one and exactly two 32 KiB IDAT chunks (found by search
+// with this seed): no empty chunk follows, the bytes are image/png's, and
+// the file decodes. Should compress/flate compress them differently, the
+// sizes check says so and the pictures need choosing again.
+func TestIDATSplitAtExactly32KiB(t *testing.T) {
+	for _, c := range []struct {
+		w, h  int
+		sizes string
+	}{{76, 143, "[32768]"}, {132, 165, "[32768 32768]"}} {
+		rng := rand.New(rand.NewPCG(uint64(c.w), uint64(c.h)))
+		cv := newCanvas(c.w, c.h, colour{})
+		for i := range cv.pix {
+			cv.pix[i] = uint8(rng.IntN(256))
+		}
+		got, err := encodePNG(cv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var sizes []int
+		for rest := got[8:]; len(rest) >= 12; {
+			n := int(uint32(rest[0])<<24 | uint32(rest[1])<<16 | uint32(rest[2])<<8 | uint32(rest[3]))
+			if string(rest[4:8]) == "IDAT" {
+				sizes = append(sizes, n)
+			}
+			rest = rest[12+n:]
+		}
+		if fmt.Sprint(sizes) != c.sizes {
+			t.Errorf("%dx%d: IDAT chunks of %v bytes, want %s", c.w, c.h, sizes, c.sizes)
+		}
+		var want bytes.Buffer
+		if err := png.Encode(&want, rgbaOf(cv)); err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want.Bytes()) {
+			t.Errorf("%dx%d: bytes differ from image/png's at %d", c.w, c.h, firstDiff(got, want.Bytes()))
+		}
+		img, err := png.Decode(bytes.NewReader(got))
+		if err != nil {
+			t.Fatalf("%dx%d: %v", c.w, c.h, err)
+		}
+		if err := sameAsRGBA(cv, img.(*image.RGBA)); err != nil {
+			t.Errorf("%dx%d: %v", c.w, c.h, err)
+		}
+	}
+}
