@@ -295,3 +295,49 @@ func TestTranscodePagination(t *testing.T) {
 		}
 	}
 }
+
+// TestTranscodeOddAnswers: answers an upstream could craft, each written
+// as the typed way writes it or left to it: names folded by other scripts
+// (ſ and the Kelvin sign fold to S and K), with delimiters or escaped; a
+// member null before or after its value; strings that try to close the
+// value they are in, lone surrogates, control and separator characters;
+// counts at and beyond int64, -0, signed strings. A value the transcoder
+// takes holds exactly the item's members: no text of the answer becomes
+// a member of the result.
+func TestTranscodeOddAnswers(t *testing.T) {
+	sh := shape{"workbooks", "workbook", "workbooks", ""}
+	items := []string{
+		"{\"\u017fheetType\":\"s\",\"\u212aey\":1,\"I_D\":\"a\",\"n-a-m-e\":\"b\"}",
+		`{"n\u0061me":"escaped name"}`,
+		`{"name":null,"name":"x"}`, `{"name":"x","name":null}`, `{"owner":null,"owner":{"id":"o"}}`,
+		`{"name":"x\",\"injected\":\"1"}`, `{"name":"x\"},{\"id\":\"2"}`, `{"name":"\u0022}]}"}`,
+		`{"name":"\ud800"}`, `{"name":"\udc00\ud800"}`, `{"name":"\ud83d\ude00"}`, "{\"name\":\"\xed\xa0\x80\xff\"}",
+		`{"name":"\u0000\u001f\u007f\u2028\u2029<>&\/"}`, "{\"name\":\"\u2028\u2029\x7f\"}",
+		`{"tags":{"tag":[{"label":"a\",\"b"},{"label":"\u2028"}]}}`,
+		`{"views":{"view":[{"id":"v\"}]","usage":{"totalViewCount":"-0"}}]}}`,
+	}
+	for _, it := range items {
+		for _, pg := range []string{`{"pageNumber":"9223372036854775807","pageSize":"-5","totalAvailable":"9223372036854775808"}`,
+			`{"pageNumber":-0,"pageSize":"+7","totalAvailable":" 3"}`} {
+			raw := []byte(`{"pagination":` + pg + `,"workbooks":{"workbook":[` + it + `,{"id":"w2"}]}}`)
+			sameBothWays[cWorkbook](t, raw, sh)
+			got, ok := transcodeList(raw, sh, planOf(reflect.TypeFor[cWorkbook]()))
+			if !ok {
+				continue
+			}
+			var res struct {
+				Workbooks []map[string]json.RawMessage
+				Page      map[string]json.RawMessage
+			}
+			if err := json.Unmarshal([]byte(got), &res); err != nil || len(res.Workbooks) != 2 || len(res.Page) != 3 {
+				t.Errorf("answer %s: transcoded to %s (%v)", raw, got, err)
+				continue
+			}
+			for name := range res.Workbooks[0] {
+				if planOf(reflect.TypeFor[cWorkbook]()).lookup([]byte(name)) < 0 {
+					t.Errorf("answer %s: transcoded with a member %q", raw, name)
+				}
+			}
+		}
+	}
+}
