@@ -428,6 +428,26 @@ func (s *scan) value() []byte {
 	return s.b[from:s.i]
 }
 
+// named reads the members of the object being read (its '{' consumed) up
+// to its end: the value of each one named name goes to read, the others
+// are skipped. False on bad text, on an escaped name (left to the typed
+// way) and when read says so.
+func (s *scan) named(name string, read func() bool) bool {
+	for first := true; ; first = false {
+		n, esc, ok := s.member(first)
+		switch {
+		case !ok:
+			return !s.bad
+		case esc:
+			return false
+		case string(n) != name:
+			s.skip()
+		case !read():
+			return false
+		}
+	}
+}
+
 // lookup finds a member's field by its name as written (without quotes
 // or escapes): its exact name first (a plan has a few fields: comparing
 // them costs less than hashing the name), then folded.
@@ -619,27 +639,13 @@ func (p *tPlan) views(s *scan, out *[]byte) bool {
 	from := len(*out)
 	*out = append(*out, '[')
 	seen, null := false, false
-	for first := true; ; first = false {
-		name, esc, ok := s.member(first)
-		if !ok {
-			break
-		}
-		if esc {
-			return false
-		}
-		if string(name) != "view" {
-			s.skip()
-			continue
-		}
+	if !s.named("view", func() bool {
 		if seen {
 			return false
 		}
 		seen, null = true, s.peek() == 'n'
-		if !p.items(s, out) {
-			return false
-		}
-	}
-	if s.bad {
+		return p.items(s, out)
+	}) {
 		return false
 	}
 	if null { // "view":null leaves the list nil
@@ -697,17 +703,10 @@ func appendTags(s *scan, out *[]byte) bool {
 			return !s.bad
 		}
 		s.i++
-		for first := true; ; first = false {
-			name, esc, ok := s.member(first)
-			if !ok {
-				break
-			}
-			if esc {
-				return false
-			}
-			if string(name) != "label" || s.peek() != '"' {
+		return s.named("label", func() bool {
+			if s.peek() != '"' {
 				s.skip()
-				continue
+				return !s.bad
 			}
 			v, flags := s.str()
 			if s.bad {
@@ -719,36 +718,20 @@ func appendTags(s *scan, out *[]byte) bool {
 			n++
 			if flags == 0 {
 				*out = append(*out, v...)
-				continue
+				return true
 			}
 			var err error
-			if *out, err = appendString(*out, v); err != nil {
-				return false
-			}
-		}
-		return !s.bad
+			*out, err = appendString(*out, v)
+			return err == nil
+		})
 	}
 	if s.peek() != '{' {
 		s.skip()
 	} else {
 		s.i++
-		for first := true; ; first = false {
-			name, esc, ok := s.member(first)
-			if !ok {
-				break
-			}
-			if esc {
-				return false
-			}
-			if string(name) != "tag" {
-				s.skip()
-				continue
-			}
+		if !s.named("tag", func() bool {
 			if s.peek() != '[' {
-				if !tag() {
-					return false
-				}
-				continue
+				return tag()
 			}
 			s.i++
 			for i := 0; s.element(i == 0); i++ {
@@ -756,6 +739,9 @@ func appendTags(s *scan, out *[]byte) bool {
 					return false
 				}
 			}
+			return true
+		}) {
+			return false
 		}
 	}
 	if s.bad {
