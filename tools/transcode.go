@@ -887,24 +887,10 @@ func (l *listTranscoder) collection(s *scan, head int) bool {
 	default:
 		return false
 	}
-	for first := true; ; first = false {
-		name, esc, ok := s.member(first)
-		if !ok {
-			break
-		}
-		if esc {
-			return false
-		}
-		if string(name) != l.sh.singular {
-			s.skip()
-			continue
-		}
+	return s.named(l.sh.singular, func() bool {
 		l.out = l.out[:head]
-		if !l.p.items(s, &l.out) {
-			return false
-		}
-	}
-	return !s.bad
+		return l.p.items(s, &l.out)
+	})
 }
 
 // transcodeBufs hold the buffers compact lists are written in.
